@@ -1,0 +1,26 @@
+"""A local, private question-answering assistant that cites the passages its answers come from."""
+
+import os as _os
+
+# Offline always: no telemetry, no hub downloads. Set before chromadb or gradio is imported.
+for _k, _v in {"ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}.items():
+    _os.environ.setdefault(_k, _v)
+
+from .errors import AssistantError, ModelError, QuestionError, SourceError, StoreError  # noqa: E402
+from .models import Answer, Citation, IngestReport, Passage  # noqa: E402
+from .pipeline import Assistant  # noqa: E402
+from .settings import Settings  # noqa: E402
+
+__all__ = [
+    "Assistant",
+    "Answer",
+    "Citation",
+    "Passage",
+    "IngestReport",
+    "Settings",
+    "AssistantError",
+    "QuestionError",
+    "SourceError",
+    "ModelError",
+    "StoreError",
+]

@@ -1,0 +1,65 @@
+"""Sentence-aware chunks that remember exactly where they come from.
+
+Lines are split into sentences with blingfire (fast, offline); consecutive sentences are packed
+into chunks of about `chunk_chars`, neighbours sharing `overlap` sentences. Every chunk keeps
+`start`/`end` character offsets so that `text == document[start:end]`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import blingfire
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str  # "<document id>#<index>": the same for the same content
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+def sentence_spans(text: str, max_chars: int) -> list[tuple[int, int]]:
+    """(start, end) of each sentence; a line break always ends a sentence, over-long ones are cut at spaces."""
+    spans = []
+    for line in re.finditer(r"[^\n]+", text):
+        if not line.group().strip():
+            continue
+        _, offsets = blingfire.text_to_sentences_and_offsets(line.group())
+        for s, e in offsets:
+            spans.extend(_cut(text, line.start() + s, line.start() + e, max_chars))
+    return spans
+
+
+def _cut(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """Split [start, end) into pieces of at most max_chars, preferring to cut at whitespace."""
+    pieces = []
+    while end - start > max_chars:
+        cut = text.rfind(" ", start + max_chars // 2, start + max_chars)
+        cut = cut if cut > start else start + max_chars
+        pieces.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        pieces.append((start, end))
+    return pieces
+
+
+def chunk_text(text: str, doc_id: str, chunk_chars: int = 400, overlap: int = 1) -> list[Chunk]:
+    spans = sentence_spans(text, chunk_chars)
+    chunks: list[Chunk] = []
+    i = 0
+    while i < len(spans):
+        j = i + 1  # chunk = spans[i:j]
+        while j < len(spans) and spans[j][1] - spans[i][0] <= chunk_chars:
+            j += 1
+        start, end = spans[i][0], spans[j - 1][1]
+        chunks.append(Chunk(f"{doc_id}#{len(chunks)}", len(chunks), start, end, text[start:end]))
+        if j >= len(spans):
+            break
+        i = max(i + 1, j - overlap)
+    return chunks

@@ -1,0 +1,93 @@
+"""Bring the store in line with the source folder: incremental, idempotent, and safe to interrupt.
+
+A document is identified by its path in the folder and versioned by a content hash: unchanged ones
+are not embedded again, changed ones are replaced, deleted ones removed. Everything is read,
+chunked and embedded *before* the store is touched, so a bad file or a crash while embedding
+leaves the store as it was; a crash while writing is repaired by the next run (it compares hashes).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from .chunking import chunk_text
+from .documents import load_documents
+from .embedding import Embedder
+from .errors import StoreError
+from .models import IngestReport
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]  # (chunks done, chunks total)
+
+
+def store_lock(store: Store) -> FileLock:
+    """One writer at a time per store folder (a lock file beside it)."""
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(store.path) + ".lock", timeout=5)
+
+
+def plan(source: Path, store: Store):
+    """What ingest would do: (folder, documents to embed, sources to delete, report)."""
+    docs, skipped = load_documents(source)
+    root = str(Path(source).expanduser().resolve())
+    stored = store.documents(root)
+    todo = [d for d in docs if stored.get(d.source) != d.sha256]
+    removed = sorted(set(stored) - {d.source for d in docs})
+    report = IngestReport(
+        added=sum(d.source not in stored for d in todo),
+        updated=sum(d.source in stored for d in todo),
+        removed=len(removed),
+        unchanged=len(docs) - len(todo),
+        skipped=skipped,
+    )
+    return root, todo, removed, report
+
+
+def ingest(
+    source: Path,
+    store: Store,
+    embedder: Embedder,
+    *,
+    chunk_chars: int,
+    chunk_overlap: int,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+) -> IngestReport:
+    try:
+        with store_lock(store):
+            if rebuild:
+                load_documents(source)  # fail on a bad source folder before deleting anything
+                store.destroy()
+            root, todo, removed, report = plan(source, store)
+            chunked = [(d, chunk_text(d.text, d.id, chunk_chars, chunk_overlap)) for d in todo]
+            texts = [c.text for _, cs in chunked for c in cs]
+            done = 0
+
+            def step(n: int) -> None:
+                nonlocal done
+                done += n
+                if progress:
+                    progress(done, len(texts))
+
+            if progress:
+                progress(0, len(texts))
+            vectors = embedder.embed(texts, progress=step) if texts else None
+            store.delete(root, removed + [d.source for d in todo])  # a changed document may now have fewer chunks
+            offset = 0
+            for doc, chunks in chunked:
+                store.add(doc, chunks, vectors[offset : offset + len(chunks)])
+                offset += len(chunks)
+            report.chunks_embedded = len(texts)
+    except Timeout:
+        raise StoreError(
+            f"Another process is writing to the store at {store.path} (lock {store.path}.lock is held). "
+            "Wait for it to finish; if no other assistant is running, delete the lock file."
+        ) from None
+    log.info("ingest: %s", report.summary())
+    return report

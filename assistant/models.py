@@ -1,0 +1,62 @@
+"""Data that crosses a boundary: what ingest reports, what retrieval returns, what ask answers."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Span(BaseModel):
+    """A slice of a source file: `text == file_content[start:end]` (characters of the UTF-8 decoded file)."""
+
+    source: str = Field(description="file name, relative to the source folder")
+    path: str = Field(description="absolute path of the file, to check the citation against")
+    title: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+
+
+class Passage(Span):
+    """A retrieved chunk with its scores."""
+
+    id: str
+    score: float = Field(description="fused retrieval score (higher is better)")
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+
+class Citation(Span):
+    """A passage that supports the answer, numbered as in the answer text `[n]`."""
+
+    n: int = Field(ge=1)
+    score: float = Field(description="share of the answer's key terms found in this passage")
+
+
+class Answer(BaseModel):
+    question: str
+    text: str
+    citations: list[Citation] = []
+    abstained: bool = Field(False, description="true when the documents do not answer the question")
+    passages: list[Passage] = Field([], description="everything retrieved, cited or not")
+    timings: dict[str, float] = Field({}, description="seconds per stage")
+    model: str = ""
+
+
+class IngestReport(BaseModel):
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    chunks_embedded: int = 0
+    skipped: list[str] = Field([], description="files not ingested, with the reason")
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        line = (
+            f"{self.added} added, {self.updated} updated, {self.removed} removed, "
+            f"{self.unchanged} unchanged ({self.chunks_embedded} chunks embedded)"
+        )
+        return line + (f", {len(self.skipped)} skipped" if self.skipped else "")

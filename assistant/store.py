@@ -1,0 +1,123 @@
+"""The persistent Chroma collection of chunks and their vectors.
+
+Chroma only stores and searches vectors we computed (`embedding_function=None`): it never embeds
+or downloads anything. Each chunk's metadata carries its document's hash, so ingest can tell what
+changed without a separate manifest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import Chunk
+from .documents import Document
+from .errors import REBUILD_HINT, StoreError
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+log = logging.getLogger(__name__)
+
+
+class Store:
+    def __init__(self, path: Path, collection: str = "documents"):
+        self.path = Path(path)
+        self.name = collection
+        self._coll = None
+
+    @contextlib.contextmanager
+    def _guard(self):
+        """Turn any failure of the underlying database into a StoreError that says how to recover."""
+        try:
+            yield
+        except StoreError:
+            raise
+        except Exception as e:  # chromadb raises many types (sqlite, rust bindings, ValueError)
+            locked = "locked" in str(e).lower()
+            what = "is locked by another process (close it, or wait)" if locked else "is unreadable or corrupted"
+            raise StoreError(f"The store at {self.path} {what}: {type(e).__name__}: {e}. {REBUILD_HINT}") from e
+
+    @property
+    def collection(self):
+        if self._coll is None:
+            import chromadb
+
+            if self.path.exists() and not self.path.is_dir():
+                raise StoreError(f"The store path {self.path} is a file, not a folder. Set ASSISTANT_STORE / --store to a folder.")
+            with self._guard():
+                client = chromadb.PersistentClient(
+                    path=str(self.path), settings=chromadb.Settings(anonymized_telemetry=False, allow_reset=True)
+                )
+                self._coll = client.get_or_create_collection(
+                    self.name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+                )
+        return self._coll
+
+    def count(self) -> int:
+        with self._guard():
+            return self.collection.count()
+
+    def documents(self, root: str) -> dict[str, str]:
+        """{source: sha256} of the stored documents from folder `root` (read from each first chunk)."""
+        with self._guard():
+            got = self.collection.get(where={"$and": [{"index": 0}, {"root": root}]}, include=["metadatas"])
+        return {m["source"]: m["sha256"] for m in got["metadatas"]}
+
+    def chunks(self) -> list[dict]:
+        """Every stored chunk as {id, text, source, title, start, end}: the lexical index is built from these."""
+        with self._guard():
+            got = self.collection.get(include=["documents", "metadatas"])
+        return [_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+
+    def add(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        metas = [
+            {"root": doc.root, "source": doc.source, "title": doc.title, "sha256": doc.sha256, "index": c.index, "start": c.start, "end": c.end}
+            for c in chunks
+        ]
+        with self._guard():
+            batch = self.collection._client.get_max_batch_size()
+            for b in range(0, len(chunks), batch):
+                self.collection.upsert(
+                    ids=[c.id for c in chunks[b : b + batch]],
+                    documents=[c.text for c in chunks[b : b + batch]],
+                    embeddings=vectors[b : b + batch],
+                    metadatas=metas[b : b + batch],
+                )
+
+    def delete(self, root: str, sources: list[str]) -> None:
+        if sources:
+            with self._guard():
+                self.collection.delete(where={"$and": [{"root": root}, {"source": {"$in": list(sources)}}]})
+
+    def query(self, vector: np.ndarray, n: int) -> list[tuple[dict, float]]:
+        """The n nearest chunks with their cosine similarity."""
+        with self._guard():
+            n = min(n, self.collection.count())
+            if n == 0:
+                return []
+            got = self.collection.query(query_embeddings=[vector], n_results=n, include=["documents", "metadatas", "distances"])
+        return [
+            (_record(i, d, m), 1.0 - dist)
+            for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
+        ]
+
+    def destroy(self) -> None:
+        """Delete the store folder (only if it looks like a Chroma store) so it can be rebuilt."""
+        from chromadb.api.client import SharedSystemClient
+
+        self._coll = None
+        SharedSystemClient.clear_system_cache()
+        if not self.path.exists():
+            return
+        if any(self.path.iterdir()) and not (self.path / "chroma.sqlite3").exists():
+            raise StoreError(f"Refusing to delete {self.path}: it does not look like a Chroma store. Choose another --store.")
+        shutil.rmtree(self.path)
+
+
+def _record(id: str, text: str, meta: dict) -> dict:
+    path = str(Path(meta["root"]) / meta["source"])
+    return {"id": id, "text": text, "path": path, **{k: meta[k] for k in ("source", "title", "start", "end")}}

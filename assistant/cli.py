@@ -1,0 +1,116 @@
+"""The `assistant` command. Every setting is a flag on every subcommand (see Settings)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import textwrap
+
+from pydantic import ValidationError
+
+from .errors import AssistantError
+from .settings import Settings
+
+log = logging.getLogger("assistant")
+
+
+def settings_parser() -> argparse.ArgumentParser:
+    """A parent parser with one `--flag` per Settings field; unset flags fall back to env and defaults."""
+    parser = argparse.ArgumentParser(add_help=False)
+    group = parser.add_argument_group("settings (also env ASSISTANT_<NAME>)")
+    for name, field in Settings.model_fields.items():
+        group.add_argument("--" + name.replace("_", "-"), dest=name, default=argparse.SUPPRESS,
+                           metavar=name.upper(), help=field.description)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = settings_parser()
+    parser = argparse.ArgumentParser(prog="assistant", description="Ask questions about your documents, offline.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", parents=[common], help="chunk, embed and store the documents of the source folder")
+    p.add_argument("--rebuild", action="store_true", help="delete the store and ingest everything again")
+    p.set_defaults(run=cmd_ingest)
+
+    p = sub.add_parser("ask", parents=[common], help="answer one question with cited passages")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the whole answer as JSON")
+    p.set_defaults(run=cmd_ask)
+    return parser
+
+
+def progress_bar(desc: str):
+    """A tqdm bar driven by (done, total) callbacks, on stderr."""
+    from tqdm import tqdm
+
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=desc, unit="chunk", file=sys.stderr, leave=False)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def make_assistant(args: argparse.Namespace):
+    from .pipeline import Assistant
+
+    fields = {k: v for k, v in vars(args).items() if k in Settings.model_fields}
+    return Assistant(Settings(**fields))
+
+
+def cmd_ingest(args) -> int:
+    assistant = make_assistant(args)
+    report = assistant.ingest(rebuild=args.rebuild, progress=progress_bar("embedding"))
+    for line in report.skipped:
+        print(f"skipped {line}", file=sys.stderr)
+    print(f"ingest: {report.summary()} -> {assistant.settings.store}")
+    return 0
+
+
+def cmd_ask(args) -> int:
+    from .pipeline import clean_question
+
+    question = clean_question(args.question)  # refuse a bad question before any slow work
+    assistant = make_assistant(args)
+    assistant.generator  # fail fast on a missing or broken model, before ingesting
+    report = assistant.ensure_ingested(progress=progress_bar("first ingest"))
+    if report:
+        print(f"ingest: {report.summary()}", file=sys.stderr)
+    answer = assistant.ask(question)
+    if args.json:
+        print(answer.model_dump_json(indent=2))
+        return 0
+    print(answer.text)
+    for c in answer.citations:
+        print(f"\n[{c.n}] {c.title} ({c.source}, characters {c.start}-{c.end})")
+        print(textwrap.indent(textwrap.fill(" ".join(c.text.split()), 100), "    "))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except ValidationError as e:
+        for err in e.errors():
+            name = ".".join(str(x) for x in err["loc"])
+            print(f"error: setting {name} (--{name.replace('_', '-')} / ASSISTANT_{name.upper()}): {err['msg']}", file=sys.stderr)
+        return 2
+    except AssistantError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

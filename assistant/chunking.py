@@ -30,7 +30,12 @@ def sentence_spans(text: str, max_chars: int) -> list[tuple[int, int]]:
             continue
         _, offsets = blingfire.text_to_sentences_and_offsets(line.group())
         for s, e in offsets:
-            spans.extend(_cut(text, line.start() + s, line.start() + e, max_chars))
+            s, e = line.start() + s, line.start() + e
+            while s < e and text[s].isspace():
+                s += 1
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            spans.extend(_cut(text, s, e, max_chars))
     return spans
 
 

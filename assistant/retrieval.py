@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bm25s
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from .embedding import Embedder
 from .models import Passage
@@ -17,11 +18,12 @@ RRF_K = 60  # the usual constant from Cormack et al. (2009)
 CANDIDATES = 30  # from each retriever, before fusion
 
 _stemmer = Stemmer.Stemmer("english")
+_stopwords = list(STOPWORDS_EN_PLUS)  # the NLTK-sized list: question words carry no evidence
 
 
 def terms(text: str) -> list[str]:
     """Lowercased, stemmed, stop-word-free word tokens: what BM25 and the evidence checks compare."""
-    return bm25s.tokenize([text], stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)[0]
+    return bm25s.tokenize([text], stopwords=_stopwords, stemmer=_stemmer, return_ids=False, show_progress=False)[0]
 
 
 def rrf(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:

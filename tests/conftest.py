@@ -1,0 +1,92 @@
+"""Shared fixtures. Unit tests use the fakes below (said so in their names); integration tests,
+marked `slow`, use the real embedded model, the real ONNX embedder and a real Chroma store."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant import Assistant, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+class FakeEmbedder:
+    """Unit-test fake: deterministic bag-of-words hashing vectors (no model)."""
+
+    name = "fake"
+
+    def __init__(self, fail_after: int | None = None):
+        self.calls = 0
+        self.fail_after = fail_after
+
+    def embed(self, texts, batch_size=32, progress=None):
+        self.calls += 1
+        if self.fail_after is not None and self.calls > self.fail_after:
+            raise RuntimeError("embedding failed (simulated)")
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in re.findall(r"\w+", t.lower()):
+                out[i, int(hashlib.md5(w.encode()).hexdigest(), 16) % 384] += 1
+            out[i] /= max(np.linalg.norm(out[i]), 1e-9)
+        if progress:
+            progress(len(texts))
+        return out
+
+
+class FakeGenerator:
+    """Unit-test fake: replies with scripted answers and records the prompts it was given."""
+
+    name = "fake-model"
+
+    def __init__(self, *replies: str):
+        self.replies = list(replies)
+        self.prompts: list[list[dict]] = []
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def stream(self, messages, max_tokens):
+        self.prompts.append(messages)
+        reply = self.replies.pop(0) if self.replies else "The documents do not say."
+        for word in reply.split(" "):
+            yield word + " "
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    """No test sees the developer's ASSISTANT_* settings."""
+    import os
+
+    for k in list(os.environ):
+        if k.startswith("ASSISTANT_"):
+            monkeypatch.delenv(k)
+
+
+@pytest.fixture
+def docs(tmp_path) -> Path:
+    """A copy of the seed documents that a test may change."""
+    folder = tmp_path / "docs"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+@pytest.fixture
+def fake_assistant(tmp_path, docs):
+    def make(*replies: str, **overrides) -> Assistant:
+        settings = Settings(store=tmp_path / "store", source=docs, **overrides)
+        return Assistant(settings, generator=FakeGenerator(*replies), embedder=FakeEmbedder())
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def real_assistant(tmp_path_factory) -> Assistant:
+    """The real thing: embedded model, ONNX embedder, Chroma, on the seeds (ingested once per session)."""
+    return Assistant(Settings(store=tmp_path_factory.mktemp("real") / "store", source=SEEDS))

@@ -1,0 +1,46 @@
+import pytest
+
+from assistant.ingest import ingest
+from assistant.retrieval import Retriever, rrf, terms
+from assistant.store import Store
+from conftest import FakeEmbedder
+
+
+def test_rrf_adds_reciprocal_ranks():
+    fused = rrf([["a", "b", "c"], ["c", "a"]], k=60)
+    assert fused["a"] == pytest.approx(1 / 61 + 1 / 62)
+    assert fused["c"] == pytest.approx(1 / 63 + 1 / 61)
+    assert fused["b"] == pytest.approx(1 / 62)
+    assert sorted(fused, key=fused.get, reverse=True) == ["a", "c", "b"]
+
+
+def test_terms_are_stemmed_and_without_stopwords():
+    assert terms("The delegations were visiting Moscow in 2025") == ["deleg", "visit", "moscow", "2025"]
+
+
+@pytest.fixture
+def retriever(tmp_path, docs):
+    store = Store(tmp_path / "store")
+    embedder = FakeEmbedder()
+    ingest(docs, store, embedder, chunk_chars=400, chunk_overlap=1)
+    return Retriever(store, embedder)
+
+
+def test_hybrid_search_finds_exact_names_and_reports_both_ranks(retriever):
+    passages = retriever.search("Kim Su-gil forum For the Freedom of Nations", k=3)
+    assert passages[0].source == "003_fb9d92a72d6051b6.txt"
+    assert "Kim Su-gil" in passages[0].text
+    assert passages[0].lexical_rank is not None and passages[0].dense_rank is not None
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+    for p in passages:
+        assert open(p.path, encoding="utf-8").read()[p.start : p.end] == p.text
+
+
+def test_search_with_only_stopwords_still_uses_dense(retriever):
+    passages = retriever.search("what is it", k=2)
+    assert len(passages) == 2
+    assert all(p.lexical_rank is None for p in passages)
+
+
+def test_empty_store_returns_nothing(tmp_path):
+    assert Retriever(Store(tmp_path / "empty"), FakeEmbedder()).search("anything", k=3) == []

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="sampling temperature (0 = deterministic)")
     seed: int = Field(0, description="sampling seed")
 
+    # chat UI
+    host: str = Field("127.0.0.1", description="address the chat UI binds to")
+    port: int = Field(7860, ge=1, le=65535, description="port of the chat UI")
+
     def model_path(self) -> Path | None:
         """The GGUF file to load: the configured one, else the embedded default."""
         return self.model or embedded_model_path()

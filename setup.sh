@@ -9,6 +9,11 @@ PY=${PYTHON:-python3}
 .venv/bin/pip install -q --upgrade pip
 if [ "${1:-}" = "--test" ]; then
   .venv/bin/pip install -q -e '.[test]'
+  # The browser test drives Debian's Chromium (Playwright cannot download browsers offline).
+  if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then
+    SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  fi
 else
   .venv/bin/pip install -q -e .
 fi

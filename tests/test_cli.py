@@ -1,0 +1,83 @@
+"""The command line: flags from Settings on every subcommand, readable errors, exit codes."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from assistant import Settings
+from assistant.cli import build_parser, main
+from conftest import ROOT, SEEDS
+
+
+@pytest.mark.parametrize("command", [["ingest"], ["ask", "q"]])
+def test_every_setting_is_a_flag_on_every_subcommand(command):
+    flags = []
+    for name in Settings.model_fields:
+        flags += ["--" + name.replace("_", "-"), "/x" if name in ("model", "store", "source", "prompts") else "1"]
+    args = build_parser().parse_args(command + flags)
+    assert set(Settings.model_fields) <= set(vars(args))
+
+
+def test_bad_setting_value_is_explained(capsys):
+    assert main(["ask", "hello", "--top-k", "0"]) == 2
+    assert "setting top_k (--top-k / ASSISTANT_TOP_K)" in capsys.readouterr().err
+
+
+def test_empty_question_is_refused_before_any_work(tmp_path, capsys):
+    assert main(["ask", "   ", "--store", str(tmp_path / "store")]) == 1
+    assert "The question is empty" in capsys.readouterr().err
+    assert not (tmp_path / "store").exists()
+
+
+def test_missing_model_names_the_setting(tmp_path, capsys):
+    assert main(["ask", "Who?", "--model", str(tmp_path / "missing.gguf"), "--store", str(tmp_path / "s")]) == 1
+    err = capsys.readouterr().err
+    assert "Model file not found" in err and "ASSISTANT_MODEL or --model" in err
+
+
+def test_broken_model_file_names_the_setting(tmp_path, capsys):
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF" + os.urandom(4096))
+    assert main(["ask", "Who?", "--model", str(bad), "--store", str(tmp_path / "s")]) == 1
+    err = capsys.readouterr().err
+    assert "Could not load the model" in err and "ASSISTANT_MODEL or --model" in err
+    not_gguf = tmp_path / "notes.gguf"
+    not_gguf.write_text("hello")
+    assert main(["ask", "Who?", "--model", str(not_gguf), "--store", str(tmp_path / "s")]) == 1
+    assert "Not a GGUF model file" in capsys.readouterr().err
+
+
+def test_missing_source_folder(tmp_path, capsys):
+    assert main(["ingest", "--source", str(tmp_path / "nope"), "--store", str(tmp_path / "s")]) == 1
+    assert "Documents folder not found" in capsys.readouterr().err
+
+
+def test_env_settings_are_used(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ASSISTANT_SOURCE", str(tmp_path / "from-env"))
+    assert main(["ingest", "--store", str(tmp_path / "s")]) == 1
+    assert "from-env" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_python_m_assistant_ask_json_on_a_brand_new_store(tmp_path):
+    """The real thing, as a user runs it: a fresh store, the embedded model, JSON out."""
+    env = {**os.environ, "ASSISTANT_STORE": str(tmp_path / "store")}
+    out = subprocess.run(
+        [sys.executable, "-m", "assistant", "ask", "Who led the WPK delegation to Moscow in February 2025?", "--json"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "5 added" in out.stderr  # it ingested first
+    answer = json.loads(out.stdout)
+    assert set(answer) >= {"question", "text", "citations", "abstained", "passages", "timings"}
+    assert answer["citations"], answer["text"]
+    for c in answer["citations"]:
+        assert (SEEDS / c["source"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["text"]
+    # and the console script prints the passages under the answer
+    text = subprocess.run([str(ROOT / ".venv/bin/assistant"), "ask", "Who is Kim Su-gil?"], capture_output=True,
+                          text=True, env=env, cwd=tmp_path, timeout=300)
+    assert text.returncode == 0, text.stderr
+    assert "[1] " in text.stdout and ".txt, characters " in text.stdout

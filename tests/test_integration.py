@@ -1,0 +1,47 @@
+"""End to end with the real embedded model, the real ONNX embedder and a real Chroma store on the seeds."""
+
+import pytest
+
+from assistant import Answer, ModelError, Settings, Assistant
+from conftest import SEEDS
+
+pytestmark = pytest.mark.slow
+
+
+def test_answer_cites_the_exact_text_of_the_seed_file(real_assistant):
+    answer = real_assistant.ask("Who led the WPK delegation to Moscow in February 2025?")
+    assert not answer.abstained
+    assert answer.citations
+    for c in answer.citations:
+        assert (SEEDS / c.source).read_text(encoding="utf-8")[c.start : c.end] == c.text
+        assert c.title
+    assert "Ri Hi-Yong" in answer.text or any("Ri Hi-Yong" in c.text for c in answer.citations)
+    assert answer.model == "SmolLM2-135M-Instruct.Q4_1.gguf"
+    assert answer.timings["total"] > 0
+
+
+def test_store_on_disk_matches_the_seeds(real_assistant):
+    real_assistant.ensure_ingested()
+    stored = real_assistant.store.documents(str(SEEDS.resolve()))
+    assert sorted(stored) == sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert real_assistant.ingest().chunks_embedded == 0  # nothing embedded again
+
+
+def test_stream_then_answer_and_a_follow_up(real_assistant):
+    parts = list(real_assistant.stream("When did Choe Son-hui visit Moscow?"))
+    assert isinstance(parts[-1], Answer) and parts[:-1] and all(isinstance(p, str) for p in parts[:-1])
+    first = parts[-1]
+    follow = real_assistant.ask("Who received her in the Kremlin?", history=[(first.question, first.text)])
+    assert follow.passages and any(p.source == "001_d4f8127ad0ec54d6.txt" for p in follow.passages)
+
+
+def test_question_the_documents_do_not_answer(real_assistant):
+    answer = real_assistant.ask("What is the recipe for Neapolitan pizza dough?")
+    assert answer.abstained and answer.citations == []
+
+
+def test_broken_model_file_is_a_model_error(tmp_path):
+    bad = tmp_path / "truncated.gguf"
+    bad.write_bytes(open(Settings().model_path(), "rb").read(100_000))
+    with pytest.raises(ModelError, match="Could not load the model .*ASSISTANT_MODEL or --model"):
+        Assistant(model=bad, store=tmp_path / "s").generator

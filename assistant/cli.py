@@ -6,11 +6,12 @@ import argparse
 import logging
 import sys
 import textwrap
+from pathlib import Path
 
 from pydantic import ValidationError
 
 from .errors import AssistantError
-from .settings import Settings
+from .settings import REPO_ROOT, Settings
 
 log = logging.getLogger("assistant")
 
@@ -38,6 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print the whole answer as JSON")
     p.set_defaults(run=cmd_ask)
+
+    p = sub.add_parser("eval", parents=[common], help="score answers against a Q&A dataset")
+    p.add_argument("--dataset", type=Path, default=REPO_ROOT / "evals" / "test.jsonl", help="JSONL Q&A items")
+    p.add_argument("--out", type=Path, default=REPO_ROOT / "evals" / "results", help="folder for the report")
+    p.add_argument("--limit", type=int, default=None, help="only the first N items")
+    p.add_argument("--baseline", action="store_true", help="also run the naive and extractive reference pipelines")
+    p.set_defaults(run=cmd_eval)
     return parser
 
 
@@ -94,9 +102,28 @@ def cmd_ask(args) -> int:
     return 0
 
 
+def cmd_eval(args) -> int:
+    from tqdm import tqdm
+
+    from .evaluation import METRICS, evaluate
+
+    def progress(name: str, total: int):
+        bar = tqdm(total=total, desc=f"eval {name}", unit="q", file=sys.stderr)
+        return lambda item: (bar.update(1), bar.n >= total and bar.close())
+
+    assistant = make_assistant(args)
+    report = evaluate(assistant, args.dataset, args.out, limit=args.limit, baseline=args.baseline, progress=progress)
+    names = ["product"] + list(report["paired"])
+    print(f"{'metric':<24}" + "".join(f"{n:>12}" for n in names))
+    for key, label, _ in METRICS:
+        values = [(report if n == "product" else report[n]).get(key) for n in names]
+        print(f"{label:<24}" + "".join(f"{'n/a' if v is None else round(v, 3):>12}" for v in values))
+    print(f"report: {args.out / 'report.md'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)

@@ -6,6 +6,8 @@ about documents are usually after. Reciprocal rank fusion needs no score calibra
 
 from __future__ import annotations
 
+import logging
+
 import bm25s
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
@@ -13,6 +15,8 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 from .embedding import Embedder
 from .models import Passage
 from .store import Store
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each index build at DEBUG
 
 RRF_K = 60  # the usual constant from Cormack et al. (2009)
 CANDIDATES = 30  # from each retriever, before fusion

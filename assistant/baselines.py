@@ -1,0 +1,78 @@
+"""Reference pipelines the product must beat, run by `assistant eval --baseline` on the same items.
+
+- `NaiveRAG`: fixed 700-character chunks, dense-only top 4, one chat prompt asking for [n]
+  citations and "I don't know"; the model's answer is taken as it is.
+- `Extractive`: the product's retrieval, answering with the retrieved sentence that best covers
+  the question, never abstaining. If the product cannot beat it, the model adds nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from . import grounding
+from .chunking import Chunk
+from .ingest import ingest
+from .models import Answer, Citation, Passage
+from .pipeline import Assistant, History, clean_question
+from .prompts import render
+from .store import Store
+
+NAIVE_CHUNK = 700
+NAIVE_K = 4
+
+
+def fixed_chunks(text: str, doc_id: str, size: int = NAIVE_CHUNK) -> list[Chunk]:
+    return [Chunk(f"{doc_id}#{i}", i, s, min(s + size, len(text)), text[s : s + size])
+            for i, s in enumerate(range(0, len(text), size))]
+
+
+def _citation(n: int, p: Passage, score: float = 1.0) -> Citation:
+    return Citation(n=n, score=score, **p.model_dump(include={"source", "path", "title", "start", "end", "text"}))
+
+
+class NaiveRAG:
+    name = "baseline"
+
+    def __init__(self, product: Assistant):
+        self.product = product  # shares its model, embedder and settings
+        self.store = Store(product.settings.store, product.settings.collection + "-naive")
+        ingest(product.settings.source, self.store, product.embedder, chunk_chars=NAIVE_CHUNK, chunk_overlap=0,
+               chunker=fixed_chunks)
+
+    def ask(self, question: str, history: History = ()) -> Answer:
+        t0 = time.perf_counter()
+        question = clean_question(question)
+        vector = self.product.embedder.embed([question])[0]
+        passages = [Passage(**c, score=sim) for c, sim in self.store.query(vector, NAIVE_K)]
+        folder = self.product.settings.prompts
+        turns = [m for q, a in history for m in ({"role": "user", "content": q}, {"role": "assistant", "content": a})]
+        messages = [{"role": "system", "content": render(folder, "baseline_system.j2")}, *turns,
+                    {"role": "user", "content": render(folder, "baseline_question.j2", passages=passages, question=question)}]
+        text = "".join(self.product.generator.stream(messages, self.product.settings.max_tokens)).strip()
+        cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", text) if 1 <= int(n) <= len(passages)})
+        return Answer(question=question, text=text, abstained=grounding.is_abstention(text),
+                      citations=[_citation(n, passages[n - 1]) for n in cited], passages=passages,
+                      timings={"total": round(time.perf_counter() - t0, 4)}, model=self.product.model_name)
+
+
+class Extractive:
+    name = "extractive"
+
+    def __init__(self, product: Assistant):
+        self.product = product
+
+    def ask(self, question: str, history: History = ()) -> Answer:
+        t0 = time.perf_counter()
+        question = clean_question(question)
+        self.product.ensure_ingested()
+        r = self.product.retriever
+        query = " ".join([q for q, _ in history[-1:]] + [question])
+        passages = r.search(query, self.product.settings.top_k)
+        found = grounding.best_sentence(query, passages, r.df, len(r.ids))
+        if found is None and passages:
+            found = (passages[0].text, passages[0])
+        text, cites = (found[0], [_citation(1, found[1])]) if found else ("", [])
+        return Answer(question=question, text=text, citations=cites, passages=passages,
+                      timings={"total": round(time.perf_counter() - t0, 4)}, model="none (extractive)")

@@ -1,0 +1,284 @@
+"""The eval suite: run pipelines on hand-written Q&A pairs and score them with honest metrics.
+
+Dataset format (JSONL, one item per line): id, question, answer ("" when unanswerable),
+must_include (list of lists: every inner list needs one of its strings in the answer), sources
+(file names), unanswerable (default false), history ([question, answer] pairs asked before).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import string
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .errors import AssistantError
+from .models import Answer
+
+METRICS = [  # (key, label, higher is better)
+    ("key_fact_accuracy", "key-fact accuracy", True),
+    ("token_f1", "token F1", True),
+    ("abstention_recall", "abstention recall", True),
+    ("abstention_precision", "abstention precision", True),
+    ("citation_validity", "citation validity", True),
+    ("citation_precision", "citation precision", True),
+    ("citation_recall", "citation recall", True),
+    ("retrieval_recall_at_k", "retrieval recall@k", True),
+    ("mrr", "MRR", True),
+    ("answer_words_median", "answer words (median)", False),
+    ("latency_p50_s", "latency p50 (s)", False),
+    ("latency_p95_s", "latency p95 (s)", False),
+]
+
+
+class EvalItem(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    question: str
+    answer: str = ""
+    must_include: list[list[str]] = []
+    sources: list[str] = []
+    unanswerable: bool = False
+    history: list[tuple[str, str]] = []
+
+
+def load_dataset(path: Path) -> list[EvalItem]:
+    path = Path(path)
+    if not path.is_file():
+        raise AssistantError(f"Dataset not found: {path}. Pass --dataset PATH to a JSONL file of Q&A items.")
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                items.append(EvalItem.model_validate_json(line))
+            except ValidationError as e:
+                raise AssistantError(f"{path} line {n} is not a valid item: {e.errors()[0]['msg']} "
+                                     f"at {e.errors()[0]['loc']}") from None
+    if not items:
+        raise AssistantError(f"Dataset {path} has no items.")
+    return items
+
+
+# -- scoring ------------------------------------------------------------------------------------
+_DASHES = dict.fromkeys(map(ord, "-‐‑‒–—―−"), " ")
+_QUOTES = {ord(c): "'" for c in "‘’‚‛`´"} | {ord(c): '"' for c in "“”„‟«»"}
+
+
+def normalize(text: str) -> str:
+    """Case, whitespace, dashes and quotes normalised, for must_include matching."""
+    text = unicodedata.normalize("NFKC", text).lower().translate(_DASHES).translate(_QUOTES)
+    return " ".join(text.split())
+
+
+def answer_body(text: str) -> str:
+    """The answer without the [n] citation markers."""
+    return re.sub(r"\s*\[\d+\]", "", text).strip()
+
+
+def found_groups(texts: list[str], must_include: list[list[str]]) -> bool:
+    """True when every group has at least one string in one of the texts."""
+    norm = [normalize(t) for t in texts]
+    return all(any(normalize(s) in t for s in group for t in norm) for group in must_include)
+
+
+def token_f1(prediction: str, reference: str) -> float:
+    """SQuAD-style token F1 (lowercase, no punctuation or articles)."""
+    def toks(s: str) -> list[str]:
+        s = "".join(c for c in normalize(s) if c not in string.punctuation)
+        return [w for w in s.split() if w not in ("a", "an", "the")]
+
+    p, r = toks(prediction), toks(reference)
+    common = sum((Counter(p) & Counter(r)).values())
+    if not p or not r or not common:
+        return float(p == r)
+    precision, recall = common / len(p), common / len(r)
+    return 2 * precision * recall / (precision + recall)
+
+
+def bootstrap_ci(values: list[float], n: int = 2000, seed: int = 0) -> list[float]:
+    if not values:
+        return [0.0, 0.0]
+    rng = np.random.default_rng(seed)
+    means = rng.choice(np.asarray(values, dtype=float), size=(n, len(values)), replace=True).mean(axis=1)
+    return [round(float(np.percentile(means, 2.5)), 4), round(float(np.percentile(means, 97.5)), 4)]
+
+
+def judge(item: EvalItem, answer: Answer) -> dict:
+    """Every metric's verdict for one item: the line of results.jsonl."""
+    body = answer_body(answer.text)
+    answerable = not item.unanswerable
+    cites = []
+    for c in answer.citations:
+        try:
+            valid = Path(c.path).read_text(encoding="utf-8")[c.start : c.end] == c.text
+        except OSError:
+            valid = False
+        precise = answerable and c.source in item.sources and any(
+            normalize(s) in normalize(c.text) for g in item.must_include for s in g)
+        cites.append({"n": c.n, "source": c.source, "valid": valid, "precise": precise})
+    rank = next((i for i, p in enumerate(answer.passages, start=1) if p.source in item.sources and any(
+        normalize(s) in normalize(p.text) for g in item.must_include for s in g)), None)
+    return {
+        "id": item.id, "question": item.question, "reference": item.answer, "unanswerable": item.unanswerable,
+        "answer": answer.text, "abstained": answer.abstained,
+        "correct": answerable and not answer.abstained and found_groups([body], item.must_include),
+        "token_f1": token_f1(body, item.answer) if answerable and not answer.abstained else 0.0,
+        "citations": cites,
+        "cited_all_facts": answerable and any(found_groups([c.text], item.must_include) for c in answer.citations),
+        "retrieved_all_facts": answerable and found_groups([p.text for p in answer.passages], item.must_include),
+        "reciprocal_rank": 1 / rank if answerable and rank else 0.0,
+        "words": len(body.split()), "latency_s": answer.timings.get("total", 0.0),
+        "passages": [{"source": p.source, "start": p.start, "end": p.end, "score": p.score} for p in answer.passages],
+        "cited": [c.model_dump(include={"n", "source", "start", "end", "text"}) for c in answer.citations],
+    }
+
+
+def ok(row: dict) -> bool:
+    """Right on this item: the key facts for an answerable one, an abstention for an unanswerable one."""
+    return row["abstained"] if row["unanswerable"] else row["correct"]
+
+
+def summarize(rows: list[dict]) -> dict:
+    ans = [r for r in rows if not r["unanswerable"]]
+    una = [r for r in rows if r["unanswerable"]]
+    abst = [r for r in rows if r["abstained"]]
+    cites = [c for r in rows for c in r["citations"]]
+    ans_cites = [c for r in ans for c in r["citations"]]
+    lat = [r["latency_s"] for r in rows]
+    mean = lambda xs: round(sum(xs) / len(xs), 4) if xs else None  # noqa: E731
+    return {
+        "n": len(rows), "n_answerable": len(ans), "n_unanswerable": len(una),
+        "key_fact_accuracy": mean([r["correct"] for r in ans]),
+        "key_fact_accuracy_ci95": bootstrap_ci([float(r["correct"]) for r in ans]),
+        "token_f1": mean([r["token_f1"] for r in ans]),
+        "abstention_recall": mean([r["abstained"] for r in una]),
+        "abstention_precision": mean([r["unanswerable"] for r in abst]),
+        "citation_validity": mean([c["valid"] for c in cites]),
+        "citation_precision": mean([c["precise"] for c in ans_cites]) if ans_cites else (0.0 if ans else None),
+        "citation_recall": mean([r["cited_all_facts"] for r in ans]),
+        "retrieval_recall_at_k": mean([r["retrieved_all_facts"] for r in ans]),
+        "mrr": mean([r["reciprocal_rank"] for r in ans]),
+        "answer_words_median": statistics.median([r["words"] for r in rows if not r["abstained"]] or [0]),
+        "latency_p50_s": round(float(np.percentile(lat, 50)), 3) if lat else None,
+        "latency_p95_s": round(float(np.percentile(lat, 95)), 3) if lat else None,
+    }
+
+
+# -- running ------------------------------------------------------------------------------------
+def run_pipeline(ask: Callable[..., Answer], items: list[EvalItem], progress=None) -> list[dict]:
+    rows = []
+    for item in items:
+        rows.append(judge(item, ask(item.question, history=[tuple(h) for h in item.history])))
+        if progress:
+            progress(item)
+    return rows
+
+
+def paired(a: list[dict], b: list[dict]) -> tuple[list[str], list[str]]:
+    """(ids a got right and b did not, ids b got right and a did not)."""
+    by_id = {r["id"]: r for r in b}
+    only_a = [r["id"] for r in a if ok(r) and not ok(by_id[r["id"]])]
+    only_b = [r["id"] for r in a if not ok(r) and ok(by_id[r["id"]])]
+    return only_a, only_b
+
+
+def write_report(out: Path, report: dict, rows: dict[str, list[dict]]) -> None:
+    """report.json, results.jsonl (every pipeline's verdicts per item), report.md and metrics.png."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    with open(out / "results.jsonl", "w", encoding="utf-8") as f:
+        for name, pipeline_rows in rows.items():
+            for r in pipeline_rows:
+                f.write(json.dumps({"pipeline": name, **r}, ensure_ascii=False) + "\n")
+    _chart(out / "metrics.png", report, list(rows))
+    (out / "report.md").write_text(_markdown(report, rows), encoding="utf-8")
+
+
+def _figures(report: dict, name: str) -> dict:
+    return report if name == "product" else report[name]
+
+
+def _markdown(report: dict, rows: dict[str, list[dict]]) -> str:
+    names = list(rows)
+    fmt = lambda v: "n/a" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))  # noqa: E731
+    lines = [f"# Eval report: {report['config']['dataset']}", "",
+             f"{report['n']} items ({report['n_answerable']} answerable, {report['n_unanswerable']} unanswerable); "
+             f"model `{report['config']['model']}`, k={report['config']['top_k']}.", "",
+             "| metric | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for key, label, _ in METRICS:
+        lines.append(f"| {label} | " + " | ".join(fmt(_figures(report, n).get(key)) for n in names) + " |")
+    lo, hi = report["key_fact_accuracy_ci95"]
+    lines += ["", f"Product key-fact accuracy 95% bootstrap interval: [{lo:.3f}, {hi:.3f}].", "", "![metrics](metrics.png)", ""]
+    for name in names[1:]:
+        win, loss = report["paired"][name]["product_only"], report["paired"][name]["other_only"]
+        lines += [f"## Paired with {name}", "",
+                  f"- right only with the product ({len(win)}): {', '.join(win) or 'none'}",
+                  f"- right only with {name} ({len(loss)}): {', '.join(loss) or 'none'}", ""]
+    lines += ["## Worst failures of the product", ""]
+    failures = [r for r in rows["product"] if not ok(r)]
+    for r in failures[:15]:
+        why = "answered an unanswerable question" if r["unanswerable"] else (
+            "abstained" if r["abstained"] else "missing key facts")
+        lines += [f"- **{r['id']}** ({why}): {r['question']}",
+                  f"  - answer: {r['answer'][:300]}", f"  - reference: {r['reference'] or '(unanswerable)'}"]
+    if not failures:
+        lines.append("None.")
+    return "\n".join(lines) + "\n"
+
+
+def _chart(path: Path, report: dict, names: list[str]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = [(k, label) for k, label, better in METRICS if better]
+    fig, ax = plt.subplots(figsize=(8, 5))
+    height = 0.8 / len(names)
+    for i, name in enumerate(names):
+        values = [_figures(report, name).get(k) or 0.0 for k, _ in keys]
+        ax.barh([j + i * height for j in range(len(keys))], values, height=height, label=name)
+    ax.set_yticks([j + height * (len(names) - 1) / 2 for j in range(len(keys))], [label for _, label in keys])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.legend(loc="lower right")
+    ax.set_title(f"{report['config']['dataset']} (n={report['n']})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def evaluate(assistant, dataset: Path, out: Path, *, limit: int | None = None, baseline: bool = False,
+             progress: Callable[[str, int], Callable[[EvalItem], None]] | None = None) -> dict:
+    """Run the product (and with `baseline` the two reference pipelines) on the same items; write the report.
+
+    `progress(pipeline_name, n_items)` returns a per-item callback (the CLI shows a bar).
+    """
+    items = load_dataset(dataset)[:limit]
+    assistant.ensure_ingested()
+    pipelines = {"product": assistant.ask}
+    if baseline:
+        from .baselines import Extractive, NaiveRAG
+
+        pipelines |= {"baseline": NaiveRAG(assistant).ask, "extractive": Extractive(assistant).ask}
+    rows = {name: run_pipeline(ask, items, progress(name, len(items)) if progress else None)
+            for name, ask in pipelines.items()}
+    settings = assistant.settings.model_dump(mode="json", exclude={"host", "port", "store"})
+    report = summarize(rows["product"]) | {
+        "config": {"dataset": str(dataset), **settings, "model": assistant.model_name,
+                   "embedder": assistant.embedder.name}}
+    report["paired"] = {}
+    for name in list(pipelines)[1:]:
+        report[name] = summarize(rows[name])
+        product_only, other_only = paired(rows["product"], rows[name])
+        report["paired"][name] = {"product_only": product_only, "other_only": other_only}
+    write_report(Path(out), report, rows)
+    return report

@@ -2,14 +2,16 @@
 
 - `NaiveRAG`: fixed 700-character chunks, dense-only top 4, one chat prompt asking for [n]
   citations and "I don't know"; the model's answer is taken as it is.
-- `Extractive`: the product's retrieval, answering with the retrieved sentence that best covers
-  the question, never abstaining. If the product cannot beat it, the model adds nothing.
+- `Extractive`: the product's retrieval, answering with the retrieved sentence most similar to
+  the question (MiniLM cosine), never abstaining. If the product cannot beat it, the model adds nothing.
 """
 
 from __future__ import annotations
 
 import re
 import time
+
+import numpy as np
 
 from . import grounding
 from .chunking import Chunk
@@ -21,6 +23,7 @@ from .store import Store
 
 NAIVE_CHUNK = 700
 NAIVE_K = 4
+NAIVE_MAX_TOKENS = 128
 
 
 def fixed_chunks(text: str, doc_id: str, size: int = NAIVE_CHUNK) -> list[Chunk]:
@@ -50,7 +53,7 @@ class NaiveRAG:
         turns = [m for q, a in history for m in ({"role": "user", "content": q}, {"role": "assistant", "content": a})]
         messages = [{"role": "system", "content": render(folder, "baseline_system.j2")}, *turns,
                     {"role": "user", "content": render(folder, "baseline_question.j2", passages=passages, question=question)}]
-        text = "".join(self.product.generator.stream(messages, self.product.settings.max_tokens)).strip()
+        text = self.product.generator.chat(messages, NAIVE_MAX_TOKENS).strip()
         cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", text) if 1 <= int(n) <= len(passages)})
         return Answer(question=question, text=text, abstained=grounding.is_abstention(text),
                       citations=[_citation(n, passages[n - 1]) for n in cited], passages=passages,
@@ -67,12 +70,13 @@ class Extractive:
         t0 = time.perf_counter()
         question = clean_question(question)
         self.product.ensure_ingested()
-        r = self.product.retriever
         query = " ".join([q for q, _ in history[-1:]] + [question])
-        passages = r.search(query, self.product.settings.top_k)
-        found = grounding.best_sentence(query, passages, r.df, len(r.ids))
-        if found is None and passages:
-            found = (passages[0].text, passages[0])
-        text, cites = (found[0], [_citation(1, found[1])]) if found else ("", [])
+        passages = self.product.retriever.search(query, self.product.settings.top_k)
+        found = grounding.sentences(passages)
+        text, cites = "", []
+        if found:
+            vectors = self.product.embedder.embed([s for s, _, _ in found] + [query])
+            sentence, passage, _ = found[int(np.argmax(vectors[:-1] @ vectors[-1]))]
+            text, cites = sentence, [_citation(1, passage)]
         return Answer(question=question, text=text, citations=cites, passages=passages,
                       timings={"total": round(time.perf_counter() - t0, 4)}, model="none (extractive)")

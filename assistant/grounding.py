@@ -1,27 +1,40 @@
 """Deciding what the evidence supports, by the system rather than by trusting a tiny model.
 
-- `coverage`: how much of the question's meaning (IDF-weighted key terms) the retrieved text
-  contains. Below a threshold the assistant abstains without asking the model.
-- `support`: which passages contain the answer's key terms. Citations are attached by the system
-  to the passages that support the answer; an answer no passage supports is replaced by the best
-  supporting sentence, quoted, so every answer is checkable.
+A small model cannot be trusted to say "I don't know" or to stick to the text, so the system:
+- picks evidence sentences from the retrieved passages (`select_evidence`);
+- abstains when the question names something the documents never mention (`unknown_names`)
+  or when the evidence covers too little of the question (`coverage`);
+- uses the model as a reader: its short answer counts only when its words come from one evidence
+  sentence and it adds the kind of information asked for (`supported`, `answer_type`, `has_type`);
+  the answer shown is then a verbatim quote of that sentence (`trim`), so every word is checkable.
+  Otherwise the best evidence sentence is quoted, or the assistant abstains when even that lacks
+  the kind of answer asked for.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 import blingfire
 
-from .models import Citation, Passage
+from .models import Passage
 from .retrieval import terms
 
 ABSTAIN_PATTERNS = re.compile(
     r"do(es)? not (say|mention|contain|provide|specify|state)|don'?t know|not (mentioned|specified|stated|provided)"
-    r"|no (information|mention)|cannot (answer|be determined)|not enough information|unknown",
+    r"|no (information|mention)|cannot (answer|be determined)|not enough information|\bunknown\b",
     re.IGNORECASE,
 )
+# Words that say what kind of answer is wanted, not what it is about: they need not occur in the evidence.
+SCAFFOLD = set(terms(
+    "date dates day year years time times many much number say said says according article quoted quote "
+    "mention mentioned name named called kind type role purpose reason way happen happened take took place"
+))
+MONTHS = "january february march april may june july august september october november december"
+NUMBER_WORDS = set("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+                   "hundred hundreds thousand thousands million millions billion twice dozen".split())
 
 
 def is_abstention(text: str) -> bool:
@@ -33,46 +46,119 @@ def idf(term: str, df: dict[str, int], n_docs: int) -> float:
     return math.log(1 + n_docs / (1 + df.get(term, 0)))
 
 
-def coverage(question: str, passages: list[Passage], df: dict[str, int], n_docs: int) -> float:
-    """IDF-weighted share of the question's key terms found in the passages (1.0 when it has none)."""
-    q = set(terms(question))
+@dataclass(frozen=True)
+class Evidence:
+    text: str
+    passage: Passage
+    score: float
+
+
+def sentences(passages: list[Passage]) -> list[tuple[str, Passage, int]]:
+    """(sentence, passage, passage rank) for every distinct sentence of the passages."""
+    seen, out = set(), []
+    for rank, p in enumerate(passages):
+        for s, e in blingfire.text_to_sentences_and_offsets(p.text)[1]:
+            if (p.path, p.start + s) not in seen:
+                seen.add((p.path, p.start + s))
+                out.append((p.text[s:e].strip(), p, rank))
+    return out
+
+
+def key_terms(question: str) -> set[str]:
+    return set(terms(question)) - SCAFFOLD
+
+
+def coverage(question: str, texts: list[str], df: dict[str, int], n_docs: int) -> float:
+    """IDF-weighted share of the question's key terms found in the texts (1.0 when it has none)."""
+    q = key_terms(question)
     if not q:
         return 1.0
-    found = set().union(*(terms(p.text) for p in passages)) if passages else set()
-    total = sum(idf(t, df, n_docs) for t in q)
-    return sum(idf(t, df, n_docs) for t in q & found) / total
+    found = set().union(*(terms(t) for t in texts)) if texts else set()
+    return sum(idf(t, df, n_docs) for t in q & found) / sum(idf(t, df, n_docs) for t in q)
 
 
-def support(answer: str, passage: Passage) -> float:
-    """Share of the answer's key terms that occur in the passage."""
+TYPE_BONUS = 0.3  # a sentence holding the kind of answer asked for (a date for "when") is likelier to answer
+
+
+def select_evidence(query: str, question: str, passages: list[Passage], embed, df: dict[str, int],
+                    n_docs: int) -> list[Evidence]:
+    """Sentences of the passages, best first: lexical coverage of the query, dense similarity, answer type."""
+    found = sentences(passages)
+    if not found:
+        return []
+    vectors = embed([s for s, _, _ in found] + [query])
+    dense = vectors[:-1] @ vectors[-1]
+    kind = answer_type(question)
+    scored = [Evidence(s, p, coverage(query, [s], df, n_docs) + float(d) - 0.05 * rank
+                       + (TYPE_BONUS if kind and has_type(s, kind, question) else 0.0))
+              for (s, p, rank), d in zip(found, dense)]
+    return sorted(scored, key=lambda e: -e.score)
+
+
+def unknown_names(question: str, df: dict[str, int]) -> list[str]:
+    """Names and numbers in the question that the documents never mention: they cannot be about it."""
+    words = re.findall(r"[\w’'-]+", question)
+    named = [w for i, w in enumerate(words) if w[0].isdigit() or (i > 0 and w[0].isupper())]
+    return [w for w in named if any(t not in df for t in set(terms(w)) - SCAFFOLD)]
+
+
+def answer_type(question: str) -> str | None:
+    """The kind of answer a question asks for, when it is clear: 'name', 'year', 'date', 'number' or None."""
+    q = question.lower()
+    if re.match(r"(and |so |then )?(who|whom)\b", q):
+        return "name"
+    if re.search(r"\bhow (many|much|big|large|long|old)\b|\bwhat (was|is) the (total |)(value|number|amount|size|cost)", q):
+        return "number"
+    if re.search(r"\b(what|which) year\b", q):
+        return "year"
+    if re.search(r"\bwhen\b|\b(what|which) (date|day|month)s?\b", q):
+        return "date"
+    return None
+
+
+def has_type(text: str, kind: str | None, question: str) -> bool:
+    """Does the text contain an answer of that kind that the question itself does not contain?"""
+    if kind is None:
+        return True
+    if kind == "name":
+        asked = set(re.findall(r"[\w-]+", question.lower()))
+        return any(w.lower() not in asked for w in re.findall(r"\b[A-Z][\w-]+", text)[1:])
+    new = set(re.findall(r"[\w-]+", text.lower())) - set(re.findall(r"[\w-]+", question.lower()))
+    if kind == "year":
+        return any(re.fullmatch(r"(1[89]|20)\d\d", w) for w in new)
+    if kind == "number":  # a count or amount: not a year, not the day of a date
+        dates = set(re.findall(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? (?:{MONTHS.replace(' ', '|')})|(?:{MONTHS.replace(' ', '|')}) (\d{{1,2}})\b",
+                               text.lower()))
+        days = {d for pair in dates for d in pair if d}
+        return any(w in NUMBER_WORDS or (re.fullmatch(r"\d[\d,.]*", w) and not re.fullmatch(r"(1[89]|20)\d\d", w)
+                                          and w not in days) for w in new)
+    return any(w in MONTHS.split() or re.fullmatch(r"(1[89]|20)\d\d|\d+[./-]\d+.*", w) for w in new)
+
+
+def supported(answer: str, evidence: list[Evidence], question: str) -> Evidence | None:
+    """The evidence sentence that supports the answer: all its key terms occur there, and it adds something."""
     a = set(terms(answer))
-    return len(a & set(terms(passage.text))) / len(a) if a else 0.0
+    if not a or is_abstention(answer) or not a - set(terms(question)):
+        return None
+    for e in evidence:
+        if a <= set(terms(e.text)):
+            return e
+    return None
 
 
-def cite(answer: str, passages: list[Passage], min_support: float = 0.6, max_citations: int = 3) -> list[Citation]:
-    """The passages that support the answer, best first, numbered from 1."""
-    scored = sorted(((support(answer, p), p) for p in passages), key=lambda x: -x[0])
-    chosen = [(s, p) for s, p in scored if s >= min_support][:max_citations]
-    return [
-        Citation(n=n, **p.model_dump(include={"source", "path", "title", "start", "end", "text"}), score=round(s, 3))
-        for n, (s, p) in enumerate(chosen, start=1)
-    ]
-
-
-def best_sentence(question: str, passages: list[Passage], df: dict[str, int], n_docs: int) -> tuple[str, Passage] | None:
-    """The sentence that covers most of the question (IDF-weighted), with its passage."""
-    q = set(terms(question))
-    best, best_score = None, 0.0
-    for rank, p in enumerate(passages):
-        _, spans = blingfire.text_to_sentences_and_offsets(p.text)
-        for s, e in spans:
-            sentence = p.text[s:e]
-            score = sum(idf(t, df, n_docs) for t in q & set(terms(sentence))) - 0.01 * rank
-            if score > best_score:
-                best, best_score = (sentence.strip(), p), score
-    return best
+def trim(sentence: str, anchor: str, max_words: int) -> str:
+    """The window of at most `max_words` words of the sentence that holds most of the anchor's terms,
+    with an ellipsis where it was cut: still a verbatim quote, just shorter."""
+    words = sentence.split()
+    if len(words) <= max_words:
+        return sentence
+    wanted = set(terms(anchor))
+    hits = [len(wanted & set(terms(w))) > 0 for w in words]
+    best = max(range(len(words) - max_words + 1), key=lambda i: (sum(hits[i : i + max_words]), -i))
+    window = " ".join(words[best : best + max_words])
+    return ("…" if best > 0 else "") + window + ("…" if best + max_words < len(words) else "")
 
 
 def strip_markers(text: str) -> str:
-    """Remove the model's own [n] markers: the system numbers citations itself."""
+    """Remove citation markers the model may have written: the system numbers citations itself."""
     return re.sub(r"\s*\[\d+\]", "", text).strip()

@@ -1,7 +1,8 @@
 """Question in, cited answer out. Reading `Assistant.stream` top to bottom shows the whole flow:
 
-  validate -> (ingest if the store is stale) -> retrieve -> enough evidence? -> generate
-  -> attach citations to the passages that support the answer (or quote the best sentence)
+  validate -> (ingest if the store is stale) -> retrieve passages -> pick evidence sentences
+  -> enough evidence? (else abstain) -> the model answers from the evidence
+  -> supported by the evidence? keep it and cite its passage : quote the best sentence (or abstain)
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from .embedding import Embedder
 from .errors import QuestionError
 from .generation import Generator, LlamaGenerator
 from .ingest import Progress, ingest, plan
-from .models import Answer, IngestReport, Passage
+from .models import Answer, Citation, IngestReport, Passage
 from .prompts import render
 from .retrieval import Retriever
 from .settings import Settings
@@ -101,70 +102,77 @@ class Assistant:
     def stream(self, question: str, history: History = ()) -> Iterator[str | Answer]:
         """Yield the answer text as the model writes it, then the final `Answer`.
 
-        The final text can differ from the streamed one: when the model's answer is not supported
-        by any passage, the system replaces it with a quoted supporting sentence.
+        The final text can differ from the streamed one: an answer the evidence does not support
+        is replaced by a quoted evidence sentence, or by an abstention.
         """
         t0 = time.perf_counter()
+        s = self.settings
         question = clean_question(question)
         self.ensure_ingested()
         query = " ".join([q for q, _ in history[-1:]] + [question])  # follow-ups lean on the last turn
-        passages = self.retriever.search(query, self.settings.top_k)
-        t1 = time.perf_counter()
-        timings = {"retrieve": t1 - t0}
+        passages = self.retriever.search(query, s.top_k)
+        df, n = self.retriever.df, len(self.retriever.ids)
+        evidence = grounding.select_evidence(query, question, passages, self.embedder.embed, df, n)[: s.evidence_sentences]
+        timings = {"retrieve": time.perf_counter() - t0}
 
-        if grounding.coverage(query, passages, self.retriever.df, len(self.retriever.ids)) < self.settings.min_coverage:
-            answer = self._abstain(question, passages, timings, t0)
-            yield answer.text
-            yield answer
+        texts = [e.text for e in evidence]
+        if (not evidence or grounding.unknown_names(question, df)
+                or max(grounding.coverage(question, texts, df, n), grounding.coverage(query, texts, df, n)) < s.min_coverage):
+            yield from self._finish(self._abstain(question, passages), timings, t0)
             return
 
-        messages = self._messages(question, history, passages)
         pieces = []
-        for piece in self.generator.stream(messages, self.settings.max_tokens):
+        for piece in self.generator.stream(self._prompt(question, history, evidence), s.max_tokens):
             pieces.append(piece)
             yield piece
-        timings["generate"] = time.perf_counter() - t1
-        yield self._ground(question, query, "".join(pieces), passages, timings, t0)
+        timings["generate"] = time.perf_counter() - t0 - timings["retrieve"]
+        yield from self._finish(self._ground(question, "".join(pieces), evidence, passages), timings, t0)
 
     # -- steps ------------------------------------------------------------------------------
-    def _messages(self, question: str, history: History, passages: list[Passage]) -> list[dict]:
-        """The chat for the model, dropping the weakest passages until it fits the context."""
+    def _prompt(self, question: str, history: History, evidence: list[grounding.Evidence]) -> str:
+        """The model's prompt, dropping the weakest evidence until it fits the context."""
         s = self.settings
-        system = {"role": "system", "content": render(s.prompts, "system.j2", abstain=self.abstain_text)}
-        turns = [m for q, a in history[-2:] for m in ({"role": "user", "content": q}, {"role": "assistant", "content": a})]
-        budget = s.n_ctx - s.max_tokens - 16 * (len(turns) + 2)  # 16: chat-template overhead per message
-        for keep in range(len(passages), -1, -1):
-            user = {"role": "user", "content": render(s.prompts, "question.j2", passages=passages[:keep], question=question)}
-            messages = [system, *turns, user]
-            used = sum(self.generator.count_tokens(m["content"]) for m in messages)
+        budget = s.n_ctx - s.max_tokens
+        for keep in range(len(evidence), -1, -1):
+            prompt = render(s.prompts, "answer.j2", question=question, history=list(history[-1:]),
+                            evidence=" ".join(e.text for e in evidence[:keep]))
+            used = self.generator.count_tokens(prompt)
             if used <= budget:
-                return messages
+                return prompt
         raise QuestionError(
             f"The question is too long for the model's context ({used} of {budget} tokens). "
             f"Shorten it, or raise ASSISTANT_N_CTX / --n-ctx (now {s.n_ctx})."
         )
 
-    def _ground(self, question: str, query: str, raw: str, passages: list[Passage],
-                timings: dict, t0: float) -> Answer:
-        text = grounding.strip_markers(raw)
-        if grounding.is_abstention(text):
-            return self._abstain(question, passages, timings, t0)
-        citations = grounding.cite(text, passages)
-        if not citations:  # unsupported: fall back to the sentence that best covers the question
-            found = grounding.best_sentence(query, passages, self.retriever.df, len(self.retriever.ids))
-            if found is None:
-                return self._abstain(question, passages, timings, t0)
-            sentence, passage = found
-            text, citations = f"“{sentence}”", grounding.cite(sentence, [passage], min_support=0.0)
-        text += " " + "".join(f"[{c.n}]" for c in citations)
-        timings["total"] = time.perf_counter() - t0
-        return Answer(question=question, text=text, citations=citations, passages=passages,
-                      timings=_rounded(timings), model=self.model_name)
+    def _ground(self, question: str, raw: str, evidence: list[grounding.Evidence], passages: list[Passage]) -> Answer:
+        """Answer with a precise quote: of the evidence sentence the model's answer came from when the
+        evidence supports it, else of the best evidence sentence if it holds the kind of answer asked for."""
+        model_answer = grounding.strip_markers(raw).strip(" .")
+        kind = grounding.answer_type(question)
+        chosen = grounding.supported(model_answer, evidence, question)
+        if chosen and grounding.has_type(model_answer, kind, question):
+            quote = grounding.trim(chosen.text, model_answer, self.settings.max_quote_words)
+        elif grounding.has_type(evidence[0].text, kind, question):
+            chosen = evidence[0]
+            quote = chosen.text  # nothing says which part answers: quote it whole
+        else:
+            return self._abstain(question, passages)
+        p = chosen.passage
+        citation = Citation(n=1, score=round(chosen.score, 3),
+                            **p.model_dump(include={"source", "path", "title", "start", "end", "text"}))
+        return Answer(question=question, text=f"“{quote}” [1]", citations=[citation], passages=passages,
+                      model=self.model_name)
 
-    def _abstain(self, question: str, passages: list[Passage], timings: dict, t0: float) -> Answer:
+    def _abstain(self, question: str, passages: list[Passage]) -> Answer:
+        return Answer(question=question, text=self.abstain_text, abstained=True, passages=passages, model=self.model_name)
+
+    def _finish(self, answer: Answer, timings: dict, t0: float) -> Iterator[str | Answer]:
+        """Stamp the timings; an abstention decided before generation is also streamed as text."""
         timings["total"] = time.perf_counter() - t0
-        return Answer(question=question, text=self.abstain_text, abstained=True, passages=passages,
-                      timings=_rounded(timings), model=self.model_name)
+        answer.timings = {k: round(v, 4) for k, v in timings.items()}
+        if "generate" not in timings:
+            yield answer.text
+        yield answer
 
     @property
     def abstain_text(self) -> str:
@@ -183,7 +191,3 @@ def clean_question(question: str) -> str:
     if not question:
         raise QuestionError("The question is empty. Type a question about the documents.")
     return question
-
-
-def _rounded(timings: dict) -> dict[str, float]:
-    return {k: round(v, 4) for k, v in timings.items()}

@@ -47,16 +47,20 @@ class FakeGenerator:
 
     def __init__(self, *replies: str):
         self.replies = list(replies)
-        self.prompts: list[list[dict]] = []
+        self.prompts: list[str] = []
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 
-    def stream(self, messages, max_tokens):
+    def stream(self, prompt, max_tokens):
+        self.prompts.append(prompt)
+        reply = self.replies.pop(0) if self.replies else "not stated"
+        for i, word in enumerate(reply.split(" ")):
+            yield (" " if i else "") + word
+
+    def chat(self, messages, max_tokens):
         self.prompts.append(messages)
-        reply = self.replies.pop(0) if self.replies else "The documents do not say."
-        for word in reply.split(" "):
-            yield word + " "
+        return self.replies.pop(0) if self.replies else "I don't know."
 
 
 @pytest.fixture(autouse=True)
@@ -80,7 +84,7 @@ def docs(tmp_path) -> Path:
 @pytest.fixture
 def fake_assistant(tmp_path, docs):
     def make(*replies: str, **overrides) -> Assistant:
-        settings = Settings(store=tmp_path / "store", source=docs, **overrides)
+        settings = Settings(**{"store": tmp_path / "store", "source": docs, **overrides})
         return Assistant(settings, generator=FakeGenerator(*replies), embedder=FakeEmbedder())
 
     return make

@@ -47,9 +47,11 @@ class LlamaGenerator:
             if f.read(4) != b"GGUF":
                 raise ModelError(f"Not a GGUF model file: {path}. Set ASSISTANT_MODEL or --model to a .gguf file.")
         from llama_cpp import Llama
+        from llama_cpp._utils import suppress_stdout_stderr  # llama.cpp prints notes even when not verbose
 
         try:
-            self.llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, seed=seed, verbose=False)
+            with suppress_stdout_stderr(disable=False):
+                self.llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, seed=seed, verbose=False)
         except Exception as e:  # llama.cpp reports a broken file as ValueError or RuntimeError
             raise ModelError(f"Could not load the model {path}: {e}. The file may be truncated or corrupted; "
                              "set ASSISTANT_MODEL or --model to a working GGUF file.") from e

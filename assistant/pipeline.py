@@ -145,20 +145,19 @@ class Assistant:
         )
 
     def _ground(self, question: str, raw: str, evidence: list[grounding.Evidence], passages: list[Passage]) -> Answer:
-        """Answer with a precise quote: of the evidence sentence the model's answer came from when the
-        evidence supports it, else of the best evidence sentence if it holds the kind of answer asked for."""
+        """Answer with a verbatim quote of the best evidence sentence, cut down to the words around
+        the model's answer when the model found its answer there; abstain when the sentence lacks
+        the kind of answer asked for (a date for "when", a count for "how many"...)."""
+        best, kind = evidence[0], grounding.answer_type(question)
         model_answer = grounding.strip_markers(raw).strip(" .")
-        kind = grounding.answer_type(question)
-        chosen = grounding.supported(model_answer, evidence, question)
-        if chosen and grounding.has_type(model_answer, kind, question):
-            quote = grounding.trim(chosen.text, model_answer, self.settings.max_quote_words)
-        elif grounding.has_type(evidence[0].text, kind, question):
-            chosen = evidence[0]
-            quote = chosen.text  # nothing says which part answers: quote it whole
+        if grounding.supported(model_answer, [best], question) and grounding.has_type(model_answer, kind, question):
+            quote = grounding.trim(best.text, model_answer, self.settings.max_quote_words)
+        elif grounding.has_type(best.text, kind, question):
+            quote = best.text  # nothing says which part answers: quote it whole
         else:
             return self._abstain(question, passages)
-        p = chosen.passage
-        citation = Citation(n=1, score=round(chosen.score, 3),
+        p = best.passage
+        citation = Citation(n=1, score=round(best.score, 3),
                             **p.model_dump(include={"source", "path", "title", "start", "end", "text"}))
         return Answer(question=question, text=f"“{quote}” [1]", citations=[citation], passages=passages,
                       model=self.model_name)

@@ -1,0 +1,61 @@
+"""Ablations on the dev split: each technique of the default pipeline switched off in turn.
+
+    .venv/bin/python evals/ablate.py [--dataset evals/dev.jsonl] [--out evals/ablation.md]
+
+Switches are applied by patching one component at a time, so the product code stays free of
+experiment flags. Tune on dev only: the test split is for the reported figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import tempfile
+from pathlib import Path
+from unittest import mock
+
+from assistant import Assistant, Settings, grounding
+from assistant.evaluation import evaluate
+from assistant.retrieval import Retriever
+from assistant.settings import smollm2_model_path
+
+HERE = Path(__file__).resolve().parent
+
+VARIANTS = {  # name -> (settings overrides, patches)
+    "default pipeline": ({}, []),
+    "no BM25 (dense retrieval only)": ({}, [mock.patch.object(Retriever, "_bm25", lambda self, q, n: [])]),
+    "no answer-type bonus in evidence ranking": ({}, [mock.patch.object(grounding, "TYPE_BONUS", 0.0)]),
+    "no unknown-name gate": ({}, [mock.patch.object(grounding, "unknown_names", lambda q, df: [])]),
+    "no coverage gate": ({"min_coverage": 0.0}, []),
+    "no answer-type check": ({}, [mock.patch.object(grounding, "has_type", lambda *a: True)]),
+    "no model (always quote the best sentence)": ({}, [mock.patch.object(grounding, "supported", lambda *a: None)]),
+    "no quote trimming": ({"max_quote_words": 200}, []),
+    "1 evidence sentence instead of 3": ({"evidence_sentences": 1}, []),
+    "SmolLM2-135M-Instruct instead of Gemma 3 270M": ({"model": smollm2_model_path()}, []),
+}
+KEYS = ["key_fact_accuracy", "abstention_recall", "abstention_precision", "citation_precision",
+        "citation_recall", "answer_words_median", "latency_p50_s"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dataset", type=Path, default=HERE / "dev.jsonl")
+    parser.add_argument("--out", type=Path, default=HERE / "ablation.md")
+    args = parser.parse_args()
+    store = Path(tempfile.mkdtemp()) / "store"
+    lines = [f"Ablations on `{args.dataset.name}` (each row switches one technique off).", "",
+             "| variant | " + " | ".join(KEYS) + " |", "|---" * (len(KEYS) + 1) + "|"]
+    for name, (overrides, patches) in VARIANTS.items():
+        with contextlib.ExitStack() as stack:
+            for p in patches:
+                stack.enter_context(p)
+            assistant = Assistant(Settings(store=store, **overrides))
+            report = evaluate(assistant, args.dataset, Path(tempfile.mkdtemp()))
+        row = [f"{report[k]:.3f}" if isinstance(report[k], float) else str(report[k]) for k in KEYS]
+        lines.append(f"| {name} | " + " | ".join(row) + " |")
+        print(lines[-1], flush=True)
+    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -20,6 +20,7 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each index build
 
 RRF_K = 60  # the usual constant from Cormack et al. (2009)
 CANDIDATES = 30  # from each retriever, before fusion
+LEXICAL_WEIGHT = 0.5  # BM25's vote relative to the dense one: 0.5 beat 1.0 and 0.25 on the dev split
 
 _stemmer = Stemmer.Stemmer("english")
 _stopwords = list(STOPWORDS_EN_PLUS)  # the NLTK-sized list: question words carry no evidence
@@ -30,12 +31,12 @@ def terms(text: str) -> list[str]:
     return bm25s.tokenize([text], stopwords=_stopwords, stemmer=_stemmer, return_ids=False, show_progress=False)[0]
 
 
-def rrf(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:
-    """Reciprocal rank fusion: id -> sum over rankings of 1 / (k + rank), rank starting at 1."""
+def rrf(rankings: list[list[str]], weights: list[float] | None = None, k: int = RRF_K) -> dict[str, float]:
+    """Weighted reciprocal rank fusion: id -> sum over rankings of weight / (k + rank), rank from 1."""
     fused: dict[str, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings)):
         for rank, id in enumerate(ranking, start=1):
-            fused[id] = fused.get(id, 0.0) + 1.0 / (k + rank)
+            fused[id] = fused.get(id, 0.0) + weight / (k + rank)
     return fused
 
 
@@ -65,7 +66,7 @@ class Retriever:
         dense = self.store.query(self.embedder.embed([query])[0], CANDIDATES)
         lexical = self._bm25(query, CANDIDATES)
         dense_ids = [c["id"] for c, _ in dense]
-        fused = rrf([dense_ids, lexical])
+        fused = rrf([dense_ids, lexical], [1.0, LEXICAL_WEIGHT])
         best = sorted(fused, key=fused.get, reverse=True)[:k]
         return [
             Passage(

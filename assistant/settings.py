@@ -60,11 +60,11 @@ class Settings(BaseSettings):
         0.4, ge=0.0, le=1.0, description="share of the question's key terms the evidence must contain, else abstain"
     )
 
-    max_quote_words: int = Field(30, ge=5, le=200, description="longest quote given as an answer, in words")
+    max_quote_words: int = Field(30, ge=5, le=200, description="a quote is cut to this many words around the model's answer")
 
     # generation
     n_ctx: int = Field(2048, ge=512, le=131072, description="model context size in tokens")
-    max_tokens: int = Field(40, ge=8, le=2048, description="longest answer in tokens")
+    max_tokens: int = Field(40, ge=8, le=2048, description="longest model answer in tokens")
     threads: int = Field(min(4, os.cpu_count() or 2), ge=1, le=256, description="CPU threads for the model")
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="sampling temperature (0 = deterministic)")
     seed: int = Field(0, description="sampling seed")

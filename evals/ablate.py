@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from unittest import mock
 
-from assistant import Assistant, Settings, grounding
+from assistant import Assistant, Settings, grounding, retrieval
 from assistant.evaluation import evaluate
 from assistant.retrieval import Retriever
 from assistant.settings import smollm2_model_path
@@ -24,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 VARIANTS = {  # name -> (settings overrides, patches)
     "default pipeline": ({}, []),
     "no BM25 (dense retrieval only)": ({}, [mock.patch.object(Retriever, "_bm25", lambda self, q, n: [])]),
+    "BM25 weighted 1.0 instead of 0.5 in fusion": ({}, [mock.patch.object(retrieval, "LEXICAL_WEIGHT", 1.0)]),
     "no answer-type bonus in evidence ranking": ({}, [mock.patch.object(grounding, "TYPE_BONUS", 0.0)]),
     "no unknown-name gate": ({}, [mock.patch.object(grounding, "unknown_names", lambda q, df: [])]),
     "no coverage gate": ({"min_coverage": 0.0}, []),

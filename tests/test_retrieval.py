@@ -12,6 +12,8 @@ def test_rrf_adds_reciprocal_ranks():
     assert fused["c"] == pytest.approx(1 / 63 + 1 / 61)
     assert fused["b"] == pytest.approx(1 / 62)
     assert sorted(fused, key=fused.get, reverse=True) == ["a", "c", "b"]
+    weighted = rrf([["a", "b"], ["b"]], [1.0, 0.5], k=60)
+    assert weighted["b"] == pytest.approx(1 / 62 + 0.5 / 61)
 
 
 def test_terms_are_stemmed_and_without_stopwords():

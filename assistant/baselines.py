@@ -32,7 +32,7 @@ def fixed_chunks(text: str, doc_id: str, size: int = NAIVE_CHUNK) -> list[Chunk]
 
 
 def _citation(n: int, p: Passage, score: float = 1.0) -> Citation:
-    return Citation(n=n, score=score, **p.model_dump(include={"source", "path", "title", "start", "end", "text"}))
+    return Citation(n=n, score=score, **p.model_dump(include={"source", "file_path", "title", "start", "end", "text"}))
 
 
 class NaiveRAG:

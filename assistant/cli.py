@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the whole answer as JSON")
     p.set_defaults(run=cmd_ask)
 
+    p = sub.add_parser("chat", parents=[common], help="serve the chat page on http://HOST:PORT (default 127.0.0.1:7860)")
+    p.set_defaults(run=cmd_chat)
+
     p = sub.add_parser("eval", parents=[common], help="score answers against a Q&A dataset")
     p.add_argument("--dataset", type=Path, default=REPO_ROOT / "evals" / "test.jsonl", help="JSONL Q&A items")
     p.add_argument("--out", type=Path, default=REPO_ROOT / "evals" / "results", help="folder for the report")
@@ -99,6 +102,14 @@ def cmd_ask(args) -> int:
     for c in answer.citations:
         print(f"\n[{c.n}] {c.title} ({c.source}, characters {c.start}-{c.end})")
         print(textwrap.indent(textwrap.fill(" ".join(c.text.split()), 100), "    "))
+    return 0
+
+
+def cmd_chat(args) -> int:
+    from . import ui
+
+    assistant = make_assistant(args)  # the page itself ingests and loads the model, showing progress
+    ui.launch(assistant)
     return 0
 
 

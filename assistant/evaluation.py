@@ -118,7 +118,7 @@ def judge(item: EvalItem, answer: Answer) -> dict:
     cites = []
     for c in answer.citations:
         try:
-            valid = Path(c.path).read_text(encoding="utf-8")[c.start : c.end] == c.text
+            valid = Path(c.file_path).read_text(encoding="utf-8")[c.start : c.end] == c.text
         except OSError:
             valid = False
         precise = answerable and c.source in item.sources and any(

@@ -58,8 +58,8 @@ def sentences(passages: list[Passage]) -> list[tuple[str, Passage, int]]:
     seen, out = set(), []
     for rank, p in enumerate(passages):
         for s, e in blingfire.text_to_sentences_and_offsets(p.text)[1]:
-            if (p.path, p.start + s) not in seen:
-                seen.add((p.path, p.start + s))
+            if (p.file_path, p.start + s) not in seen:
+                seen.add((p.file_path, p.start + s))
                 out.append((p.text[s:e].strip(), p, rank))
     return out
 

@@ -9,7 +9,7 @@ class Span(BaseModel):
     """A slice of a source file: `text == file_content[start:end]` (characters of the UTF-8 decoded file)."""
 
     source: str = Field(description="file name, relative to the source folder")
-    path: str = Field(description="absolute path of the file, to check the citation against")
+    file_path: str = Field(description="absolute path of the file, to check the citation against")
     title: str
     start: int = Field(ge=0)
     end: int = Field(ge=0)

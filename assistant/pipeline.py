@@ -158,7 +158,7 @@ class Assistant:
             return self._abstain(question, passages)
         p = best.passage
         citation = Citation(n=1, score=round(best.score, 3),
-                            **p.model_dump(include={"source", "path", "title", "start", "end", "text"}))
+                            **p.model_dump(include={"source", "file_path", "title", "start", "end", "text"}))
         return Answer(question=question, text=f"“{quote}” [1]", citations=[citation], passages=passages,
                       model=self.model_name)
 

@@ -119,5 +119,5 @@ class Store:
 
 
 def _record(id: str, text: str, meta: dict) -> dict:
-    path = str(Path(meta["root"]) / meta["source"])
-    return {"id": id, "text": text, "path": path, **{k: meta[k] for k in ("source", "title", "start", "end")}}
+    file_path = str(Path(meta["root"]) / meta["source"])
+    return {"id": id, "text": text, "file_path": file_path, **{k: meta[k] for k in ("source", "title", "start", "end")}}

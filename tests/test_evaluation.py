@@ -14,7 +14,7 @@ TEXT = DOC.read_text(encoding="utf-8")
 
 
 def citation(start, end, text=None, n=1):
-    return Citation(n=n, source=DOC.name, path=str(DOC), title="t", start=start, end=end,
+    return Citation(n=n, source=DOC.name, file_path=str(DOC), title="t", start=start, end=end,
                     text=TEXT[start:end] if text is None else text, score=1.0)
 
 

@@ -6,7 +6,7 @@ from conftest import FakeEmbedder
 
 
 def passage(text, source="a.txt"):
-    return Passage(id=f"{source}#0", source=source, path=f"/x/{source}", title="T", start=0, end=len(text),
+    return Passage(id=f"{source}#0", source=source, file_path=f"/x/{source}", title="T", start=0, end=len(text),
                    text=text, score=1.0)
 
 

@@ -120,4 +120,4 @@ def test_documents_from_two_folders_live_side_by_side(tmp_path, docs):
     run(docs, store)
     report = run(other, store)
     assert (report.added, report.removed) == (1, 0)  # seeds are not removed by ingesting another folder
-    assert len({c["path"] for c in store.chunks()}) == 6
+    assert len({c["file_path"] for c in store.chunks()}) == 6

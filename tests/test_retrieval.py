@@ -35,7 +35,7 @@ def test_hybrid_search_finds_exact_names_and_reports_both_ranks(retriever):
     assert passages[0].lexical_rank is not None and passages[0].dense_rank is not None
     assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
     for p in passages:
-        assert open(p.path, encoding="utf-8").read()[p.start : p.end] == p.text
+        assert open(p.file_path, encoding="utf-8").read()[p.start : p.end] == p.text
 
 
 def test_search_with_only_stopwords_still_uses_dense(retriever):

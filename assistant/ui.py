@@ -1,0 +1,329 @@
+"""The chat page: `assistant chat` serves it on 127.0.0.1 with Gradio; `create_app` builds it, `launch` runs it.
+
+Everything a document or a user typed is escaped before it is rendered (documents may hold HTML
+or `<script>`), the page loads nothing from outside this machine (system fonts only), and one
+lock plus a queue of concurrency 1 keep the single llama.cpp model to one request at a time.
+The handlers live on `ChatUI` as plain methods so tests can call them without a browser.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import html
+import logging
+import queue
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import gradio as gr
+
+from .documents import SUFFIXES, read_document
+from .errors import AssistantError
+from .models import Answer, Citation
+from .pipeline import Assistant, History, clean_question
+from .retrieval import terms
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = [
+    "Who led the WPK delegation to Moscow in February 2025?",
+    "When did Choe Son-hui visit Moscow?",
+    "Which forum did Kim Su-gil's delegation attend?",
+]
+CONTEXT_CHARS = 400  # of the source file shown on each side of a cited passage
+THEME = gr.themes.Base(  # system fonts only: the built-in fonts would be fetched from the internet
+    primary_hue="blue",
+    font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
+    font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
+)
+PANEL_CSS = """
+.citation { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin-bottom: 10px; }
+.citation .head { margin-bottom: 4px; }
+.citation .file { font-family: var(--font-mono); font-size: 0.85em; opacity: 0.8; }
+.citation .passage, .citation .context { white-space: pre-wrap; font-size: 0.92em; line-height: 1.45; }
+.citation mark { background: #fde68a; color: #111; padding: 0 1px; border-radius: 2px; }
+.citation mark.cited { background: #dbeafe; }
+.citation summary { cursor: pointer; margin-top: 6px; font-size: 0.9em; }
+.citation .context { margin-top: 4px; padding: 6px; background: var(--background-fill-secondary); border-radius: 6px; }
+.note { opacity: 0.8; font-style: italic; }
+"""
+NOTHING_YET = '<p class="note">Cited passages appear here, next to each answer.</p>'
+_END = object()  # marks the end of a streamed answer on the hand-over queue
+
+
+class ChatUI:
+    """The page's handlers around one `Assistant`, with the lock that serializes model use."""
+
+    def __init__(self, assistant: Assistant):
+        self.assistant = assistant
+        self.lock = threading.Lock()  # llama.cpp and the store writer are not thread-safe
+
+    @property
+    def uploads(self) -> Path:
+        """Uploaded documents live beside the store, so they survive restarts and never touch the source folder."""
+        return self.assistant.settings.store.parent / "uploads"
+
+    # -- page load and status ----------------------------------------------------------------
+    def status(self, note: str = "") -> str:
+        """Which model and which documents answer (markdown, escaped)."""
+        s = self.assistant.settings
+        try:
+            chunks = f"{self.assistant.store.count()} chunks"
+        except AssistantError as e:
+            chunks, note = "store unreadable", note or str(e)
+        uploaded = sum(1 for p in self.uploads.glob("*") if p.suffix.lower() in SUFFIXES) if self.uploads.is_dir() else 0
+        line = (f"**Model:** {html.escape(self.assistant.model_name or 'none found')} · "
+                f"**Documents:** {html.escape(str(s.source))}" + (f" + {uploaded} uploaded" if uploaded else "")
+                + f" ({chunks})")
+        return line + (f"\n\n{html.escape(note)}" if note else "")
+
+    def prepare(self, progress=gr.Progress()) -> str:
+        """On page load: ingest the source folder if it changed and load the model, showing progress."""
+        def step(done: int, total: int) -> None:
+            progress((done, total), desc="Embedding the documents", unit="chunks")
+
+        try:
+            with self.lock:
+                report = self.assistant.ensure_ingested(progress=step)
+                self.assistant.generator  # load it now, not on the first question
+                return self.status(f"Ingested the documents: {report.summary()}" if report else "")
+        except AssistantError as e:
+            log.error("not ready: %s", e)
+            return self.status(f"⚠️ {e}")
+
+    # -- questions -----------------------------------------------------------------------------
+    def respond(self, question: str, chat: list, turns: list) -> Iterator[tuple]:
+        """Stream one answer into the chat. Yields (question box, chat, turns, citations panel).
+
+        Each update is a new chat list (never one mutated after it was yielded).
+        """
+        try:
+            question = clean_question(question)
+        except AssistantError as e:
+            gr.Warning(html.escape(str(e)))
+            yield question, chat, turns, gr.skip()
+            return
+        asked = [*chat, {"role": "user", "content": html.escape(question)}]
+
+        def reply(markdown: str) -> list:
+            return [*asked, {"role": "assistant", "content": markdown}]
+
+        yield "", reply("…"), turns, '<p class="note">Searching the documents…</p>'
+        text, answer = "", None
+        try:
+            for part in self._stream(question, [tuple(t) for t in turns]):
+                if isinstance(part, Answer):
+                    answer = part
+                else:
+                    text += part
+                    yield "", reply(html.escape(text) + "▌"), turns, '<p class="note">Writing the answer…</p>'
+        except AssistantError as e:
+            yield "", reply("⚠️ " + html.escape(str(e))), turns, NOTHING_YET
+            return
+        except Exception as e:  # a bug: say so in the page, keep the traceback in the log
+            log.exception("answering %r failed", question)
+            yield "", reply(f"⚠️ Something went wrong while answering ({type(e).__name__}). "
+                            "The server log has the details."), turns, NOTHING_YET
+            return
+        yield "", reply(html.escape(answer.text)), [*turns, (question, answer.text)], citations_html(answer)
+
+    def _stream(self, question: str, history: History) -> Iterator[str | Answer]:
+        """`Assistant.stream` run by a worker thread that holds the lock for the whole answer.
+
+        Handing the pieces over a queue means the lock is always released, even when the tab
+        that asked is closed mid-answer and nobody reads the rest.
+        """
+        parts: queue.Queue = queue.Queue()
+
+        def work() -> None:
+            with self.lock:
+                try:
+                    for part in self.assistant.stream(question, history):
+                        parts.put(part)
+                except Exception as e:
+                    parts.put(e)
+                finally:
+                    parts.put(_END)
+
+        threading.Thread(target=work, name="answer", daemon=True).start()
+        while (part := parts.get()) is not _END:
+            if isinstance(part, Exception):
+                raise part
+            yield part
+
+    def ask(self, question: str) -> dict:
+        """Answer one question and return the whole Answer as JSON: the `/ask` endpoint for scripts,
+        `Client(url).predict(question, api_name="/ask")`."""
+        try:
+            with self.lock:
+                return self.assistant.ask(question).model_dump(mode="json")
+        except AssistantError as e:
+            raise gr.Error(html.escape(str(e))) from e
+
+    # -- documents ---------------------------------------------------------------------------
+    def add_documents(self, files: list[str] | None, progress=gr.Progress()) -> tuple[str, str]:
+        """Copy the acceptable uploads into `uploads/` and ingest that folder. Returns (message, status).
+
+        Each file is checked before anything is written; files already present (same bytes) are
+        skipped; ingesting a folder never removes documents of another folder from the store.
+        """
+        if not files:
+            return "Choose one or more .txt or .md files first.", self.status()
+        known = {_sha256(p): p.name for p in _documents_in(self.uploads) + _documents_in(self.assistant.settings.source)}
+        accepted, refused = [], []
+        for file in files:
+            path = Path(file)
+            name = path.name.lstrip(".") or "document.txt"
+            if path.suffix.lower() not in SUFFIXES:
+                refused.append(f"{name}: not a .txt or .md file")
+                continue
+            try:
+                read_document(path, path.parent)
+            except (ValueError, OSError) as e:
+                refused.append(f"{name}: {e}")
+                continue
+            digest = _sha256(path)
+            if digest in known:
+                refused.append(f"{name}: already in the collection (same content as {known[digest]})")
+                continue
+            known[digest] = name
+            accepted.append((path, name))
+
+        lines = []
+        if accepted:
+            self.uploads.mkdir(parents=True, exist_ok=True)
+            copied = [shutil.copyfile(path, _free_name(self.uploads, name)) for path, name in accepted]
+            try:
+                with self.lock:
+                    report = self.assistant.ingest(self.uploads, progress=lambda done, total: progress(
+                        (done, total), desc="Embedding the new documents", unit="chunks"))
+                lines.append(f"Added {len(copied)} document(s) ({report.chunks_embedded} chunks embedded).")
+            except AssistantError as e:
+                for target in copied:  # leave the folder as the store knows it
+                    Path(target).unlink(missing_ok=True)
+                lines.append(f"⚠️ Nothing was added: {e}")
+        if refused:
+            lines.append("Not added:\n" + "\n".join(f"- {r}" for r in refused))
+        with self.lock:
+            return "\n\n".join(html.escape(line) for line in lines), self.status()
+
+
+# -- rendering (all text escaped) ------------------------------------------------------------
+def citations_html(answer: Answer) -> str:
+    """The cited passages, supporting words highlighted, each expandable to its context in the file."""
+    if answer.abstained or not answer.citations:
+        return '<p class="note">No citations: the documents do not answer this question.</p>'
+    words = set(terms(answer.text))
+    return "".join(
+        f'<div class="citation" id="citation-{c.n}"><div class="head"><b>[{c.n}] {html.escape(c.title)}</b> '
+        f'<span class="file">{html.escape(c.source)}</span></div>'
+        f'<div class="passage">{highlight(c.text, words)}</div>'
+        f"<details><summary>Show in context</summary>{context_html(c)}</details></div>"
+        for c in answer.citations
+    )
+
+
+def highlight(text: str, words: set[str]) -> str:
+    """Escape `text`, marking the words whose stemmed key terms are in `words` (the answer's)."""
+    pieces = re.split(r"(\w+(?:[-'’]\w+)*)", text)  # odd indices hold the words ("Su-gil" is one)
+    return "".join(
+        f"<mark>{html.escape(p)}</mark>" if i % 2 and _word_terms(p) & words else html.escape(p)
+        for i, p in enumerate(pieces)
+    )
+
+
+@functools.lru_cache(maxsize=8192)
+def _word_terms(word: str) -> frozenset[str]:
+    return frozenset(terms(word))
+
+
+def context_html(c: Citation, chars: int = CONTEXT_CHARS) -> str:
+    """The passage inside the text around it, read from the source file (which may have changed since)."""
+    try:
+        text = Path(c.file_path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        return f'<p class="note">The source file cannot be read: {html.escape(str(e))}</p>'
+    if text[c.start : c.end] != c.text:
+        return '<p class="note">The source file changed since it was ingested: add it again to refresh.</p>'
+    a, b = max(0, c.start - chars), min(len(text), c.end + chars)
+    if a > 0 and (space := text.find(" ", a, c.start)) >= 0:  # start and stop on word boundaries
+        a = space + 1
+    if b < len(text) and (space := text.rfind(" ", c.end, b)) >= 0:
+        b = space
+    return (
+        f'<div class="context">{"…" if a else ""}{html.escape(text[a:c.start])}'
+        f'<mark class="cited">{html.escape(c.text)}</mark>{html.escape(text[c.end:b])}{"…" if b < len(text) else ""}</div>'
+    )
+
+
+# -- files -------------------------------------------------------------------------------------
+def _documents_in(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES] if folder.is_dir() else []
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    """`name` in `folder`, or `stem-2.suffix`, `stem-3.suffix`... when taken by another document."""
+    target, n = folder / name, 1
+    while target.exists():
+        n += 1
+        target = folder / f"{Path(name).stem}-{n}{Path(name).suffix}"
+    return target
+
+
+# -- the app -----------------------------------------------------------------------------------
+def create_app(assistant: Assistant) -> gr.Blocks:
+    """Build the page (not started). Events share one queue slot: one answer or ingest at a time."""
+    ui = ChatUI(assistant)
+    private = {"api_visibility": "private"}  # the page's own events; scripts use /ask
+    with gr.Blocks(title="Ask your documents") as demo:
+        gr.Markdown("# Ask your documents\nAnswers come only from the documents, with the passages they rely on. "
+                    "Everything runs on this computer.")
+        status = gr.Markdown("⏳ Checking the documents and loading the model…", elem_id="status")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(label="Conversation", height=440, buttons=["copy"], elem_id="chat",
+                                  placeholder="Ask a question about the documents, or pick an example below.")
+                with gr.Row():
+                    question = gr.Textbox(placeholder="Your question", show_label=False, scale=5, elem_id="question")
+                    ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                gr.Examples(EXAMPLES, inputs=question, label="Examples")
+                clear = gr.Button("Clear conversation", size="sm")
+            with gr.Column(scale=2):
+                gr.Markdown("### Cited passages")
+                panel = gr.HTML(NOTHING_YET, css_template=PANEL_CSS, elem_id="citations")
+                with gr.Accordion("Add documents", open=False):
+                    files = gr.File(label=".txt or .md files (UTF-8)", file_count="multiple", type="filepath")
+                    add = gr.Button("Add to the collection")
+                    added = gr.Markdown()
+        turns = gr.State([])  # [(question, answer text)] for follow-ups
+
+        demo.load(ui.prepare, outputs=status, **private)
+        answer_io = {"fn": ui.respond, "inputs": [question, chat, turns], "outputs": [question, chat, turns, panel]}
+        question.submit(**answer_io, **private)
+        ask.click(**answer_io, **private)
+        clear.click(lambda: ([], [], NOTHING_YET), outputs=[chat, turns, panel], queue=False, **private)
+        chat.clear(lambda: ([], NOTHING_YET), outputs=[turns, panel], queue=False, **private)  # its trash icon
+        add.click(ui.add_documents, inputs=files, outputs=[added, status], **private).then(
+            lambda: None, outputs=files, queue=False, **private)
+        gr.api(ui.ask, api_name="ask")
+    return demo.queue(default_concurrency_limit=1)
+
+
+def launch(assistant: Assistant, host: str | None = None, port: int | None = None, **kwargs) -> gr.Blocks:
+    """Serve the page on host:port (default: the settings, 127.0.0.1:7860); never shared publicly.
+
+    Pass `prevent_thread_lock=True` to return at once with the app running (tests).
+    """
+    demo = create_app(assistant)
+    s = assistant.settings
+    demo.launch(server_name=host or s.host, server_port=port or s.port, share=False, theme=THEME,
+                footer_links=["api", "settings"], **kwargs)
+    return demo

@@ -1,0 +1,213 @@
+"""The chat page. Unit tests call the handlers directly with the fake model and fake embedder;
+the `slow` tests run the real app (real model) on a free port and query it with gradio_client."""
+
+from __future__ import annotations
+
+import html
+import socket
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import gradio as gr
+import pytest
+
+from assistant import ui
+from assistant.cli import build_parser, cmd_chat
+from assistant.models import Citation
+
+from conftest import SEEDS
+
+FORUM_Q = "Who led the North Korean delegation to the For the Freedom of Nations forum?"
+FORUM_A = "Kim Su-gil led the delegation to the forum."
+
+
+def answer(app: ui.ChatUI, question: str, chat=(), turns=()):
+    """Run `respond` to the end: (chat, turns, citations panel) of the last update."""
+    *_, (box, chat, turns, panel) = app.respond(question, list(chat), list(turns))
+    assert box == ""
+    return chat, turns, panel
+
+
+def test_an_answer_streams_into_the_chat_with_its_cited_passages_fake_model(fake_assistant):
+    app = ui.ChatUI(fake_assistant(FORUM_A))
+    updates = list(app.respond(FORUM_Q, [], []))
+    streamed = [u[1][-1]["content"] for u in updates[2:-1]]  # after the "…" placeholder
+    assert len(streamed) >= 3 and all(s.endswith("▌") for s in streamed)  # word by word, with a cursor
+    chat, turns, panel = updates[-1][1:]
+    assert chat[0] == {"role": "user", "content": FORUM_Q}
+    assert "Kim Su-gil" in chat[1]["content"] and chat[1]["content"].endswith("[1]")  # the reply, or a quote
+    assert turns == [(FORUM_Q, html.unescape(chat[1]["content"]))]
+    assert "North Korean Delegation Heads to Russia for International Forum" in panel
+    assert "003_fb9d92a72d6051b6.txt" in panel
+    assert "<mark>Kim</mark> <mark>Su-gil</mark>" in panel  # words shared with the answer
+    assert "Show in context" in panel and '<mark class="cited">' in panel
+
+
+def test_a_follow_up_question_gets_the_earlier_turns_fake_model(fake_assistant, monkeypatch):
+    a = fake_assistant(FORUM_A, "It left Pyongyang on Monday.")
+    histories, stream = [], a.stream
+    monkeypatch.setattr(a, "stream", lambda q, history=(): histories.append(list(history)) or stream(q, history))
+    app = ui.ChatUI(a)
+    chat, turns, _ = answer(app, FORUM_Q)
+    chat, turns, _ = answer(app, "When did it leave?", chat, turns)
+    assert len(chat) == 4 and len(turns) == 2
+    assert histories == [[], [(FORUM_Q, turns[0][1])]]
+
+
+def test_document_html_is_shown_as_text_never_rendered_fake_model(fake_assistant, docs):
+    (docs / "evil.md").write_text(
+        "# Zorblax <b>treaty</b>\n\nThe Zorblax treaty was signed by Marshal Quintero "
+        "<script>alert('x')</script><img src=x onerror=alert(1)> in Vilnius.\n", encoding="utf-8")
+    app = ui.ChatUI(fake_assistant("Marshal Quintero <script>alert('x')</script> signed the Zorblax treaty."))
+    chat, _, panel = answer(app, "Who signed the Zorblax treaty <script>?")
+    assert "evil.md" in panel
+    for shown in (panel, chat[0]["content"], chat[1]["content"]):
+        assert "<script" not in shown and "<img" not in shown and "<b>treaty" not in shown
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in panel
+    assert "Zorblax &lt;b&gt;treaty&lt;/b&gt;" in panel  # the title too
+
+
+def test_when_the_documents_do_not_answer_the_reply_says_so_without_citations_fake_model(fake_assistant):
+    app = ui.ChatUI(fake_assistant("Something invented."))
+    chat, turns, panel = answer(app, "What is the recipe for Neapolitan pizza dough with sourdough starter?")
+    assert chat[-1]["content"] == "The documents do not say."
+    assert "No citations" in panel and "citation-" not in panel
+
+
+def test_an_empty_question_is_a_warning_not_a_chat_turn_fake_model(fake_assistant):
+    app = ui.ChatUI(fake_assistant())
+    with pytest.warns(UserWarning, match="The question is empty"):
+        updates = list(app.respond("  \n ", [], []))
+    assert len(updates) == 1 and updates[0][1] == [] and updates[0][2] == []
+
+
+def test_a_missing_model_is_a_readable_message_in_the_page(fake_assistant, tmp_path):
+    a = fake_assistant(model=tmp_path / "missing.gguf")
+    a._generator = None  # the real loader, pointed at a file that does not exist
+    app = ui.ChatUI(a)
+    assert "⚠️ Model file not found" in app.prepare()
+    chat, _, panel = answer(app, FORUM_Q)
+    assert chat[-1]["content"].startswith("⚠️ Model file not found") and "Traceback" not in chat[-1]["content"]
+    with pytest.raises(gr.Error, match="Model file not found"):
+        app.ask(FORUM_Q)
+
+
+def test_a_bug_is_reported_without_a_traceback_fake_model(fake_assistant, monkeypatch):
+    a = fake_assistant()
+    monkeypatch.setattr(a, "stream", lambda q, h: (_ for _ in ()).throw(KeyError("boom")))
+    chat, _, _ = answer(ui.ChatUI(a), FORUM_Q)
+    assert chat[-1]["content"].startswith("⚠️ Something went wrong while answering (KeyError)")
+
+
+def test_the_ask_endpoint_returns_the_answer_as_json_fake_model(fake_assistant):
+    got = ui.ChatUI(fake_assistant(FORUM_A)).ask(FORUM_Q)
+    assert "Kim Su-gil" in got["text"] and got["citations"][0]["source"] == "003_fb9d92a72d6051b6.txt"
+    with pytest.raises(gr.Error, match="The question is empty"):
+        ui.ChatUI(fake_assistant()).ask("")
+
+
+def test_the_status_names_the_model_and_the_collection_fake_model(fake_assistant):
+    app = ui.ChatUI(fake_assistant())
+    ready = app.prepare()
+    assert "**Model:** fake-model" in ready and str(SEEDS.parent) not in ready  # a copy of the seeds
+    assert "chunks)" in ready and "5 added" in ready
+    assert "Ingested" not in app.prepare()  # only once
+
+
+def test_uploads_are_added_and_bad_files_and_duplicates_refused_fake_model(fake_assistant, docs, tmp_path):
+    a = fake_assistant("The Zorblax treaty was signed in Vilnius.")
+    app = ui.ChatUI(a)
+    app.prepare()
+    before = a.store.count()
+    up = tmp_path / "incoming"
+    up.mkdir()
+    (up / "new.md").write_text("# Zorblax\n\nThe Zorblax treaty was signed in Vilnius in 1999.\n", encoding="utf-8")
+    (up / "blob.txt").write_bytes(b"\x89PNG\x00\x01binary")
+    (up / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
+    (up / "report.pdf").write_bytes(b"%PDF-1.4")
+    (up / "copy.txt").write_bytes((docs / "000_d60495a78590dd9c.txt").read_bytes())
+    files = [str(up / n) for n in ("new.md", "blob.txt", "latin1.txt", "report.pdf", "copy.txt")]
+
+    message, status = app.add_documents(files)
+    assert message.startswith("Added 1 document(s)")
+    assert "blob.txt: binary file, not text" in message
+    assert "latin1.txt: not UTF-8" in message
+    assert "report.pdf: not a .txt or .md file" in message
+    assert "copy.txt: already in the collection (same content as 000_d60495a78590dd9c.txt)" in message
+    assert sorted(p.name for p in app.uploads.iterdir()) == ["new.md"]
+    assert a.store.count() > before and "+ 1 uploaded" in status
+    assert a.ask("Where was the Zorblax treaty signed?").citations[0].source == "new.md"
+
+    again, _ = app.add_documents([str(up / "new.md")])  # same file again: ignored, nothing lost
+    assert again == "Not added:\n- new.md: already in the collection (same content as new.md)"
+    assert a.store.count() > before
+    assert app.add_documents([])[0].startswith("Choose")
+
+
+def test_the_context_of_a_citation_comes_from_its_file(tmp_path):
+    path = tmp_path / "doc.txt"
+    path.write_text("word " * 200 + "THE PASSAGE" + " more" * 200, encoding="utf-8")
+    start = 1000
+    c = Citation(n=1, source="doc.txt", file_path=str(path), title="Doc", start=start, end=start + 11, text="THE PASSAGE", score=1)
+    shown = ui.context_html(c)
+    assert '<mark class="cited">THE PASSAGE</mark>' in shown and shown.count("word") > 50 and shown.endswith("…</div>")
+    path.write_text("rewritten", encoding="utf-8")
+    assert "changed since it was ingested" in ui.context_html(c)
+    path.unlink()
+    assert "cannot be read" in ui.context_html(c)
+
+
+def test_the_app_builds_with_an_ask_endpoint_and_a_single_queue_slot_fake_model(fake_assistant):
+    demo = ui.create_app(fake_assistant())
+    assert "ask" in [fn.api_name for fn in demo.fns.values()]
+    assert demo._queue.default_concurrency_limit == 1
+
+
+def test_the_chat_command_launches_the_page(monkeypatch):
+    args = build_parser().parse_args(["chat", "--host", "127.0.0.1", "--port", "7999"])
+    assert args.run is cmd_chat
+    seen = {}
+    monkeypatch.setattr(ui, "launch", lambda assistant: seen.setdefault("settings", assistant.settings))
+    assert cmd_chat(args) == 0
+    assert (seen["settings"].host, seen["settings"].port) == ("127.0.0.1", 7999)
+
+
+# -- the real app --------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def client(url: str):
+    """A plain gradio_client, as a script would use it."""
+    from gradio_client import Client
+
+    return Client(url, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def real_app(real_assistant):
+    """The real app (real model, real store) serving on a free port of 127.0.0.1."""
+    demo = ui.launch(real_assistant, "127.0.0.1", free_port(), prevent_thread_lock=True, quiet=True)
+    yield demo.local_url
+    demo.close()
+
+
+@pytest.mark.slow
+def test_the_ask_endpoint_of_the_running_app_answers_with_checkable_citations(real_app, real_assistant):
+    got = client(real_app).predict("Who led the WPK delegation to Moscow in February 2025?", api_name="/ask")
+    assert not got["abstained"] and got["citations"] and got["model"] == real_assistant.model_name
+    for c in got["citations"]:
+        assert Path(c["file_path"]).parent == SEEDS
+        assert Path(c["file_path"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["text"]
+
+
+@pytest.mark.slow
+def test_three_concurrent_questions_all_get_complete_answers(real_app):
+    questions = ["When did Choe Son-hui visit Moscow?", "Which forum did Kim Su-gil's delegation attend?",
+                 "Who led the WPK delegation to Moscow in February 2025?"]
+    with ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(lambda q: client(real_app).predict(q, api_name="/ask"), questions))
+    for q, got in zip(questions, answers):
+        assert got["question"] == q and got["text"] and "total" in got["timings"]

@@ -86,7 +86,7 @@ def test_a_question_longer_than_the_context_is_refused_with_the_fix(fake_assista
 
 
 def test_long_questions_drop_evidence_before_failing(fake_assistant):
-    question = "Who led the delegation to the For the Freedom of Nations forum? " + "- " * 250  # long, but no words
+    question = "Who led the delegation to the For the Freedom of Nations forum? " + "- " * 270  # long, but no words
     a = fake_assistant("Kim Su-gil", n_ctx=512)
     a.ask(question)
     prompt = a.generator.prompts[0]

@@ -52,7 +52,7 @@ def main() -> None:
                 stack.enter_context(p)
             assistant = Assistant(Settings(store=store, **overrides))
             report = evaluate(assistant, args.dataset, Path(tempfile.mkdtemp()))
-        row = [f"{report[k]:.3f}" if isinstance(report[k], float) else str(report[k]) for k in KEYS]
+        row = [str(round(report[k], 3)) for k in KEYS]
         lines.append(f"| {name} | " + " | ".join(row) + " |")
         print(lines[-1], flush=True)
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")

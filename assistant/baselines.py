@@ -40,7 +40,7 @@ class NaiveRAG:
 
     def __init__(self, product: Assistant):
         self.product = product  # shares its model, embedder and settings
-        self.store = Store(product.settings.store, product.settings.collection + "-naive")
+        self.store = Store(product.settings.store, product.settings.collection + "-naive", product.settings.chroma_server)
         ingest(product.settings.source, self.store, product.embedder, chunk_chars=NAIVE_CHUNK, chunk_overlap=0,
                chunker=fixed_chunks)
 

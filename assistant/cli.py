@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import textwrap
@@ -49,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, help="only the first N items")
     p.add_argument("--baseline", action="store_true", help="also run the naive and extractive reference pipelines")
     p.set_defaults(run=cmd_eval)
+
+    p = sub.add_parser("bench", parents=[common], help="measure speed and memory (prints a table, writes bench.json)")
+    p.add_argument("--out", type=Path, default=REPO_ROOT / "bench", help="folder for bench.json")
+    p.add_argument("--sizes", default="1000,10000,100000", help="synthetic corpus sizes for retrieval latency")
+    p.set_defaults(run=cmd_bench)
     return parser
 
 
@@ -130,6 +136,18 @@ def cmd_eval(args) -> int:
         values = [(report if n == "product" else report[n]).get(key) for n in names]
         print(f"{label:<24}" + "".join(f"{'n/a' if v is None else round(v, 3):>12}" for v in values))
     print(f"report: {args.out / 'report.md'}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from . import bench
+
+    settings = make_assistant(args).settings
+    figures = bench.run(settings, args.out, tuple(int(x) for x in args.sizes.split(",")),
+                        log=lambda m: print(m, file=sys.stderr))
+    for key, value in figures.items():
+        print(f"{key:<28}{json.dumps(value)}")
+    print(f"written: {args.out / 'bench.json'}")
     return 0
 
 

@@ -1,11 +1,13 @@
 """The language model behind a small interface, so the pipeline does not care where tokens come from.
 
-`LlamaGenerator` runs a GGUF file in-process with llama-cpp-python. Unit tests use a scripted fake
-with the same two methods.
+`LlamaGenerator` runs a GGUF file in-process with llama-cpp-python; `ServerGenerator` sends the
+same prompts to an OpenAI-compatible server (llama-cpp-python's own `python -m llama_cpp.server`,
+or several behind a load balancer). Unit tests use a scripted fake with the same methods.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Iterator
@@ -72,3 +74,71 @@ class LlamaGenerator:
     def chat(self, messages: list[dict], max_tokens: int) -> str:
         reply = self.llm.create_chat_completion(messages, max_tokens=max_tokens, temperature=self.temperature)
         return reply["choices"][0]["message"]["content"] or ""
+
+
+class ServerGenerator:
+    """Completions from an OpenAI-compatible server at `url` (ending in /v1), streamed.
+
+    Connecting is retried a few times with backoff; a server that stops mid-answer is an error
+    that says so (nothing is stored by generation, so nothing can be corrupted).
+    """
+
+    CHARS_PER_TOKEN = 3  # no tokenizer endpoint in the OpenAI API: a conservative estimate for budgeting
+
+    def __init__(self, url: str, *, temperature: float, seed: int, timeout: float = 60.0, attempts: int = 3):
+        import httpx
+
+        self.url = url.rstrip("/")
+        self.client = httpx.Client(timeout=httpx.Timeout(timeout, connect=5.0))
+        self.temperature, self.seed, self.attempts = temperature, seed, attempts
+        models = self._request("GET", "/models").json().get("data") or [{}]
+        self.name = f"{models[0].get('id', 'model')} @ {self.url}"
+
+    def count_tokens(self, text: str) -> int:
+        return len(text) // self.CHARS_PER_TOKEN + 1
+
+    def _request(self, method: str, path: str, **kwargs):
+        """One request, retried on connection failures; the response is open when `stream=True`."""
+        import httpx
+        from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+        stream = kwargs.pop("stream", False)
+        try:
+            for attempt in Retrying(stop=stop_after_attempt(self.attempts), wait=wait_exponential(0.5, max=4),
+                                    retry=retry_if_exception_type(httpx.TransportError), reraise=True):
+                with attempt:
+                    request = self.client.build_request(method, self.url + path, **kwargs)
+                    response = self.client.send(request, stream=stream)
+                    if response.status_code >= 400:
+                        body = response.read().decode(errors="replace")[:300]
+                        response.close()
+                        raise ModelError(f"The model server at {self.url} answered {response.status_code}: {body}")
+                    return response
+        except httpx.TransportError as e:
+            raise ModelError(
+                f"Cannot reach the model server at {self.url} after {self.attempts} attempts ({type(e).__name__}: {e}). "
+                "Start it (python -m llama_cpp.server --model FILE.gguf --host 127.0.0.1 --port PORT) "
+                "or unset ASSISTANT_LLM_SERVER to run the model in-process."
+            ) from e
+
+    def stream(self, prompt: str, max_tokens: int) -> Iterator[str]:
+        import httpx
+
+        body = {"prompt": prompt, "max_tokens": max_tokens, "temperature": self.temperature, "seed": self.seed,
+                "stop": ["\n"], "stream": True}
+        response = self._request("POST", "/completions", json=body, stream=True)
+        try:
+            for line in response.iter_lines():
+                if not line.startswith("data:") or line.strip() == "data: [DONE]":
+                    continue
+                if text := json.loads(line[5:])["choices"][0].get("text"):
+                    yield text
+        except (httpx.TransportError, ValueError, KeyError, IndexError) as e:
+            raise ModelError(f"The model server at {self.url} stopped mid-answer ({type(e).__name__}: {e}). "
+                             "Check the server and ask again.") from e
+        finally:
+            response.close()
+
+    def chat(self, messages: list[dict], max_tokens: int) -> str:
+        body = {"messages": messages, "max_tokens": max_tokens, "temperature": self.temperature, "seed": self.seed}
+        return self._request("POST", "/chat/completions", json=body).json()["choices"][0]["message"]["content"] or ""

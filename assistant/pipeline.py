@@ -16,7 +16,7 @@ from pathlib import Path
 from . import grounding
 from .embedding import Embedder
 from .errors import QuestionError
-from .generation import Generator, LlamaGenerator
+from .generation import Generator, LlamaGenerator, ServerGenerator
 from .ingest import Progress, ingest, plan
 from .models import Answer, Citation, IngestReport, Passage
 from .prompts import render
@@ -39,7 +39,7 @@ class Assistant:
     def __init__(self, settings: Settings | None = None, *, generator: Generator | None = None,
                  embedder: Embedder | None = None, **overrides):
         self.settings = settings.model_copy(update=overrides) if settings else Settings(**overrides)
-        self.store = Store(self.settings.store, self.settings.collection)
+        self.store = Store(self.settings.store, self.settings.collection, server=self.settings.chroma_server)
         self._generator = generator
         self._embedder = embedder
         self._retriever: Retriever | None = None
@@ -56,9 +56,12 @@ class Assistant:
     def generator(self) -> Generator:
         if self._generator is None:
             s = self.settings
-            self._generator = LlamaGenerator(
-                s.model_path(), n_ctx=s.n_ctx, threads=s.threads, temperature=s.temperature, seed=s.seed
-            )
+            if s.llm_server:
+                self._generator = ServerGenerator(s.llm_server, temperature=s.temperature, seed=s.seed)
+            else:
+                self._generator = LlamaGenerator(
+                    s.model_path(), n_ctx=s.n_ctx, threads=s.threads, temperature=s.temperature, seed=s.seed
+                )
         return self._generator
 
     @property

@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     collection: str = Field("documents", pattern=r"^[a-zA-Z0-9._-]{3,512}$", description="Chroma collection name")
     prompts: Path = Field(REPO_ROOT / "prompts", description="folder of prompt templates")
 
+    # scale-out: servers instead of in-process components
+    chroma_server: str | None = Field(
+        None, pattern=r"^(https?://)?[\w.-]+:\d+/?$", description="host:port of a Chroma server to use instead of the store folder"
+    )
+    llm_server: str | None = Field(
+        None, pattern=r"^https?://", description="base URL of an OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1) to generate with"
+    )
+
     # retrieval
     top_k: int = Field(6, ge=1, le=50, description="passages retrieved per question")
     evidence_sentences: int = Field(3, ge=1, le=10, description="best sentences of those passages given to the model")

@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+from tenacity import Retrying, stop_after_attempt, wait_exponential
 
 from .chunking import Chunk
 from .documents import Document
@@ -24,9 +25,12 @@ log = logging.getLogger(__name__)
 
 
 class Store:
-    def __init__(self, path: Path, collection: str = "documents"):
+    """The collection in a local folder (`path`) or, with `server="host:port"`, on a Chroma server."""
+
+    def __init__(self, path: Path, collection: str = "documents", server: str | None = None):
         self.path = Path(path)
         self.name = collection
+        self.server = server
         self._coll = None
 
     @contextlib.contextmanager
@@ -39,19 +43,41 @@ class Store:
         except Exception as e:  # chromadb raises many types (sqlite, rust bindings, ValueError)
             locked = "locked" in str(e).lower()
             what = "is locked by another process (close it, or wait)" if locked else "is unreadable or corrupted"
-            raise StoreError(f"The store at {self.path} {what}: {type(e).__name__}: {e}. {REBUILD_HINT}") from e
+            if self.server:
+                what = "failed (is the server still running?)"
+            raise StoreError(f"The store at {self.where} {what}: {type(e).__name__}: {e}. {REBUILD_HINT}") from e
+
+    @property
+    def where(self) -> str:
+        return f"Chroma server {self.server}" if self.server else str(self.path)
+
+    def _client(self):
+        import chromadb
+
+        settings = chromadb.Settings(anonymized_telemetry=False, allow_reset=True)
+        if not self.server:
+            return chromadb.PersistentClient(path=str(self.path), settings=settings)
+        host, port = self.server.split("://")[-1].rstrip("/").rsplit(":", 1)
+        for attempt in Retrying(stop=stop_after_attempt(3), wait=wait_exponential(0.5, max=2), reraise=True):
+            with attempt:
+                try:
+                    client = chromadb.HttpClient(host=host, port=int(port), settings=settings)
+                    client.heartbeat()
+                    return client
+                except Exception as e:
+                    raise StoreError(
+                        f"Cannot reach the Chroma server at {self.server} ({type(e).__name__}: {e}). Start it with "
+                        f"`chroma run --path DIR --host {host} --port {port}`, or unset ASSISTANT_CHROMA_SERVER "
+                        "to use the local store folder."
+                    ) from e
 
     @property
     def collection(self):
         if self._coll is None:
-            import chromadb
-
-            if self.path.exists() and not self.path.is_dir():
+            if not self.server and self.path.exists() and not self.path.is_dir():
                 raise StoreError(f"The store path {self.path} is a file, not a folder. Set ASSISTANT_STORE / --store to a folder.")
             with self._guard():
-                client = chromadb.PersistentClient(
-                    path=str(self.path), settings=chromadb.Settings(anonymized_telemetry=False, allow_reset=True)
-                )
+                client = self._client()
                 self._coll = client.get_or_create_collection(
                     self.name, embedding_function=None, metadata={"hnsw:space": "cosine"}
                 )
@@ -106,10 +132,16 @@ class Store:
         ]
 
     def destroy(self) -> None:
-        """Delete the store folder (only if it looks like a Chroma store) so it can be rebuilt."""
+        """Delete the collection (on a server) or the store folder (only if it looks like a Chroma store)."""
         from chromadb.api.client import SharedSystemClient
 
         self._coll = None
+        if self.server:
+            with self._guard():
+                client = self._client()
+                if self.name in [c.name for c in client.list_collections()]:
+                    client.delete_collection(self.name)
+            return
         SharedSystemClient.clear_system_cache()
         if not self.path.exists():
             return

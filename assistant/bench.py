@@ -1,0 +1,144 @@
+"""`assistant bench`: speed and memory figures, each beside its reference measured in the same run.
+
+Run it on an idle machine: it prints a table and writes bench.json. Nothing here is a test.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .embedding import DIMENSIONS
+from .evaluation import load_dataset
+from .ingest import ingest
+from .pipeline import Assistant
+from .retrieval import Retriever
+from .settings import REPO_ROOT, Settings
+from .store import Store
+
+SPEED_PROMPT = "Count from one to one hundred in words, separated by commas: one, two, three,"
+SPEED_TOKENS = 64
+
+
+def pct(values: list[float], q: float) -> float:
+    return round(float(np.percentile(values, q)), 4)
+
+
+def generation_speed(assistant: Assistant, runs: int = 5) -> dict:
+    """Tokens/s of the same prompt through the assistant's generator and through plain llama-cpp-python."""
+    from llama_cpp import Llama
+
+    gen = assistant.generator
+    s = assistant.settings
+    plain = Llama(model_path=str(s.model_path()), n_ctx=s.n_ctx, n_threads=s.threads, seed=s.seed, verbose=False)
+
+    def speed(stream) -> float:
+        t0, first, n = time.perf_counter(), None, 0
+        for _ in stream:
+            n += 1
+            first = first or time.perf_counter()
+        return (n - 1) / (time.perf_counter() - first) if n > 1 else 0.0
+
+    def plain_stream():
+        for part in plain.create_completion(SPEED_PROMPT, max_tokens=SPEED_TOKENS, temperature=s.temperature,
+                                            stop=["\n"], stream=True):
+            yield part["choices"][0]["text"]
+
+    ours = [speed(gen.stream(SPEED_PROMPT, SPEED_TOKENS)) for _ in range(runs)]
+    theirs = [speed(plain_stream()) for _ in range(runs)]
+    return {"assistant_tokens_per_s": pct(ours, 50), "plain_tokens_per_s": pct(theirs, 50),
+            "generation_overhead_ratio": round(pct(ours, 50) / pct(theirs, 50), 3)}
+
+
+def answer_latency(assistant: Assistant, questions: list[str]) -> dict:
+    ttft, total = [], []
+    for q in questions:
+        t0, first = time.perf_counter(), None
+        for part in assistant.stream(q):
+            first = first or time.perf_counter()
+        ttft.append(first - t0)
+        total.append(time.perf_counter() - t0)
+    return {"ttft_p50_s": pct(ttft, 50), "ttft_p95_s": pct(ttft, 95),
+            "answer_p50_s": pct(total, 50), "answer_p95_s": pct(total, 95), "questions": len(questions)}
+
+
+def ingest_speed(settings: Settings, store_dir: Path) -> dict:
+    assistant = Assistant(settings, store=store_dir / "cold")
+    t0 = time.perf_counter()
+    report = assistant.ingest()
+    cold = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    again = assistant.ingest()
+    return {"ingest_chunks": report.chunks_embedded, "ingest_chunks_per_s": round(report.chunks_embedded / cold, 1),
+            "reingest_unchanged_s": round(time.perf_counter() - t0, 3), "reingest_chunks_embedded": again.chunks_embedded}
+
+
+def retrieval_latency(assistant: Assistant, store_dir: Path, sizes=(1_000, 10_000, 100_000), queries: int = 50) -> dict:
+    """Search latency on synthetic corpora (random words, random unit vectors: embedding is timed by ingest)."""
+    rng = np.random.default_rng(0)
+    vocab = [f"w{i}" for i in range(20_000)]
+    weights = 1 / np.arange(1, len(vocab) + 1)
+    weights /= weights.sum()
+    out = {}
+    store = Store(store_dir / "synthetic", "synthetic")
+    count = 0
+    for size in sizes:
+        while count < size:
+            n = min(5_000, size - count)
+            vectors = rng.normal(size=(n, DIMENSIONS)).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            texts = [" ".join(rng.choice(vocab, size=60, p=weights)) for _ in range(n)]
+            ids = [f"s{count + i}" for i in range(n)]
+            metas = [{"root": "/synthetic", "source": f"doc{(count + i) // 100}.txt", "title": "synthetic",
+                      "sha256": "-", "index": (count + i) % 100, "start": 0, "end": len(t)} for i, t in enumerate(texts)]
+            store.collection.add(ids=ids, embeddings=vectors, documents=texts, metadatas=metas)
+            count += n
+        retriever = Retriever(store, assistant.embedder)
+        times = []
+        for q in range(queries):
+            query = " ".join(rng.choice(vocab[:2000], size=6))
+            t0 = time.perf_counter()
+            retriever.search(query, assistant.settings.top_k)
+            times.append((time.perf_counter() - t0) * 1000)
+        out[str(size)] = {"p50_ms": pct(times, 50), "p95_ms": pct(times, 95)}
+    return {"retrieval_p95_ms": {k: v["p95_ms"] for k, v in out.items()}, "retrieval_ms": out}
+
+
+def peak_rss(settings: Settings, store: Path) -> dict:
+    """Peak resident memory of `assistant ask` on the seeds, in a fresh process."""
+    cmd = [sys.executable, "-m", "assistant", "ask", "Who led the WPK delegation to Moscow in February 2025?",
+           "--store", str(store), "--json"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run(cmd, check=True, capture_output=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"peak_rss_mb": round(max(after, before) / 1024, 1)}
+
+
+def run(settings: Settings, out: Path, sizes=(1_000, 10_000, 100_000), log=print) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="assistant-bench-"))
+    figures: dict = {"machine": f"{platform.machine()}, {__import__('os').cpu_count()} CPUs, Python {platform.python_version()}",
+                     "threads": settings.threads}
+    log("ingest ...")
+    figures |= ingest_speed(settings, tmp)
+    assistant = Assistant(settings, store=tmp / "cold")
+    figures["model"] = assistant.model_name
+    log("generation speed ...")
+    figures |= generation_speed(assistant)
+    log("time to first token and to the answer ...")
+    questions = [i.question for i in load_dataset(REPO_ROOT / "evals" / "dev.jsonl") if not i.history][:20]
+    figures |= answer_latency(assistant, questions)
+    log("peak memory ...")
+    figures |= peak_rss(settings, tmp / "cold")
+    log(f"retrieval latency at {', '.join(map(str, sizes))} chunks ...")
+    figures |= retrieval_latency(assistant, tmp, sizes)
+    (out / "bench.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    return figures

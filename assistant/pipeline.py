@@ -1,8 +1,9 @@
 """Question in, cited answer out. Reading `Assistant.stream` top to bottom shows the whole flow:
 
-  validate -> (ingest if the store is stale) -> retrieve passages -> pick evidence sentences
-  -> enough evidence? (else abstain) -> the model answers from the evidence
-  -> supported by the evidence? keep it and cite its passage : quote the best sentence (or abstain)
+  validate -> (ingest if the store is stale) -> retrieve passages -> rank their sentences as evidence
+  -> enough evidence? (else abstain, without the model) -> the model answers from the evidence
+  -> answer = verbatim quote of the best sentence, cut around the model's answer if it found it there,
+     cited by the passage that holds it (or abstain if the sentence lacks the kind of answer asked for)
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class Assistant:
 
     def __init__(self, settings: Settings | None = None, *, generator: Generator | None = None,
                  embedder: Embedder | None = None, **overrides):
-        self.settings = settings.model_copy(update=overrides) if settings else Settings(**overrides)
+        self.settings = Settings(**{**(settings.model_dump() if settings else {}), **overrides})
         self.store = Store(self.settings.store, self.settings.collection, server=self.settings.chroma_server)
         self._generator = generator
         self._embedder = embedder
@@ -103,14 +104,14 @@ class Assistant:
         return answer
 
     def stream(self, question: str, history: History = ()) -> Iterator[str | Answer]:
-        """Yield the answer text as the model writes it, then the final `Answer`.
-
-        The final text can differ from the streamed one: an answer the evidence does not support
-        is replaced by a quoted evidence sentence, or by an abstention.
-        """
+        """Yield the model's short answer as it is written, then the final `Answer`, whose text is
+        the verbatim quote built around it (or an abstention)."""
         t0 = time.perf_counter()
         s = self.settings
         question = clean_question(question)
+        if len(question) > 2 * s.n_ctx:  # about half the context, at 4 characters a token
+            raise QuestionError(f"The question is too long for the model's context ({len(question)} characters, "
+                                f"at most {2 * s.n_ctx}). Shorten it, or raise ASSISTANT_N_CTX / --n-ctx (now {s.n_ctx}).")
         self.ensure_ingested()
         query = " ".join([q for q, _ in history[-1:]] + [question])  # follow-ups lean on the last turn
         passages = self.retriever.search(query, s.top_k)
@@ -182,7 +183,9 @@ class Assistant:
 
     @property
     def model_name(self) -> str:
-        return getattr(self._generator, "name", "") or (p.name if (p := self.settings.model_path()) else "")
+        if self._generator is not None:
+            return self._generator.name
+        return self.settings.llm_server or (p.name if (p := self.settings.model_path()) else "")
 
 
 def clean_question(question: str) -> str:

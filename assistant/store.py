@@ -22,6 +22,7 @@ from .errors import REBUILD_HINT, StoreError
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 log = logging.getLogger(__name__)
+PAGE = 5000  # chunks read per query
 
 
 class Store:
@@ -95,9 +96,13 @@ class Store:
 
     def chunks(self) -> list[dict]:
         """Every stored chunk as {id, text, source, title, start, end}: the lexical index is built from these."""
+        records: list[dict] = []
         with self._guard():
-            got = self.collection.get(include=["documents", "metadatas"])
-        return [_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+            while True:  # in pages: one query for everything hits SQLite's variable limit past ~30k chunks
+                got = self.collection.get(include=["documents", "metadatas"], limit=PAGE, offset=len(records))
+                records += [_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+                if len(got["ids"]) < PAGE:
+                    return records
 
     def add(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None:
         metas = [

@@ -121,3 +121,13 @@ def test_documents_from_two_folders_live_side_by_side(tmp_path, docs):
     report = run(other, store)
     assert (report.added, report.removed) == (1, 0)  # seeds are not removed by ingesting another folder
     assert len({c["file_path"] for c in store.chunks()}) == 6
+
+
+def test_reading_all_chunks_goes_page_by_page(tmp_path, docs, monkeypatch):
+    import assistant.store
+
+    store = Store(tmp_path / "store")
+    run(docs, store)
+    everything = snapshot(store)
+    monkeypatch.setattr(assistant.store, "PAGE", 7)
+    assert snapshot(store) == everything and len(everything) > 7

@@ -92,10 +92,8 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from .pipeline import clean_question
-
-    question = clean_question(args.question)  # refuse a bad question before any slow work
     assistant = make_assistant(args)
+    question = assistant.check_question(args.question)  # refuse a bad question before any slow work
     assistant.generator  # fail fast on a missing or broken model, before ingesting
     report = assistant.ensure_ingested(progress=progress_bar("first ingest"))
     if report:

@@ -108,10 +108,7 @@ class Assistant:
         the verbatim quote built around it (or an abstention)."""
         t0 = time.perf_counter()
         s = self.settings
-        question = clean_question(question)
-        if len(question) > 2 * s.n_ctx:  # about half the context, at 4 characters a token
-            raise QuestionError(f"The question is too long for the model's context ({len(question)} characters, "
-                                f"at most {2 * s.n_ctx}). Shorten it, or raise ASSISTANT_N_CTX / --n-ctx (now {s.n_ctx}).")
+        question = self.check_question(question)
         self.ensure_ingested()
         query = " ".join([q for q, _ in history[-1:]] + [question])  # follow-ups lean on the last turn
         passages = self.retriever.search(query, s.top_k)
@@ -131,6 +128,15 @@ class Assistant:
             yield piece
         timings["generate"] = time.perf_counter() - t0 - timings["retrieve"]
         yield from self._finish(self._ground(question, "".join(pieces), evidence, passages), timings, t0)
+
+    def check_question(self, question: str) -> str:
+        """The question cleaned of control characters; QuestionError if empty or too long for the model."""
+        question = clean_question(question)
+        limit = 2 * self.settings.n_ctx  # about half the context, at 4 characters a token
+        if len(question) > limit:
+            raise QuestionError(f"The question is too long for the model's context ({len(question)} characters, at most "
+                                f"{limit}). Shorten it, or raise ASSISTANT_N_CTX / --n-ctx (now {self.settings.n_ctx}).")
+        return question
 
     # -- steps ------------------------------------------------------------------------------
     def _prompt(self, question: str, history: History, evidence: list[grounding.Evidence]) -> str:

@@ -86,14 +86,19 @@ def test_locked_store_says_so(tmp_path, docs):
             ingest(docs, Store(tmp_path / "store"), FakeEmbedder(), chunk_chars=400, chunk_overlap=1)
 
 
-def test_corrupted_store_names_the_rebuild_command_and_rebuild_recovers(tmp_path, docs):
+@pytest.mark.parametrize("damage", ["garble", "truncate"])
+def test_corrupted_store_names_the_rebuild_command_and_rebuild_recovers(tmp_path, docs, damage):
     path = tmp_path / "store"
     run(docs, Store(path))
     expected = snapshot(Store(path))
     from chromadb.api.client import SharedSystemClient
 
     SharedSystemClient.clear_system_cache()
-    (path / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
+    db = path / "chroma.sqlite3"
+    if damage == "garble":
+        db.write_bytes(b"this is not a database" * 100)
+    else:
+        db.write_bytes(db.read_bytes()[:4096])
     with pytest.raises(StoreError, match="unreadable or corrupted.*assistant ingest --rebuild"):
         Store(path).count()
     before = {p.name: p.read_bytes() for p in docs.iterdir()}

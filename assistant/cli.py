@@ -22,8 +22,10 @@ def settings_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(add_help=False)
     group = parser.add_argument_group("settings (also env ASSISTANT_<NAME>)")
     for name, field in Settings.model_fields.items():
+        # a bool field is a plain switch (`--allow-open`); an explicit value (`--allow-open false`) still works
+        switch = {"nargs": "?", "const": "true", "metavar": "true|false"} if field.annotation is bool else {}
         group.add_argument("--" + name.replace("_", "-"), dest=name, default=argparse.SUPPRESS,
-                           metavar=name.upper(), help=field.description)
+                           help=field.description, **{"metavar": name.upper(), **switch})
     return parser
 
 

@@ -271,7 +271,7 @@ def evaluate(assistant, dataset: Path, out: Path, *, limit: int | None = None, b
         pipelines |= {"baseline": NaiveRAG(assistant).ask, "extractive": Extractive(assistant).ask}
     rows = {name: run_pipeline(ask, items, progress(name, len(items)) if progress else None)
             for name, ask in pipelines.items()}
-    settings = assistant.settings.model_dump(mode="json", exclude={"host", "port", "store"})
+    settings = assistant.settings.model_dump(mode="json", exclude={"host", "port", "store", "auth", "auth_file", "allow_open"})
     report = summarize(rows["product"]) | {
         "config": {"dataset": str(dataset), **settings, "model": assistant.model_name,
                    "embedder": assistant.embedder.name}}

@@ -6,7 +6,7 @@ import importlib.util
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -80,6 +80,14 @@ class Settings(BaseSettings):
     # chat UI
     host: str = Field("127.0.0.1", description="address the chat UI binds to")
     port: int = Field(7860, ge=1, le=65535, description="port of the chat UI")
+    auth: SecretStr | None = Field(  # SecretStr: never shown in logs, reprs or eval reports
+        None, description="user:password for the chat page (prefer the env var: a flag shows in the process list)"
+    )
+    auth_file: Path | None = Field(None, description="file of user:password lines for the chat page (# comments allowed)")
+    allow_open: bool = Field(
+        False, description="serve on a non-loopback address without a password; you accept that anyone "
+        "who can reach it can read your documents"
+    )
 
     def model_path(self) -> Path | None:
         """The GGUF file to load: the configured one, else the embedded default."""

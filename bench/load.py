@@ -1,0 +1,302 @@
+"""Load test of the chat page: N concurrent script sessions on its `/ask` endpoint for a fixed time.
+
+    .venv/bin/python bench/load.py [--sessions 8] [--seconds 60] [--out bench/load.json]
+
+Starts the real app (embedded default model, real ONNX embedder, a fresh Chroma store in a temp
+folder, the seed documents) on a free 127.0.0.1 port, warms it up (ingest, model load, one
+question), then runs `--sessions` threads, each with its own `gradio_client.Client`, asking the
+dev questions that have no history in turn until `--seconds` have passed. Every answer is checked:
+a dict with `text`, and unless it abstained at least one citation, every citation's `text` equal to
+`file[start:end]` of its `file_path`. Reports requests, failures, incomplete answers, p50/p95
+latency, peak RSS and the RSS of the process every `--round` seconds (to see whether memory grows);
+prints a table and writes JSON. The app, the clients and the checks share this one process, so
+the RSS figures are all of it. The app queues `/ask` one at a time (one llama.cpp model), so
+latency grows with the number of sessions while throughput stays that of one model.
+
+It always stops by itself: requests stop being sent at `--seconds`, every wait is bounded, and
+the whole run is abandoned (reported as failures, exit status 2) at `--seconds` + 120 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import socket
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # the package of this checkout, from any working directory
+
+GRACE_S = 120  # beyond --seconds, for start-up and the answers still in flight
+
+
+def questions(dataset: Path = ROOT / "evals" / "dev.jsonl") -> list[str]:
+    """The dev questions asked without earlier turns (a session sends no history)."""
+    from assistant.evaluation import load_dataset
+
+    return [item.question for item in load_dataset(dataset) if not item.history]
+
+
+def rss_mb() -> float | None:
+    """Resident memory of this process now (Linux), in MB."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (getrusage: KB on Linux, bytes on macOS), in MB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)
+
+
+def pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q / 100  # linear interpolation, as numpy's default
+    lo = int(k)
+    hi = min(lo + 1, len(ordered) - 1)
+    return round(ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo), 3)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Files:
+    """Source file texts, read once, for checking citations."""
+
+    def __init__(self):
+        self.texts: dict[str, str] = {}
+        self.lock = threading.Lock()
+
+    def text(self, path: str) -> str:
+        with self.lock:
+            if path not in self.texts:
+                self.texts[path] = Path(path).read_text(encoding="utf-8")
+            return self.texts[path]
+
+
+def problem(answer, files: Files) -> str | None:
+    """Why `answer` is not a complete answer, or None when it is."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("text"), str) or not answer["text"].strip():
+        return f"no answer text: {str(answer)[:200]}"
+    if answer.get("abstained"):
+        return None
+    citations = answer.get("citations") or []
+    if not citations:
+        return "answered without a citation"
+    for c in citations:
+        try:
+            if files.text(c["file_path"])[c["start"] : c["end"]] != c["text"]:
+                return f"citation [{c.get('n')}] is not {c['file_path']}[{c['start']}:{c['end']}]"
+        except (OSError, UnicodeDecodeError, KeyError, TypeError) as e:
+            return f"citation [{c.get('n') if isinstance(c, dict) else '?'}] cannot be checked: {type(e).__name__}: {e}"
+    return None
+
+
+def run(sessions: int = 8, seconds: float = 60, out: Path | None = ROOT / "bench" / "load.json",
+        round_s: float = 10, log=print) -> dict:
+    """Serve the real app, load it, and return (and write to `out`) the figures."""
+    started = time.monotonic()
+    hard_deadline = started + seconds + GRACE_S - 15  # leaves time to close the app and write the report
+    from gradio_client import Client
+
+    from assistant import Assistant, Settings, ui
+
+    seeds = questions()
+    files = Files()
+    lock = threading.Lock()
+    latencies: list[float] = []
+    failures: list[dict] = []
+    incomplete: list[dict] = []
+    per_session = [0] * sessions
+    abstained = 0
+
+    with tempfile.TemporaryDirectory(prefix="assistant-load-") as tmp:
+        assistant = Assistant(Settings(store=Path(tmp) / "store", source=ROOT / "seeds"))
+        t0 = time.perf_counter()
+        report = assistant.ensure_ingested()
+        assistant.generator  # load the model before the clock starts
+        warmup = {"ingest_and_model_load_s": round(time.perf_counter() - t0, 2),
+                  "chunks": report.chunks_embedded if report else 0}
+        port = free_port()
+        demo = ui.launch(assistant, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            t0 = time.perf_counter()
+            warm = Client(url, verbose=False)
+            first = warm.submit(seeds[0], api_name="/ask").result(timeout=max(1.0, hard_deadline - time.monotonic()))
+            warm.close()
+            warmup["first_request_s"] = round(time.perf_counter() - t0, 2)
+            if (why := problem(first, files)) is not None:
+                incomplete.append({"question": seeds[0], "problem": why, "warmup": True})
+            log(f"serving {url}: {len(seeds)} questions, {sessions} sessions for {seconds:g} s")
+
+            begin = time.monotonic()
+            end = begin + seconds
+
+            def session(i: int) -> None:
+                nonlocal abstained
+                try:
+                    client = Client(url, verbose=False)
+                except Exception as e:
+                    with lock:
+                        failures.append({"session": i, "question": None, "error": f"connect: {type(e).__name__}: {e}"})
+                    return
+                k = i  # sessions start at different questions
+                try:
+                    while time.monotonic() < end:
+                        question = seeds[k % len(seeds)]
+                        k += 1
+                        t = time.perf_counter()
+                        try:
+                            job = client.submit(question, api_name="/ask")
+                            answer = job.result(timeout=max(1.0, hard_deadline - time.monotonic() - 10))
+                        except Exception as e:  # noqa: BLE001  any failure is counted, the session goes on
+                            with lock:
+                                failures.append({"session": i, "question": question, "error": f"{type(e).__name__}: {e}"[:300]})
+                            time.sleep(0.5)
+                            continue
+                        elapsed = time.perf_counter() - t
+                        why = problem(answer, files)
+                        with lock:
+                            latencies.append(elapsed)
+                            per_session[i] += 1
+                            abstained += bool(isinstance(answer, dict) and answer.get("abstained"))
+                            if why is not None:
+                                incomplete.append({"session": i, "question": question, "problem": why})
+                finally:
+                    try:
+                        client.close()
+                    except Exception:  # noqa: BLE001  closing is best effort
+                        pass
+
+            threads = [threading.Thread(target=session, args=(i,), name=f"session-{i}", daemon=True)
+                       for i in range(sessions)]
+            for t in threads:
+                t.start()
+
+            def sample() -> dict:
+                with lock:
+                    done = len(latencies) + len(failures)
+                return {"t_s": round(time.monotonic() - begin, 1), "requests": done,
+                        "rss_mb": rss_mb(), "peak_rss_mb": peak_rss_mb()}
+
+            rounds = [sample()]
+            next_round = begin + round_s
+            while (alive := [t for t in threads if t.is_alive()]) and (now := time.monotonic()) < hard_deadline:
+                if next_round <= end and now >= next_round:  # one sample per round while requests are sent
+                    rounds.append(sample())
+                    next_round += round_s
+                    continue
+                until = next_round if next_round <= end else now + 0.2
+                alive[0].join(timeout=max(0.0, min(until, hard_deadline) - now))
+            stuck = [t.name for t in threads if t.is_alive()]
+            elapsed_s = time.monotonic() - begin
+            rounds.append(sample())  # after the answers in flight at the end
+            with lock:
+                for name in stuck:
+                    failures.append({"session": int(name.split("-")[1]), "question": None,
+                                     "error": f"still waiting at the hard deadline ({seconds:g} s + {GRACE_S} s)"})
+        finally:
+            demo.close()
+
+    with lock:
+        figures = {
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+            "model": assistant.model_name,
+            "threads": assistant.settings.threads,
+            "sessions": sessions,
+            "seconds": seconds,
+            "questions": len(seeds),
+            "warmup": warmup,
+            "requests": len(latencies) + len(failures),
+            "answered": len(latencies),
+            "failed": len(failures),
+            "incomplete": len(incomplete),
+            "all_complete": not incomplete and not failures,
+            "abstained": abstained,
+            "per_session": per_session,
+            "elapsed_s": round(elapsed_s, 1),
+            "throughput_per_s": round(len(latencies) / elapsed_s, 2) if elapsed_s else None,
+            "latency_p50_s": pct(latencies, 50),
+            "latency_p95_s": pct(latencies, 95),
+            "latency_max_s": round(max(latencies), 3) if latencies else None,
+            "peak_rss_mb": peak_rss_mb(),
+            "rss_rounds": rounds,
+            "rss_growth_mb": round(rounds[-1]["rss_mb"] - rounds[1]["rss_mb"], 1)
+            if len(rounds) > 2 and rounds[1]["rss_mb"] is not None else None,
+            "timed_out": bool(stuck),
+            "failures": failures[:20],
+            "incomplete_answers": incomplete[:20],
+        }
+    if out is not None:
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return figures
+
+
+def table(f: dict) -> str:
+    rows = [
+        ("sessions x seconds", f"{f['sessions']} x {f['seconds']:g} s ({f['questions']} questions, model {f['model']}, "
+                               f"{f['threads']} threads)"),
+        ("warm-up", f"ingest + model load {f['warmup']['ingest_and_model_load_s']} s, first request "
+                    f"{f['warmup'].get('first_request_s')} s"),
+        ("requests", f"{f['requests']} ({f['throughput_per_s']}/s, per session {f['per_session']})"),
+        ("failed requests", f"{f['failed']}  (must be 0)"),
+        ("incomplete answers", f"{f['incomplete']}  (must be 0; {f['abstained']} abstained)"),
+        ("latency p50 / p95 / max", f"{f['latency_p50_s']} / {f['latency_p95_s']} / {f['latency_max_s']} s"),
+        ("peak RSS", f"{f['peak_rss_mb']} MB (app, clients and checks: one process)"),
+        ("RSS per round", "  ".join(f"{r['t_s']:g}s:{r['rss_mb']}" for r in f["rss_rounds"]) + " MB"),
+        ("RSS growth", f"{f['rss_growth_mb']} MB from the first round to the end"),
+    ]
+    return "\n".join(f"{name:<26}{value}" for name, value in rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=8, help="concurrent client sessions (default 8)")
+    parser.add_argument("--seconds", type=float, default=60, help="how long requests are sent (default 60)")
+    parser.add_argument("--round", type=float, default=10, dest="round_s", help="seconds between RSS samples (default 10)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "load.json", help="JSON report (default bench/load.json)")
+    args = parser.parse_args(argv)
+    if args.sessions < 1 or args.seconds <= 0 or args.round_s <= 0:
+        parser.error("--sessions, --seconds and --round must be positive")
+
+    def abandon() -> None:  # the last resort: nothing may keep this script alive past its deadline
+        print(f"load.py: hard deadline ({args.seconds:g} s + {GRACE_S} s) passed, abandoning the run", file=sys.stderr)
+        sys.stderr.flush()
+        os._exit(2)
+
+    watchdog = threading.Timer(args.seconds + GRACE_S, abandon)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        figures = run(args.sessions, args.seconds, args.out, args.round_s, log=lambda m: print(m, file=sys.stderr))
+    finally:
+        watchdog.cancel()
+    print(table(figures))
+    print(f"written: {args.out}")
+    return 0 if figures["all_complete"] and not figures["timed_out"] else 2
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # do not wait for client threads (gradio_client, httpx) that may linger

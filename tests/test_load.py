@@ -1,0 +1,31 @@
+"""A short run of the load script (`bench/load.py`): the real app, model and store, three concurrent
+script sessions for ten seconds; every request must succeed with a complete, checkable answer."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+
+from conftest import ROOT
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "load.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_three_sessions_for_ten_seconds_all_answered_completely(tmp_path):
+    load = load_script()
+    out = tmp_path / "load.json"
+    assert load.main(["--sessions", "3", "--seconds", "10", "--round", "5", "--out", str(out)]) == 0
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert figures["requests"] >= 3 and figures["answered"] == figures["requests"]
+    assert figures["failed"] == 0 and figures["incomplete"] == 0 and figures["all_complete"]
+    assert all(n > 0 for n in figures["per_session"])  # every session got answers, none starved
+    assert not figures["timed_out"] and figures["latency_p50_s"] <= figures["latency_p95_s"]
+    assert len(figures["rss_rounds"]) >= 3 and figures["peak_rss_mb"] > 0

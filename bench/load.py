@@ -3,14 +3,14 @@
     .venv/bin/python bench/load.py [--sessions 8] [--seconds 60] [--out bench/load.json]
 
 Starts the real app (embedded default model, real ONNX embedder, a fresh Chroma store in a temp
-folder, the seed documents) on a free 127.0.0.1 port, warms it up (ingest, model load, one
-question), then runs `--sessions` threads, each with its own `gradio_client.Client`, asking the
+folder, the seed documents) on a free 127.0.0.1 port, warms it up with one question (which
+ingests and loads the model), then runs `--sessions` threads, each with its own `gradio_client.Client`, asking the
 dev questions that have no history in turn until `--seconds` have passed. Every answer is checked:
 a dict with `text`, and unless it abstained at least one citation, every citation's `text` equal to
 `file[start:end]` of its `file_path`. Reports requests, failures, incomplete answers, p50/p95
-latency, peak RSS and the RSS of the process every `--round` seconds (to see whether memory grows);
-prints a table and writes JSON. The app, the clients and the checks share this one process, so
-the RSS figures are all of it. The app queues `/ask` one at a time (one llama.cpp model), so
+latency, peak RSS and the RSS of the app every `--round` seconds (to see whether memory grows);
+prints a table and writes JSON. The app runs in its own process (`assistant chat`, as a user
+starts it), so its memory is measured apart from the clients. The app queues `/ask` one at a time (one llama.cpp model), so
 latency grows with the number of sessions while throughput stays that of one model.
 
 It always stops by itself: requests stop being sent at `--seconds`, every wait is bounded, and
@@ -23,8 +23,8 @@ import argparse
 import json
 import os
 import platform
-import resource
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -45,19 +45,15 @@ def questions(dataset: Path = ROOT / "evals" / "dev.jsonl") -> list[str]:
     return [item.question for item in load_dataset(dataset) if not item.history]
 
 
-def rss_mb() -> float | None:
-    """Resident memory of this process now (Linux), in MB."""
+def memory_mb(pid: int, field: str) -> float | None:
+    """VmRSS (now) or VmHWM (peak) of the app's process from /proc (Linux), in MB."""
     try:
-        pages = int(Path("/proc/self/statm").read_text().split()[1])
-    except (OSError, IndexError, ValueError):
-        return None
-    return round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (getrusage: KB on Linux, bytes on macOS), in MB."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def pct(values: list[float], q: float) -> float | None:
@@ -115,7 +111,7 @@ def run(sessions: int = 8, seconds: float = 60, out: Path | None = ROOT / "bench
     hard_deadline = started + seconds + GRACE_S - 15  # leaves time to close the app and write the report
     from gradio_client import Client
 
-    from assistant import Assistant, Settings, ui
+    from assistant import Settings
 
     seeds = questions()
     files = Files()
@@ -127,21 +123,27 @@ def run(sessions: int = 8, seconds: float = 60, out: Path | None = ROOT / "bench
     abstained = 0
 
     with tempfile.TemporaryDirectory(prefix="assistant-load-") as tmp:
-        assistant = Assistant(Settings(store=Path(tmp) / "store", source=ROOT / "seeds"))
-        t0 = time.perf_counter()
-        report = assistant.ensure_ingested()
-        assistant.generator  # load the model before the clock starts
-        warmup = {"ingest_and_model_load_s": round(time.perf_counter() - t0, 2),
-                  "chunks": report.chunks_embedded if report else 0}
         port = free_port()
-        demo = ui.launch(assistant, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
         url = f"http://127.0.0.1:{port}/"
+        # the app in its own process, as a user runs it, so its memory is measured apart from the clients
+        app = subprocess.Popen([sys.executable, "-m", "assistant", "chat", "--port", str(port), "--store",
+                                str(Path(tmp) / "store"), "--source", str(ROOT / "seeds")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             t0 = time.perf_counter()
-            warm = Client(url, verbose=False)
+            while True:
+                try:
+                    warm = Client(url, verbose=False)
+                    break
+                except Exception:  # noqa: BLE001  not listening yet
+                    if app.poll() is not None or time.monotonic() > hard_deadline:
+                        raise RuntimeError(f"the app did not start (exit status {app.poll()})") from None
+                    time.sleep(0.5)
+            warmup = {"app_start_s": round(time.perf_counter() - t0, 2)}
+            t0 = time.perf_counter()
             first = warm.submit(seeds[0], api_name="/ask").result(timeout=max(1.0, hard_deadline - time.monotonic()))
             warm.close()
-            warmup["first_request_s"] = round(time.perf_counter() - t0, 2)
+            warmup["first_request_s"] = round(time.perf_counter() - t0, 2)  # ingest and model load included
             if (why := problem(first, files)) is not None:
                 incomplete.append({"question": seeds[0], "problem": why, "warmup": True})
             log(f"serving {url}: {len(seeds)} questions, {sessions} sessions for {seconds:g} s")
@@ -194,7 +196,7 @@ def run(sessions: int = 8, seconds: float = 60, out: Path | None = ROOT / "bench
                 with lock:
                     done = len(latencies) + len(failures)
                 return {"t_s": round(time.monotonic() - begin, 1), "requests": done,
-                        "rss_mb": rss_mb(), "peak_rss_mb": peak_rss_mb()}
+                        "rss_mb": memory_mb(app.pid, "VmRSS"), "peak_rss_mb": memory_mb(app.pid, "VmHWM")}
 
             rounds = [sample()]
             next_round = begin + round_s
@@ -212,14 +214,16 @@ def run(sessions: int = 8, seconds: float = 60, out: Path | None = ROOT / "bench
                 for name in stuck:
                     failures.append({"session": int(name.split("-")[1]), "question": None,
                                      "error": f"still waiting at the hard deadline ({seconds:g} s + {GRACE_S} s)"})
+            peak = memory_mb(app.pid, "VmHWM")
         finally:
-            demo.close()
+            app.terminate()
+            app.wait(30)
 
     with lock:
         figures = {
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-            "model": assistant.model_name,
-            "threads": assistant.settings.threads,
+            "model": first.get("model") if isinstance(first, dict) else None,
+            "threads": Settings().threads,
             "sessions": sessions,
             "seconds": seconds,
             "questions": len(seeds),
@@ -236,7 +240,7 @@ def run(sessions: int = 8, seconds: float = 60, out: Path | None = ROOT / "bench
             "latency_p50_s": pct(latencies, 50),
             "latency_p95_s": pct(latencies, 95),
             "latency_max_s": round(max(latencies), 3) if latencies else None,
-            "peak_rss_mb": peak_rss_mb(),
+            "peak_rss_mb": peak,
             "rss_rounds": rounds,
             "rss_growth_mb": round(rounds[-1]["rss_mb"] - rounds[1]["rss_mb"], 1)
             if len(rounds) > 2 and rounds[1]["rss_mb"] is not None else None,
@@ -255,13 +259,13 @@ def table(f: dict) -> str:
     rows = [
         ("sessions x seconds", f"{f['sessions']} x {f['seconds']:g} s ({f['questions']} questions, model {f['model']}, "
                                f"{f['threads']} threads)"),
-        ("warm-up", f"ingest + model load {f['warmup']['ingest_and_model_load_s']} s, first request "
+        ("warm-up", f"app start {f['warmup']['app_start_s']} s, first request (ingest and model load) "
                     f"{f['warmup'].get('first_request_s')} s"),
         ("requests", f"{f['requests']} ({f['throughput_per_s']}/s, per session {f['per_session']})"),
         ("failed requests", f"{f['failed']}  (must be 0)"),
         ("incomplete answers", f"{f['incomplete']}  (must be 0; {f['abstained']} abstained)"),
         ("latency p50 / p95 / max", f"{f['latency_p50_s']} / {f['latency_p95_s']} / {f['latency_max_s']} s"),
-        ("peak RSS", f"{f['peak_rss_mb']} MB (app, clients and checks: one process)"),
+        ("peak RSS", f"{f['peak_rss_mb']} MB (the app's process)"),
         ("RSS per round", "  ".join(f"{r['t_s']:g}s:{r['rss_mb']}" for r in f["rss_rounds"]) + " MB"),
         ("RSS growth", f"{f['rss_growth_mb']} MB from the first round to the end"),
     ]

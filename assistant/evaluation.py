@@ -208,7 +208,7 @@ def _figures(report: dict, name: str) -> dict:
 
 def _markdown(report: dict, rows: dict[str, list[dict]]) -> str:
     names = list(rows)
-    fmt = lambda v: "n/a" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))  # noqa: E731
+    fmt = lambda v: "n/a" if v is None else str(round(v, 3))  # noqa: E731
     lines = [f"# Eval report: {report['config']['dataset']}", "",
              f"{report['n']} items ({report['n_answerable']} answerable, {report['n_unanswerable']} unanswerable); "
              f"model `{report['config']['model']}`, k={report['config']['top_k']}.", "",

@@ -17,7 +17,7 @@ from . import grounding
 from .chunking import Chunk
 from .ingest import ingest
 from .models import Answer, Citation, Passage
-from .pipeline import Assistant, History, clean_question
+from .pipeline import Assistant, History, clean_question, follow_up_query
 from .prompts import render
 from .store import Store
 
@@ -29,10 +29,6 @@ NAIVE_MAX_TOKENS = 128
 def fixed_chunks(text: str, doc_id: str, size: int = NAIVE_CHUNK) -> list[Chunk]:
     return [Chunk(f"{doc_id}#{i}", i, s, min(s + size, len(text)), text[s : s + size])
             for i, s in enumerate(range(0, len(text), size))]
-
-
-def _citation(n: int, p: Passage, score: float = 1.0) -> Citation:
-    return Citation(n=n, score=score, **p.model_dump(include={"source", "file_path", "title", "start", "end", "text"}))
 
 
 class NaiveRAG:
@@ -56,7 +52,7 @@ class NaiveRAG:
         text = self.product.generator.chat(messages, NAIVE_MAX_TOKENS).strip()
         cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", text) if 1 <= int(n) <= len(passages)})
         return Answer(question=question, text=text, abstained=grounding.is_abstention(text),
-                      citations=[_citation(n, passages[n - 1]) for n in cited], passages=passages,
+                      citations=[Citation.of(passages[n - 1], n, 1.0) for n in cited], passages=passages,
                       timings={"total": round(time.perf_counter() - t0, 4)}, model=self.product.model_name)
 
 
@@ -70,13 +66,13 @@ class Extractive:
         t0 = time.perf_counter()
         question = clean_question(question)
         self.product.ensure_ingested()
-        query = " ".join([q for q, _ in history[-1:]] + [question])
+        query = follow_up_query(question, history)
         passages = self.product.retriever.search(query, self.product.settings.top_k)
         found = grounding.sentences(passages)
         text, cites = "", []
         if found:
             vectors = self.product.embedder.embed([s for s, _, _ in found] + [query])
             sentence, passage, _ = found[int(np.argmax(vectors[:-1] @ vectors[-1]))]
-            text, cites = sentence, [_citation(1, passage)]
+            text, cites = sentence, [Citation.of(passage, 1, 1.0)]
         return Answer(question=question, text=text, citations=cites, passages=passages,
                       timings={"total": round(time.perf_counter() - t0, 4)}, model="none (extractive)")

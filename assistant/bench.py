@@ -6,6 +6,7 @@ Run it on an idle machine: it prints a table and writes bench.json. Nothing here
 from __future__ import annotations
 
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -18,7 +19,6 @@ import numpy as np
 
 from .embedding import DIMENSIONS
 from .evaluation import load_dataset
-from .ingest import ingest
 from .pipeline import Assistant
 from .retrieval import Retriever
 from .settings import REPO_ROOT, Settings
@@ -41,7 +41,7 @@ def generation_speed(assistant: Assistant, runs: int = 5) -> dict:
     plain = Llama(model_path=str(s.model_path()), n_ctx=s.n_ctx, n_threads=s.threads, seed=s.seed, verbose=False)
 
     def speed(stream) -> float:
-        t0, first, n = time.perf_counter(), None, 0
+        first, n = None, 0
         for _ in stream:
             n += 1
             first = first or time.perf_counter()
@@ -125,7 +125,7 @@ def peak_rss(settings: Settings, store: Path) -> dict:
 def run(settings: Settings, out: Path, sizes=(1_000, 10_000, 100_000), log=print) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="assistant-bench-"))
-    figures: dict = {"machine": f"{platform.machine()}, {__import__('os').cpu_count()} CPUs, Python {platform.python_version()}",
+    figures: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
                      "threads": settings.threads}
     log("ingest ...")
     figures |= ingest_speed(settings, tmp)

@@ -8,7 +8,6 @@ must_include (list of lists: every inner list needs one of its strings in the an
 from __future__ import annotations
 
 import json
-import re
 import statistics
 import string
 import unicodedata
@@ -20,6 +19,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import AssistantError
+from .grounding import strip_markers
 from .models import Answer
 
 METRICS = [  # (key, label, higher is better)
@@ -78,15 +78,16 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
-def answer_body(text: str) -> str:
-    """The answer without the [n] citation markers."""
-    return re.sub(r"\s*\[\d+\]", "", text).strip()
-
-
 def found_groups(texts: list[str], must_include: list[list[str]]) -> bool:
     """True when every group has at least one string in one of the texts."""
     norm = [normalize(t) for t in texts]
     return all(any(normalize(s) in t for s in group for t in norm) for group in must_include)
+
+
+def mentions_a_fact(text: str, must_include: list[list[str]]) -> bool:
+    """True when the text holds at least one string of any group (a relevant citation or passage)."""
+    norm = normalize(text)
+    return any(normalize(s) in norm for group in must_include for s in group)
 
 
 def token_f1(prediction: str, reference: str) -> float:
@@ -113,7 +114,7 @@ def bootstrap_ci(values: list[float], n: int = 2000, seed: int = 0) -> list[floa
 
 def judge(item: EvalItem, answer: Answer) -> dict:
     """Every metric's verdict for one item: the line of results.jsonl."""
-    body = answer_body(answer.text)
+    body = strip_markers(answer.text)
     answerable = not item.unanswerable
     cites = []
     for c in answer.citations:
@@ -121,11 +122,10 @@ def judge(item: EvalItem, answer: Answer) -> dict:
             valid = Path(c.file_path).read_text(encoding="utf-8")[c.start : c.end] == c.text
         except OSError:
             valid = False
-        precise = answerable and c.source in item.sources and any(
-            normalize(s) in normalize(c.text) for g in item.must_include for s in g)
+        precise = answerable and c.source in item.sources and mentions_a_fact(c.text, item.must_include)
         cites.append({"n": c.n, "source": c.source, "valid": valid, "precise": precise})
-    rank = next((i for i, p in enumerate(answer.passages, start=1) if p.source in item.sources and any(
-        normalize(s) in normalize(p.text) for g in item.must_include for s in g)), None)
+    rank = next((i for i, p in enumerate(answer.passages, start=1)
+                 if p.source in item.sources and mentions_a_fact(p.text, item.must_include)), None)
     return {
         "id": item.id, "question": item.question, "reference": item.answer, "unanswerable": item.unanswerable,
         "answer": answer.text, "abstained": answer.abstained,

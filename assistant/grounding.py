@@ -33,6 +33,8 @@ SCAFFOLD = set(terms(
     "mention mentioned name named called kind type role purpose reason way happen happened take took place"
 ))
 MONTHS = "january february march april may june july august september october november december"
+_MONTH = MONTHS.replace(" ", "|")
+DAY_OF_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? (?:{_MONTH})|(?:{_MONTH}) (\d{{1,2}})\b")  # "19 June", "June 19"
 NUMBER_WORDS = set("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
                    "hundred hundreds thousand thousands million millions billion twice dozen".split())
 
@@ -127,9 +129,7 @@ def has_type(text: str, kind: str | None, question: str) -> bool:
     if kind == "year":
         return any(re.fullmatch(r"(1[89]|20)\d\d", w) for w in new)
     if kind == "number":  # a count or amount: not a year, not the day of a date
-        dates = set(re.findall(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? (?:{MONTHS.replace(' ', '|')})|(?:{MONTHS.replace(' ', '|')}) (\d{{1,2}})\b",
-                               text.lower()))
-        days = {d for pair in dates for d in pair if d}
+        days = {d for pair in DAY_OF_MONTH.findall(text.lower()) for d in pair if d}
         return any(w in NUMBER_WORDS or (re.fullmatch(r"\d[\d,.]*", w) and not re.fullmatch(r"(1[89]|20)\d\d", w)
                                           and w not in days) for w in new)
     return any(w in MONTHS.split() or re.fullmatch(r"(1[89]|20)\d\d|\d+[./-]\d+.*", w) for w in new)

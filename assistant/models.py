@@ -29,7 +29,12 @@ class Citation(Span):
     """A passage that supports the answer, numbered as in the answer text `[n]`."""
 
     n: int = Field(ge=1)
-    score: float = Field(description="share of the answer's key terms found in this passage")
+    score: float = Field(description="how strongly the cited text supports the answer")
+
+    @classmethod
+    def of(cls, passage: Passage, n: int, score: float) -> Citation:
+        """Cite a retrieved passage: the same span of the same file."""
+        return cls(n=n, score=score, **passage.model_dump(include=set(Span.model_fields)))
 
 
 class Answer(BaseModel):

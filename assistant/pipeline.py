@@ -110,7 +110,7 @@ class Assistant:
         s = self.settings
         question = self.check_question(question)
         self.ensure_ingested()
-        query = " ".join([q for q, _ in history[-1:]] + [question])  # follow-ups lean on the last turn
+        query = follow_up_query(question, history)
         passages = self.retriever.search(query, s.top_k)
         df, n = self.retriever.df, len(self.retriever.ids)
         evidence = grounding.select_evidence(query, question, passages, self.embedder.embed, df, n)[: s.evidence_sentences]
@@ -166,9 +166,7 @@ class Assistant:
             quote = best.text  # nothing says which part answers: quote it whole
         else:
             return self._abstain(question, passages)
-        p = best.passage
-        citation = Citation(n=1, score=round(best.score, 3),
-                            **p.model_dump(include={"source", "file_path", "title", "start", "end", "text"}))
+        citation = Citation.of(best.passage, 1, round(best.score, 3))
         return Answer(question=question, text=f"“{quote}” [1]", citations=[citation], passages=passages,
                       model=self.model_name)
 
@@ -192,6 +190,11 @@ class Assistant:
         if self._generator is not None:
             return self._generator.name
         return self.settings.llm_server or (p.name if (p := self.settings.model_path()) else "")
+
+
+def follow_up_query(question: str, history: History) -> str:
+    """What to search for: a follow-up ("when did it return?") leans on the last question asked."""
+    return " ".join([q for q, _ in history[-1:]] + [question])
 
 
 def clean_question(question: str) -> str:

@@ -57,13 +57,9 @@ def memory_mb(pid: int, field: str) -> float | None:
 
 
 def pct(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q / 100  # linear interpolation, as numpy's default
-    lo = int(k)
-    hi = min(lo + 1, len(ordered) - 1)
-    return round(ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo), 3)
+    import numpy as np
+
+    return round(float(np.percentile(values, q)), 3) if values else None
 
 
 def free_port() -> int:

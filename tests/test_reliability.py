@@ -15,7 +15,7 @@ from assistant import Assistant, QuestionError, Settings
 from assistant.cli import main
 from assistant.ingest import ingest
 from assistant.store import Store
-from conftest import ROOT, SEEDS, FakeEmbedder
+from conftest import SEEDS, FakeEmbedder
 
 PY = [sys.executable, "-m", "assistant"]
 

@@ -158,14 +158,17 @@ class Assistant:
         """Answer with a verbatim quote of the best evidence sentence, cut down to the words around
         the model's answer when the model found its answer there; abstain when the sentence lacks
         the kind of answer asked for (a date for "when", a count for "how many"...)."""
-        best, kind = evidence[0], grounding.answer_type(question)
-        model_answer = grounding.strip_markers(raw).strip(" .")
-        if grounding.supported(model_answer, [best], question) and grounding.has_type(model_answer, kind, question):
-            quote = grounding.trim(best.text, model_answer, self.settings.max_quote_words)
-        elif grounding.has_type(best.text, kind, question):
-            quote = best.text  # nothing says which part answers: quote it whole
-        else:
+        kind = grounding.answer_type(question)
+        typed = [e for e in evidence if grounding.has_type(e.text, kind, question)]
+        if not typed:
             return self._abstain(question, passages)
+        model_answer = grounding.strip_markers(raw).strip(" .")
+        best = grounding.has_type(model_answer, kind, question) and grounding.supported(model_answer, typed[:1], question)
+        if best:
+            quote = grounding.trim(best.text, model_answer, self.settings.max_quote_words)
+        else:
+            best = typed[0]
+            quote = best.text  # nothing says which part answers: quote it whole
         citation = Citation.of(best.passage, 1, round(best.score, 3))
         return Answer(question=question, text=f"“{quote}” [1]", citations=[citation], passages=passages,
                       model=self.model_name)

@@ -5,12 +5,15 @@ the user said the server may be open (`allow_open`); see `access`.
 
 Everything a document or a user typed is escaped before it is rendered (documents may hold HTML
 or `<script>`), the page loads nothing from outside this machine (system fonts only), and one
-lock plus a queue of concurrency 1 keep the single llama.cpp model to one request at a time.
+worker thread plus a queue of concurrency 1 keep the single llama.cpp model to one request at a time.
 The handlers live on `ChatUI` as plain methods so tests can call them without a browser.
 """
 
 from __future__ import annotations
 
+import contextvars
+import ctypes
+import ctypes.util
 import functools
 import hashlib
 import html
@@ -19,8 +22,8 @@ import logging
 import queue
 import re
 import shutil
-import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import gradio as gr
@@ -61,11 +64,29 @@ _END = object()  # marks the end of a streamed answer on the hand-over queue
 
 
 class ChatUI:
-    """The page's handlers around one `Assistant`, with the lock that serializes model use."""
+    """The page's handlers around one `Assistant`, whose work all runs on one worker thread."""
 
     def __init__(self, assistant: Assistant):
         self.assistant = assistant
-        self.lock = threading.Lock()  # llama.cpp and the store writer are not thread-safe
+        # llama.cpp and the store writer are not thread-safe, so one thread does all their work in turn.
+        # One thread rather than whichever of the server's threads took the request also keeps memory
+        # flat under load: native libraries keep buffers per thread.
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assistant")
+
+    def _submit(self, fn, *args, **kwargs) -> Future:
+        """Queue `fn` for the worker thread, in a copy of the caller's context (where Gradio keeps the
+        request's progress bar); afterwards the memory it freed goes back to the system."""
+        def job():
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                release_freed_memory()
+
+        return self.worker.submit(contextvars.copy_context().run, job)
+
+    def _run(self, fn, *args, **kwargs):
+        """Run `fn` on the worker thread and return its result (or raise its exception)."""
+        return self._submit(fn, *args, **kwargs).result()
 
     @property
     def uploads(self) -> Path:
@@ -91,11 +112,13 @@ class ChatUI:
         def step(done: int, total: int) -> None:
             progress((done, total), desc="Embedding the documents", unit="chunks")
 
+        def ready() -> str:
+            report = self.assistant.ensure_ingested(progress=step)
+            self.assistant.generator  # load it now, not on the first question
+            return self.status(f"Ingested the documents: {report.summary()}" if report else "")
+
         try:
-            with self.lock:
-                report = self.assistant.ensure_ingested(progress=step)
-                self.assistant.generator  # load it now, not on the first question
-                return self.status(f"Ingested the documents: {report.summary()}" if report else "")
+            return self._run(ready)
         except AssistantError as e:
             log.error("not ready: %s", e)
             return self.status(f"⚠️ {e}")
@@ -137,24 +160,24 @@ class ChatUI:
         yield "", reply(html.escape(answer.text)), [*turns, (question, answer.text)], citations_html(answer)
 
     def _stream(self, question: str, history: History) -> Iterator[str | Answer]:
-        """`Assistant.stream` run by a worker thread that holds the lock for the whole answer.
+        """`Assistant.stream` run on the worker thread, which writes the whole answer before it takes
+        the next job.
 
-        Handing the pieces over a queue means the lock is always released, even when the tab
+        Handing the pieces over a queue means the worker always finishes, even when the tab
         that asked is closed mid-answer and nobody reads the rest.
         """
         parts: queue.Queue = queue.Queue()
 
         def work() -> None:
-            with self.lock:
-                try:
-                    for part in self.assistant.stream(question, history):
-                        parts.put(part)
-                except Exception as e:
-                    parts.put(e)
-                finally:
-                    parts.put(_END)
+            try:
+                for part in self.assistant.stream(question, history):
+                    parts.put(part)
+            except Exception as e:
+                parts.put(e)
+            finally:
+                parts.put(_END)
 
-        threading.Thread(target=work, name="answer", daemon=True).start()
+        self._submit(work)
         while (part := parts.get()) is not _END:
             if isinstance(part, Exception):
                 raise part
@@ -164,8 +187,7 @@ class ChatUI:
         """Answer one question and return the whole Answer as JSON: the `/ask` endpoint for scripts,
         `Client(url).predict(question, api_name="/ask")`."""
         try:
-            with self.lock:
-                return self.assistant.ask(question).model_dump(mode="json")
+            return self._run(self.assistant.ask, question).model_dump(mode="json")
         except AssistantError as e:
             raise gr.Error(html.escape(str(e))) from e
 
@@ -203,9 +225,8 @@ class ChatUI:
             self.uploads.mkdir(parents=True, exist_ok=True)
             copied = [shutil.copyfile(path, _free_name(self.uploads, name)) for path, name in accepted]
             try:
-                with self.lock:
-                    report = self.assistant.ingest(self.uploads, progress=lambda done, total: progress(
-                        (done, total), desc="Embedding the new documents", unit="chunks"))
+                report = self._run(self.assistant.ingest, self.uploads, progress=lambda done, total: progress(
+                    (done, total), desc="Embedding the new documents", unit="chunks"))
                 lines.append(f"Added {len(copied)} document(s) ({report.chunks_embedded} chunks embedded).")
             except AssistantError as e:
                 for target in copied:  # leave the folder as the store knows it
@@ -213,8 +234,19 @@ class ChatUI:
                 lines.append(f"⚠️ Nothing was added: {e}")
         if refused:
             lines.append("Not added:\n" + "\n".join(f"- {r}" for r in refused))
-        with self.lock:
-            return "\n\n".join(html.escape(line) for line in lines), self.status()
+        return "\n\n".join(html.escape(line) for line in lines), self._run(self.status)
+
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c")) if ctypes.util.find_library("c") else None
+
+
+def release_freed_memory() -> None:
+    """Hand memory freed by Python and the native libraries back to the system (glibc's malloc_trim).
+
+    Without it the process keeps freed heap pages and its resident size creeps up for minutes under
+    load, which hides whether anything really leaks; with it, resident size tracks live memory."""
+    if _libc is not None and hasattr(_libc, "malloc_trim"):
+        _libc.malloc_trim(0)
 
 
 # -- rendering (all text escaped) ------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import socket
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -104,6 +105,31 @@ def test_the_ask_endpoint_returns_the_answer_as_json_fake_model(fake_assistant):
     assert "Kim Su-gil" in got["text"] and got["citations"][0]["source"] == "003_fb9d92a72d6051b6.txt"
     with pytest.raises(gr.Error, match="The question is empty"):
         ui.ChatUI(fake_assistant()).ask("")
+
+
+def test_questions_from_many_server_threads_are_answered_one_at_a_time_on_one_thread_fake_model(fake_assistant,
+                                                                                              monkeypatch):
+    """llama.cpp is not thread-safe, and native buffers kept per thread made memory creep under load."""
+    a = fake_assistant(FORUM_A)
+    app, seen, busy = ui.ChatUI(a), [], []
+    stream = a.stream
+
+    def watched(q, history=()):
+        busy.append(1)
+        assert len(busy) == 1, "two answers at once"
+        seen.append(threading.current_thread().name)
+        try:
+            yield from stream(q, history)
+        finally:
+            busy.pop()
+
+    monkeypatch.setattr(a, "stream", watched)
+    with ThreadPoolExecutor(6) as pool:  # as the server's threads would call the handlers
+        asked = [pool.submit(app.ask, FORUM_Q) for _ in range(6)]
+        chats = [pool.submit(answer, app, FORUM_Q) for _ in range(6)]
+        assert all("Kim Su-gil" in f.result()["text"] for f in asked)
+        assert all("Kim Su-gil" in f.result()[0][-1]["content"] for f in chats)
+    assert len(seen) == 12 and len(set(seen)) == 1 and seen[0] != threading.main_thread().name
 
 
 def test_the_status_names_the_model_and_the_collection_fake_model(fake_assistant):

@@ -8,7 +8,8 @@ ingests and loads the model), then runs `--sessions` threads, each with its own 
 dev questions that have no history in turn until `--seconds` have passed. Every answer is checked:
 a dict with `text`, and unless it abstained at least one citation, every citation's `text` equal to
 `file[start:end]` of its `file_path`. Reports requests, failures, incomplete answers, p50/p95
-latency, peak RSS and the RSS of the app every `--round` seconds (to see whether memory grows);
+latency, peak RSS and the RSS of the app every `--round` seconds, with the mean of the later half of
+those samples against the earlier half (whether memory grows across rounds);
 prints a table and writes JSON. The app runs in its own process (`assistant chat`, as a user
 starts it), so its memory is measured apart from the clients. The app queues `/ask` one at a time (one llama.cpp model), so
 latency grows with the number of sessions while throughput stays that of one model.
@@ -240,6 +241,7 @@ def run(sessions: int = 8, seconds: float = 60, out: Path | None = ROOT / "bench
             "rss_rounds": rounds,
             "rss_growth_mb": round(rounds[-1]["rss_mb"] - rounds[1]["rss_mb"], 1)
             if len(rounds) > 2 and rounds[1]["rss_mb"] is not None else None,
+            "rss_trend_mb": trend(rounds),
             "timed_out": bool(stuck),
             "failures": failures[:20],
             "incomplete_answers": incomplete[:20],
@@ -249,6 +251,17 @@ def run(sessions: int = 8, seconds: float = 60, out: Path | None = ROOT / "bench
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return figures
+
+
+def trend(rounds: list[dict]) -> float | None:
+    """Mean RSS of the later half of the rounds minus that of the earlier half (the sample taken before
+    any request left out). Memory that grows across rounds shows here; the ups and downs of the
+    allocator within a run mostly cancel, unlike in a first-to-last difference."""
+    rss = [r["rss_mb"] for r in rounds[1:] if r["rss_mb"] is not None]
+    if len(rss) < 4:
+        return None
+    half = len(rss) // 2
+    return round(sum(rss[-half:]) / half - sum(rss[:half]) / half, 1)
 
 
 def table(f: dict) -> str:
@@ -263,7 +276,8 @@ def table(f: dict) -> str:
         ("latency p50 / p95 / max", f"{f['latency_p50_s']} / {f['latency_p95_s']} / {f['latency_max_s']} s"),
         ("peak RSS", f"{f['peak_rss_mb']} MB (the app's process)"),
         ("RSS per round", "  ".join(f"{r['t_s']:g}s:{r['rss_mb']}" for r in f["rss_rounds"]) + " MB"),
-        ("RSS growth", f"{f['rss_growth_mb']} MB from the first round to the end"),
+        ("RSS growth", f"{f['rss_growth_mb']} MB from the first round to the end; "
+                       f"later half of the rounds vs earlier half: {f['rss_trend_mb']} MB"),
     ]
     return "\n".join(f"{name:<26}{value}" for name, value in rows)
 

@@ -2,9 +2,8 @@
 
   validate -> (ingest if the store is stale) -> retrieve passages -> rank their sentences as evidence
   -> enough evidence? (else abstain, without the model) -> the model answers from the evidence
-  -> answer = verbatim quote of the best sentence holding the kind of answer asked for (a date for
-     "when"...), cut around the model's answer if it found it there, cited by the passage that holds
-     it (or abstain if no evidence sentence holds that kind of answer)
+  -> answer = verbatim quote of the best sentence, cut around the model's answer if it found it there,
+     cited by the passage that holds it (or abstain if the sentence lacks the kind of answer asked for)
 """
 
 from __future__ import annotations
@@ -156,18 +155,17 @@ class Assistant:
         )
 
     def _ground(self, question: str, raw: str, evidence: list[grounding.Evidence], passages: list[Passage]) -> Answer:
-        """Answer with a verbatim quote of the best evidence sentence that holds the kind of answer
-        asked for (a date for "when", a count for "how many"...), cut down to the words around the
-        model's answer when the model found its answer there; abstain when no evidence sentence does."""
-        kind = grounding.answer_type(question)
-        typed = [e for e in evidence if grounding.has_type(e.text, kind, question)]
-        if not typed:
-            return self._abstain(question, passages)
-        best, model_answer = typed[0], grounding.strip_markers(raw).strip(" .")
+        """Answer with a verbatim quote of the best evidence sentence, cut down to the words around
+        the model's answer when the model found its answer there; abstain when the sentence lacks
+        the kind of answer asked for (a date for "when", a count for "how many"...)."""
+        best, kind = evidence[0], grounding.answer_type(question)
+        model_answer = grounding.strip_markers(raw).strip(" .")
         if grounding.supported(model_answer, [best], question) and grounding.has_type(model_answer, kind, question):
             quote = grounding.trim(best.text, model_answer, self.settings.max_quote_words)
-        else:
+        elif grounding.has_type(best.text, kind, question):
             quote = best.text  # nothing says which part answers: quote it whole
+        else:
+            return self._abstain(question, passages)
         citation = Citation.of(best.passage, 1, round(best.score, 3))
         return Answer(question=question, text=f"“{quote}” [1]", citations=[citation], passages=passages,
                       model=self.model_name)

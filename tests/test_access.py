@@ -5,7 +5,6 @@ the `slow` test serves the real Gradio app (fake model) on 0.0.0.0 and talks to 
 from __future__ import annotations
 
 import logging
-import socket
 
 import gradio as gr
 import httpx
@@ -14,6 +13,8 @@ import pytest
 from assistant import Settings, ui
 from assistant.cli import build_parser, main
 from assistant.errors import AssistantError
+
+from conftest import free_port
 
 FORUM_Q = "Who led the North Korean delegation to the For the Freedom of Nations forum?"
 
@@ -102,18 +103,12 @@ def test_chat_on_0000_without_a_password_exits_1_with_the_fix(tmp_path, monkeypa
 
 
 # -- the real app on 0.0.0.0 -------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("0.0.0.0", 0))  # free on every interface, as the app will bind it
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_the_app_on_0000_asks_for_the_password_fake_model(fake_assistant, tmp_path):
     from gradio_client import Client
     from gradio_client.exceptions import AuthenticationError
 
-    port = free_port()
+    port = free_port("0.0.0.0")  # free on every interface, as the app will bind it
     demo = ui.launch(fake_assistant("Kim Su-gil led the delegation.", auth="alice:correct horse"),
                      "0.0.0.0", port, prevent_thread_lock=True, quiet=True)
     url = f"http://127.0.0.1:{port}/"  # only ever loopback, whatever the app binds

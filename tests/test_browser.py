@@ -4,14 +4,13 @@ served on a free port of 127.0.0.1. Every request the page makes must stay on 12
 from __future__ import annotations
 
 import shutil
-import socket
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 from assistant import ui
-from conftest import ROOT, FakeEmbedder, FakeGenerator
+from conftest import ROOT, FakeEmbedder, FakeGenerator, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -28,12 +27,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no browser at {CHROMIUM}: apt-get install -y chromium"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from assistant import Assistant, QuestionError, Settings
 from assistant.cli import main
 from assistant.ingest import ingest
 from assistant.store import Store
-from conftest import SEEDS, FakeEmbedder
+from conftest import SEEDS, FakeEmbedder, free_port
 
 PY = [sys.executable, "-m", "assistant"]
 
@@ -109,11 +109,7 @@ def test_everything_works_with_only_loopback_and_tries_nothing_else(tmp_path):
     run("eval", "--limit", "3", "--out", str(tmp_path / "eval"))
     assert json.loads((tmp_path / "eval" / "report.json").read_text())["n"] == 3
 
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     chat = subprocess.Popen(PY + ["chat", "--port", str(port)], env=env, cwd=tmp_path,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

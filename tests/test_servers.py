@@ -15,15 +15,9 @@ import pytest
 from assistant import Assistant, ModelError, Settings, StoreError
 from assistant.generation import ServerGenerator
 from assistant.store import Store
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS, free_port
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def spawn(cmd: list[str], log, env=None) -> subprocess.Popen:

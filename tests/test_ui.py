@@ -4,7 +4,6 @@ the `slow` tests run the real app (real model) on a free port and query it with 
 from __future__ import annotations
 
 import html
-import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,7 +15,7 @@ from assistant import ui
 from assistant.cli import build_parser, cmd_chat
 from assistant.models import Citation
 
-from conftest import SEEDS
+from conftest import SEEDS, free_port
 
 FORUM_Q = "Who led the North Korean delegation to the For the Freedom of Nations forum?"
 FORUM_A = "Kim Su-gil led the delegation to the forum."
@@ -199,12 +198,6 @@ def test_the_chat_command_launches_the_page(monkeypatch):
 
 
 # -- the real app --------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def client(url: str):
     """A plain gradio_client, as a script would use it."""
     from gradio_client import Client

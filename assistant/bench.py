@@ -123,8 +123,16 @@ def peak_rss(settings: Settings, store: Path) -> dict:
 
 
 def run(settings: Settings, out: Path, sizes=(1_000, 10_000, 100_000), log=print) -> dict:
+    """Every figure, written to `out`/bench.json. The stores it builds (hundreds of MB at 100k chunks)
+    live in a temporary folder that is removed afterwards."""
     out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="assistant-bench-"))
+    with tempfile.TemporaryDirectory(prefix="assistant-bench-") as tmp:
+        figures = _measure(settings, Path(tmp), sizes, log)
+    (out / "bench.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    return figures
+
+
+def _measure(settings: Settings, tmp: Path, sizes, log) -> dict:
     figures: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
                      "threads": settings.threads}
     log("ingest ...")
@@ -140,5 +148,4 @@ def run(settings: Settings, out: Path, sizes=(1_000, 10_000, 100_000), log=print
     figures |= peak_rss(settings, tmp / "cold")
     log(f"retrieval latency at {', '.join(map(str, sizes))} chunks ...")
     figures |= retrieval_latency(assistant, tmp, sizes)
-    (out / "bench.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     return figures

@@ -57,12 +57,6 @@ def memory_mb(pid: int, field: str) -> float | None:
     return None
 
 
-def pct(values: list[float], q: float) -> float | None:
-    import numpy as np
-
-    return round(float(np.percentile(values, q)), 3) if values else None
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -109,6 +103,7 @@ def run(sessions: int = 8, seconds: float = 60, out: Path | None = ROOT / "bench
     from gradio_client import Client
 
     from assistant import Settings
+    from assistant.bench import pct
 
     seeds = questions()
     files = Files()
@@ -234,8 +229,8 @@ def run(sessions: int = 8, seconds: float = 60, out: Path | None = ROOT / "bench
             "per_session": per_session,
             "elapsed_s": round(elapsed_s, 1),
             "throughput_per_s": round(len(latencies) / elapsed_s, 2) if elapsed_s else None,
-            "latency_p50_s": pct(latencies, 50),
-            "latency_p95_s": pct(latencies, 95),
+            "latency_p50_s": pct(latencies, 50) if latencies else None,
+            "latency_p95_s": pct(latencies, 95) if latencies else None,
             "latency_max_s": round(max(latencies), 3) if latencies else None,
             "peak_rss_mb": peak,
             "rss_rounds": rounds,

@@ -35,6 +35,7 @@ SCAFFOLD = set(terms(
 MONTHS = "january february march april may june july august september october november december"
 _MONTH = MONTHS.replace(" ", "|")
 DAY_OF_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? (?:{_MONTH})|(?:{_MONTH}) (\d{{1,2}})\b")  # "19 June", "June 19"
+AUXILIARIES = r"(did|does|do|is|was|were|are|has|have|had|will|would|can|could|should)\b"
 NUMBER_WORDS = set("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
                    "hundred hundreds thousand thousands million millions billion twice dozen".split())
 
@@ -115,6 +116,8 @@ def answer_type(question: str) -> str | None:
         return "year"
     if re.search(r"\bwhen\b|\b(what|which) (date|day|month)s?\b", q):
         return "date"
+    if re.match(rf"((and|so|then|in|at|on|from|to|of|for|by|with) )?which (?!{AUXILIARIES})", q):
+        return "name"  # "which park", "in which city": the answer names something
     return None
 
 
@@ -123,15 +126,16 @@ def has_type(text: str, kind: str | None, question: str) -> bool:
     if kind is None:
         return True
     if kind == "name":
-        asked = set(re.findall(r"[\w-]+", question.lower()))
-        return any(w.lower() not in asked for w in re.findall(r"\b[A-Z][\w-]+", text)[1:])
+        asked = {w[:5] for w in re.findall(r"[\w-]+", question.lower())}  # "Korea" is asked by "Korean"
+        return any(w.lower()[:5] not in asked for w in re.findall(r"\b[A-Z][\w-]+", text)[1:])
     new = set(re.findall(r"[\w-]+", text.lower())) - set(re.findall(r"[\w-]+", question.lower()))
     if kind == "year":
         return any(re.fullmatch(r"(1[89]|20)\d\d", w) for w in new)
     if kind == "number":  # a count or amount: not a year, not the day of a date
         days = {d for pair in DAY_OF_MONTH.findall(text.lower()) for d in pair if d}
+        labels = set(re.findall(r"\b[A-Z][\w-]* (\d+(?:[,.]\d+)*)", text))  # "Article 4", "Resolution 2231"
         return any(w in NUMBER_WORDS or (re.fullmatch(r"\d[\d,.]*", w) and not re.fullmatch(r"(1[89]|20)\d\d", w)
-                                          and w not in days) for w in new)
+                                          and w not in days and w not in labels) for w in new)
     return any(w in MONTHS.split() or re.fullmatch(r"(1[89]|20)\d\d|\d+[./-]\d+.*", w) for w in new)
 
 

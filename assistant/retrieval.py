@@ -7,6 +7,7 @@ about documents are usually after. Reciprocal rank fusion needs no score calibra
 from __future__ import annotations
 
 import logging
+import re
 
 import bm25s
 import Stemmer
@@ -26,9 +27,31 @@ _stemmer = Stemmer.Stemmer("english")
 _stopwords = list(STOPWORDS_EN_PLUS)  # the NLTK-sized list: question words carry no evidence
 
 
+# British spellings in American form (the seeds mix "recognised" and "recognized"). Applied to questions
+# and documents alike, so a rule that also rewrites some other word ("expertise") does no harm.
+_SPELLINGS = [
+    (re.compile(r"(?<=\w{3})is(?=(e|es|ed|ing|ation|ations)\b)"), "iz"),  # organise, organisation
+    (re.compile(r"(?<=\w{3})ys(?=(e|es|ed|ing)\b)"), "yz"),  # analyse
+    (re.compile(r"(?<=\w\w)our(?=(s|ed|ing|able|ite|ites|er|ers)?\b)"), "or"),  # labour, neighbouring
+    (re.compile(r"\b(def|off|lic|pret)ence"), r"\1ense"),
+    (re.compile(r"\b(cent|theat|met|lit|fib)re(s?)\b"), r"\1er\2"),
+    (re.compile(r"\b(dialog|catalog|analog)ue"), r"\1"),
+    (re.compile(r"\bprogramme"), "program"),
+]
+
+
+def american(text: str) -> str:
+    text = text.lower()
+    for pattern, replacement in _SPELLINGS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def terms(text: str) -> list[str]:
-    """Lowercased, stemmed, stop-word-free word tokens: what BM25 and the evidence checks compare."""
-    return bm25s.tokenize([text], stopwords=_stopwords, stemmer=_stemmer, return_ids=False, show_progress=False)[0]
+    """Lowercased, spelling-normalised, stemmed, stop-word-free word tokens: what BM25 and the evidence
+    checks compare."""
+    return bm25s.tokenize([american(text)], stopwords=_stopwords, stemmer=_stemmer, return_ids=False,
+                          show_progress=False)[0]
 
 
 def rrf(rankings: list[list[str]], weights: list[float] | None = None, k: int = RRF_K) -> dict[str, float]:

@@ -37,13 +37,21 @@ def test_answer_types():
     assert grounding.answer_type("In what year was it signed?") == "year"
     assert grounding.answer_type("When was the treaty signed?") == "date"
     assert grounding.answer_type("How many troops are there?") == "number"
-    assert grounding.answer_type("Which park did they visit?") is None
+    assert grounding.answer_type("Which park did they visit?") == "name"
+    assert grounding.answer_type("In which city was it signed?") == "name"
+    assert grounding.answer_type("Which was first?") is None
+    assert grounding.answer_type("What did he say?") is None
     q = "How many troops are in Kursk?"
     assert not grounding.has_type("On October 24, 2024, Putin spoke of troops in Kursk.", "number", q)
     assert grounding.has_type("About 11,000 troops are in Kursk.", "number", q)
     assert grounding.has_type("They met on 19 June.", "date", "When did they meet?")
     assert not grounding.has_type("They met in Geneva.", "date", "When did they meet?")
     assert grounding.has_type("It was led by Ri Hi-Yong.", "name", "Who led it?")
+    # "Korea" is no new name for a question about the North Korean guest; "Article 4" counts nothing
+    assert not grounding.has_type("Even Chinese platforms noted ties with North Korea.", "name",
+                                  "Which Chinese platform commented on the North Korean guest?")
+    assert not grounding.has_type("Putin said the treaty contains Article 4.", "number", "How many troops are there?")
+    assert grounding.has_type("The treaty has 23 articles.", "number", "How many articles has the treaty?")
 
 
 def test_evidence_sentences_are_ranked_and_typed():

@@ -20,6 +20,12 @@ def test_terms_are_stemmed_and_without_stopwords():
     assert terms("The delegations were visiting Moscow in 2025") == ["deleg", "visit", "moscow", "2025"]
 
 
+def test_british_and_american_spellings_match():
+    assert terms("organisations recognised the theatre's defence labour") == terms(
+        "organizations recognized the theater's defense labor")
+    assert terms("your four hours") == ["four", "hour"]  # words that only look like "-our" spellings stay
+
+
 @pytest.fixture
 def retriever(tmp_path, docs):
     store = Store(tmp_path / "store")

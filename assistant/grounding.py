@@ -151,16 +151,25 @@ def supported(answer: str, evidence: list[Evidence], question: str) -> Evidence 
 
 
 def trim(sentence: str, anchor: str, max_words: int) -> str:
-    """The window of at most `max_words` words of the sentence that holds most of the anchor's terms,
-    with an ellipsis where it was cut: still a verbatim quote, just shorter."""
+    """The window of about `max_words` words of the sentence that holds most of the anchor's terms,
+    widened so that it does not cut a name in half, with an ellipsis where it was cut: still a
+    verbatim quote, just shorter."""
     words = sentence.split()
     if len(words) <= max_words:
         return sentence
     wanted = set(terms(anchor))
     hits = [len(wanted & set(terms(w))) > 0 for w in words]
-    best = max(range(len(words) - max_words + 1), key=lambda i: (sum(hits[i : i + max_words]), -i))
-    window = " ".join(words[best : best + max_words])
-    return ("…" if best > 0 else "") + window + ("…" if best + max_words < len(words) else "")
+    start = max(range(len(words) - max_words + 1), key=lambda i: (sum(hits[i : i + max_words]), -i))
+    end = start + max_words
+
+    def joined(a: str, b: str) -> bool:  # two words of one name: "Central Auditing", "Auditing Commission"
+        return a[0].isupper() and b[0].isupper() and a[-1] not in ",.;:!?»”\""
+
+    while end < len(words) and joined(words[end - 1], words[end]):
+        end += 1
+    while start > 0 and joined(words[start - 1], words[start]):
+        start -= 1
+    return ("…" if start > 0 else "") + " ".join(words[start:end]) + ("…" if end < len(words) else "")
 
 
 def strip_markers(text: str) -> str:

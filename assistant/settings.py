@@ -68,7 +68,7 @@ class Settings(BaseSettings):
         0.4, ge=0.0, le=1.0, description="share of the question's key terms the evidence must contain, else abstain"
     )
 
-    max_quote_words: int = Field(30, ge=5, le=200, description="a quote is cut to this many words around the model's answer")
+    max_quote_words: int = Field(29, ge=5, le=200, description="a quote is cut to about this many words around the model's answer")
 
     # generation
     n_ctx: int = Field(2048, ge=512, le=131072, description="model context size in tokens")

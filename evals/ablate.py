@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import re
 import tempfile
 from pathlib import Path
 from unittest import mock
@@ -21,6 +22,16 @@ from assistant.settings import smollm2_model_path
 
 HERE = Path(__file__).resolve().parent
 
+
+_answer_type = grounding.answer_type
+
+
+def who_only_names(question: str) -> str | None:
+    """answer_type as before "which X" questions were typed as asking for a name."""
+    kind = _answer_type(question)
+    return None if kind == "name" and not re.match(r"(and |so |then )?(who|whom)\b", question.lower()) else kind
+
+
 VARIANTS = {  # name -> (settings overrides, patches)
     "default pipeline": ({}, []),
     "no BM25 (dense retrieval only)": ({}, [mock.patch.object(Retriever, "_bm25", lambda self, q, n: [])]),
@@ -28,6 +39,8 @@ VARIANTS = {  # name -> (settings overrides, patches)
     "no answer-type bonus in evidence ranking": ({}, [mock.patch.object(grounding, "TYPE_BONUS", 0.0)]),
     "no unknown-name gate": ({}, [mock.patch.object(grounding, "unknown_names", lambda q, df: [])]),
     "no coverage gate": ({"min_coverage": 0.0}, []),
+    "'which X' not typed as a name question": ({}, [mock.patch.object(grounding, "answer_type", who_only_names)]),
+    "no British/American spelling normalisation": ({}, [mock.patch.object(retrieval, "american", str.lower)]),
     "no answer-type check": ({}, [mock.patch.object(grounding, "has_type", lambda *a: True)]),
     "no model (always quote the best sentence)": ({}, [mock.patch.object(grounding, "supported", lambda *a: None)]),
     "no quote trimming": ({"max_quote_words": 200}, []),

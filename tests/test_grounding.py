@@ -77,6 +77,9 @@ def test_trim_keeps_a_verbatim_window_around_the_anchor():
     assert quote.startswith("…") and quote.endswith("…") and "Zaryadye Park" in quote
     assert quote.strip("…") in sentence and len(quote.strip("…").split()) == 10
     assert grounding.trim("short one", "x", 10) == "short one"
+    # a window that would end inside a name is widened to the name's end (and not past a comma)
+    sentence = "led by Politburo member and Chairman of the Central Auditing Commission, Ri Hi-Yong, who spoke"
+    assert grounding.trim(sentence, "Central", 6) == "…member and Chairman of the Central Auditing Commission,…"
 
 
 def test_model_markers_are_removed():

@@ -33,6 +33,7 @@ SCAFFOLD = set(terms(
     "mention mentioned name named called kind type role purpose reason way happen happened take took place"
 ))
 MONTHS = "january february march april may june july august september october november december"
+CALENDAR = set(MONTHS.split()) | set("monday tuesday wednesday thursday friday saturday sunday".split())
 _MONTH = MONTHS.replace(" ", "|")
 DAY_OF_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? (?:{_MONTH})|(?:{_MONTH}) (\d{{1,2}})\b")  # "19 June", "June 19"
 AUXILIARIES = r"(did|does|do|is|was|were|are|has|have|had|will|would|can|could|should)\b"
@@ -123,20 +124,26 @@ def answer_type(question: str) -> str | None:
 
 def has_type(text: str, kind: str | None, question: str) -> bool:
     """Does the text contain an answer of that kind that the question itself does not contain?"""
-    if kind is None:
-        return True
+    return kind is None or bool(typed_words(text, kind, question))
+
+
+def typed_words(text: str, kind: str, question: str) -> list[str]:
+    """The words of the text that could answer a question of that kind: new names for "who", years,
+    dates, counts and amounts (not years, days of a month or labels such as "Article 4")."""
     if kind == "name":
         asked = {w[:5] for w in re.findall(r"[\w-]+", question.lower())}  # "Korea" is asked by "Korean"
-        return any(w.lower()[:5] not in asked for w in re.findall(r"\b[A-Z][\w-]+", text)[1:])
-    new = set(re.findall(r"[\w-]+", text.lower())) - set(re.findall(r"[\w-]+", question.lower()))
+        return [w for w in re.findall(r"\b[A-Z][\w-]+", text)[1:]
+                if w.lower()[:5] not in asked and w.lower() not in CALENDAR]  # "December" names no one
+    asked = set(re.findall(r"[\w-]+", question.lower()))
+    new = [w for w in re.findall(r"[\w-]+", text.lower()) if w not in asked]
     if kind == "year":
-        return any(re.fullmatch(r"(1[89]|20)\d\d", w) for w in new)
-    if kind == "number":  # a count or amount: not a year, not the day of a date
+        return [w for w in new if re.fullmatch(r"(1[89]|20)\d\d", w)]
+    if kind == "number":
         days = {d for pair in DAY_OF_MONTH.findall(text.lower()) for d in pair if d}
         labels = set(re.findall(r"\b[A-Z][\w-]* (\d+(?:[,.]\d+)*)", text))  # "Article 4", "Resolution 2231"
-        return any(w in NUMBER_WORDS or (re.fullmatch(r"\d[\d,.]*", w) and not re.fullmatch(r"(1[89]|20)\d\d", w)
-                                          and w not in days and w not in labels) for w in new)
-    return any(w in MONTHS.split() or re.fullmatch(r"(1[89]|20)\d\d|\d+[./-]\d+.*", w) for w in new)
+        return [w for w in new if w in NUMBER_WORDS or (re.fullmatch(r"\d[\d,.]*", w) and w not in days
+                                                        and w not in labels and not re.fullmatch(r"(1[89]|20)\d\d", w))]
+    return [w for w in new if w in CALENDAR or re.fullmatch(r"(1[89]|20)\d\d|\d+[./-]\d+.*", w)]
 
 
 def supported(answer: str, evidence: list[Evidence], question: str) -> Evidence | None:

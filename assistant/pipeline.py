@@ -2,8 +2,9 @@
 
   validate -> (ingest if the store is stale) -> retrieve passages -> rank their sentences as evidence
   -> enough evidence? (else abstain, without the model) -> the model answers from the evidence
-  -> answer = verbatim quote of the best sentence, cut around the model's answer if it found it there,
-     cited by the passage that holds it (or abstain if the sentence lacks the kind of answer asked for)
+  -> answer = verbatim quote of the best sentence, cut around the model's answer if it found it there
+     (else around the date or count the sentence holds), cited by the passage that holds it
+     (or abstain if the sentence lacks the kind of answer asked for)
 """
 
 from __future__ import annotations
@@ -156,16 +157,21 @@ class Assistant:
 
     def _ground(self, question: str, raw: str, evidence: list[grounding.Evidence], passages: list[Passage]) -> Answer:
         """Answer with a verbatim quote of the best evidence sentence, cut down to the words around
-        the model's answer when the model found its answer there; abstain when the sentence lacks
-        the kind of answer asked for (a date for "when", a count for "how many"...)."""
+        the model's answer when the model found its answer there, else around the date, year or count
+        asked for; abstain when the sentence lacks the kind of answer asked for (a date for "when",
+        a count for "how many", a new name for "who"...)."""
         best, kind = evidence[0], grounding.answer_type(question)
         model_answer = grounding.strip_markers(raw).strip(" .")
         if grounding.supported(model_answer, [best], question) and grounding.has_type(model_answer, kind, question):
             quote = grounding.trim(best.text, model_answer, self.settings.max_quote_words)
-        elif grounding.has_type(best.text, kind, question):
+        elif kind is None:
             quote = best.text  # nothing says which part answers: quote it whole
-        else:
+        elif not (typed := grounding.typed_words(best.text, kind, question)):
             return self._abstain(question, passages)
+        elif kind == "name":
+            quote = best.text  # names are everywhere in a sentence: the quote keeps them all
+        else:  # the words around the date, year or count it holds
+            quote = grounding.trim(best.text, " ".join(typed), self.settings.max_quote_words)
         citation = Citation.of(best.passage, 1, round(best.score, 3))
         return Answer(question=question, text=f"“{quote}” [1]", citations=[citation], passages=passages,
                       model=self.model_name)

@@ -46,6 +46,8 @@ def test_answer_types():
     assert grounding.has_type("About 11,000 troops are in Kursk.", "number", q)
     assert grounding.has_type("They met on 19 June.", "date", "When did they meet?")
     assert not grounding.has_type("They met in Geneva.", "date", "When did they meet?")
+    assert grounding.has_type("They left on Monday.", "date", "What day of the week did they leave?")
+    assert not grounding.has_type("On December 4 the ministers met.", "name", "Which minister was there?")
     assert grounding.has_type("It was led by Ri Hi-Yong.", "name", "Who led it?")
     # "Korea" is no new name for a question about the North Korean guest; "Article 4" counts nothing
     assert not grounding.has_type("Even Chinese platforms noted ties with North Korea.", "name",

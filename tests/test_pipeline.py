@@ -55,6 +55,18 @@ def test_evidence_without_the_kind_of_answer_asked_for_means_abstaining(tmp_path
     assert a.generator.prompts and answer.abstained and answer.citations == []
 
 
+def test_a_date_the_model_missed_is_quoted_with_the_words_around_it(tmp_path, fake_assistant):
+    folder = tmp_path / "committee"
+    folder.mkdir()
+    filler = " ".join(["and the members of the committee talked at length about the budget"] * 4)
+    (folder / "c.txt").write_text(f"The committee chaired by Maria Lopez met in Geneva {filler} on 14 March 2023 "
+                                  f"{filler} before it went home.", encoding="utf-8")
+    a = fake_assistant("Napoleon", source=folder, max_quote_words=12)
+    answer = a.ask("When did the committee chaired by Maria Lopez meet in Geneva?")
+    quote = quoted(answer)
+    assert "14 March 2023" in quote and len(quote.split()) <= 12 and quote in answer.citations[0].text
+
+
 def test_the_prompt_holds_the_evidence_and_the_last_turn(fake_assistant):
     a = fake_assistant("March 1")
     a.ask("And when did it return?", history=[("Who led the WPK delegation to Moscow?", "Ri Hi-Yong.")])

@@ -128,8 +128,9 @@ def has_type(text: str, kind: str | None, question: str) -> bool:
 
 
 def typed_words(text: str, kind: str, question: str) -> list[str]:
-    """The words of the text that could answer a question of that kind: new names for "who", years,
-    dates, counts and amounts (not years, days of a month or labels such as "Article 4")."""
+    """The words of the text that could answer a question of that kind: new names for "who" and
+    "which" (not months), years, dates, counts and amounts (not years, days of a month or labels
+    such as "Article 4")."""
     if kind == "name":
         asked = {w[:5] for w in re.findall(r"[\w-]+", question.lower())}  # "Korea" is asked by "Korean"
         return [w for w in re.findall(r"\b[A-Z][\w-]+", text)[1:]

@@ -162,16 +162,15 @@ class Assistant:
         a count for "how many", a new name for "who"...)."""
         best, kind = evidence[0], grounding.answer_type(question)
         model_answer = grounding.strip_markers(raw).strip(" .")
+        words = self.settings.max_quote_words
         if grounding.supported(model_answer, [best], question) and grounding.has_type(model_answer, kind, question):
-            quote = grounding.trim(best.text, model_answer, self.settings.max_quote_words)
-        elif kind is None:
-            quote = best.text  # nothing says which part answers: quote it whole
-        elif not (typed := grounding.typed_words(best.text, kind, question)):
+            quote = grounding.trim(best.text, model_answer, words)
+        elif not grounding.has_type(best.text, kind, question):
             return self._abstain(question, passages)
-        elif kind == "name":
-            quote = best.text  # names are everywhere in a sentence: the quote keeps them all
+        elif kind in (None, "name"):
+            quote = best.text  # nothing says which part answers (names are everywhere): quote it whole
         else:  # the words around the date, year or count it holds
-            quote = grounding.trim(best.text, " ".join(typed), self.settings.max_quote_words)
+            quote = grounding.trim(best.text, " ".join(grounding.typed_words(best.text, kind, question)), words)
         citation = Citation.of(best.passage, 1, round(best.score, 3))
         return Answer(question=question, text=f"“{quote}” [1]", citations=[citation], passages=passages,
                       model=self.model_name)

@@ -58,13 +58,16 @@ class Evidence:
 
 
 def sentences(passages: list[Passage]) -> list[tuple[str, Passage, int]]:
-    """(sentence, passage, passage rank) for every distinct sentence of the passages."""
+    """(sentence, passage, passage rank) for every distinct sentence of the passages. A line break
+    ends a sentence too: a headline or a caption is not part of the sentence below it."""
     seen, out = set(), []
     for rank, p in enumerate(passages):
-        for s, e in blingfire.text_to_sentences_and_offsets(p.text)[1]:
-            if (p.file_path, p.start + s) not in seen:
-                seen.add((p.file_path, p.start + s))
-                out.append((p.text[s:e].strip(), p, rank))
+        for line in re.finditer(r"[^\n]+", p.text):
+            for s, e in blingfire.text_to_sentences_and_offsets(line.group())[1]:
+                start = p.start + line.start() + s
+                if (p.file_path, start) not in seen and line.group()[s:e].strip():
+                    seen.add((p.file_path, start))
+                    out.append((line.group()[s:e].strip(), p, rank))
     return out
 
 

@@ -56,6 +56,12 @@ def test_answer_types():
     assert grounding.has_type("The treaty has 23 articles.", "number", "How many articles has the treaty?")
 
 
+def test_a_headline_is_not_glued_to_the_sentence_below_it():
+    p = passage("Delegation Heads to Russia\n\nSEOUL - A delegation left on Monday. It met Putin.")
+    assert [s for s, _, _ in grounding.sentences([p, p])] == [
+        "Delegation Heads to Russia", "SEOUL - A delegation left on Monday.", "It met Putin."]
+
+
 def test_evidence_sentences_are_ranked_and_typed():
     embed = FakeEmbedder().embed
     evidence = grounding.select_evidence("When was the treaty signed?", "When was the treaty signed?", [P1, P2], embed, DF, 10)

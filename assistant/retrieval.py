@@ -1,7 +1,9 @@
 """Hybrid retrieval: dense (MiniLM vectors in Chroma) and lexical (BM25 via bm25s), fused by reciprocal rank.
 
 Dense search finds paraphrases; BM25 finds the exact names, dates and numbers that questions
-about documents are usually after. Reciprocal rank fusion needs no score calibration between the two.
+about documents are usually after. Reciprocal rank fusion needs no score calibration between the two,
+but it favours passages both find: each one's first hit is kept even when the other misses it
+(a paraphrased question's answer is often dense-only).
 """
 
 from __future__ import annotations
@@ -90,7 +92,10 @@ class Retriever:
         lexical = self._bm25(query, CANDIDATES)
         dense_ids = [c["id"] for c, _ in dense]
         fused = rrf([dense_ids, lexical], [1.0, LEXICAL_WEIGHT])
-        best = sorted(fused, key=fused.get, reverse=True)[:k]
+        ranked = sorted(fused, key=fused.get, reverse=True)
+        # each retriever's most confident hit makes the list even when the other one missed it
+        forced = [top for top in dict.fromkeys(r[0] for r in (dense_ids, lexical) if r) if top not in ranked[:k]][:k]
+        best = sorted([i for i in ranked if i not in forced][: k - len(forced)] + forced, key=fused.get, reverse=True)
         return [
             Passage(
                 **self.chunks[i],

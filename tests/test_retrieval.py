@@ -44,6 +44,17 @@ def test_hybrid_search_finds_exact_names_and_reports_both_ranks(retriever):
         assert open(p.file_path, encoding="utf-8").read()[p.start : p.end] == p.text
 
 
+def test_each_retrievers_top_hit_is_kept_even_when_the_other_misses_it(retriever, monkeypatch):
+    ids = retriever.ids
+    dense, lexical = [ids[0]] + ids[2:40], [ids[1]] + ids[40:2:-1]  # ids[0] and ids[1]: one list each
+    monkeypatch.setattr(retriever.store, "query", lambda vector, n: [(retriever.chunks[i], 0.0) for i in dense[:n]])
+    monkeypatch.setattr(retriever, "_bm25", lambda query, n: lexical[:n])
+    fused = rrf([dense[:30], lexical[:30]], [1.0, 0.5])
+    assert ids[0] not in sorted(fused, key=fused.get, reverse=True)[:6]  # plain fusion would drop it
+    found = [p.id for p in retriever.search("anything", k=6)]
+    assert len(found) == 6 and ids[0] in found and ids[1] in found
+
+
 def test_search_with_only_stopwords_still_uses_dense(retriever):
     passages = retriever.search("what is it", k=2)
     assert len(passages) == 2

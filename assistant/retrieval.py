@@ -65,6 +65,16 @@ def rrf(rankings: list[list[str]], weights: list[float] | None = None, k: int = 
     return fused
 
 
+def fuse(dense_ids: list[str], lexical: list[str], k: int) -> tuple[list[str], dict[str, float]]:
+    """The k best ids by weighted RRF, best first, with each retriever's first hit kept even when the
+    other one missed it; and the fused scores."""
+    fused = rrf([dense_ids, lexical], [1.0, LEXICAL_WEIGHT])
+    ranked = sorted(fused, key=fused.get, reverse=True)
+    forced = [top for top in dict.fromkeys(r[0] for r in (dense_ids, lexical) if r) if top not in ranked[:k]][:k]
+    best = [i for i in ranked if i not in forced][: k - len(forced)] + forced
+    return sorted(best, key=fused.get, reverse=True), fused
+
+
 class Retriever:
     def __init__(self, store: Store, embedder: Embedder):
         self.store = store
@@ -91,11 +101,7 @@ class Retriever:
         dense = self.store.query(self.embedder.embed([query])[0], CANDIDATES)
         lexical = self._bm25(query, CANDIDATES)
         dense_ids = [c["id"] for c, _ in dense]
-        fused = rrf([dense_ids, lexical], [1.0, LEXICAL_WEIGHT])
-        ranked = sorted(fused, key=fused.get, reverse=True)
-        # each retriever's most confident hit makes the list even when the other one missed it
-        forced = [top for top in dict.fromkeys(r[0] for r in (dense_ids, lexical) if r) if top not in ranked[:k]][:k]
-        best = sorted([i for i in ranked if i not in forced][: k - len(forced)] + forced, key=fused.get, reverse=True)
+        best, fused = fuse(dense_ids, lexical, k)
         return [
             Passage(
                 **self.chunks[i],

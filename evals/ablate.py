@@ -32,9 +32,16 @@ def who_only_names(question: str) -> str | None:
     return None if kind == "name" and not re.match(r"(and |so |then )?(who|whom)\b", question.lower()) else kind
 
 
+def plain_fusion(dense_ids: list[str], lexical: list[str], k: int) -> tuple[list[str], dict[str, float]]:
+    """retrieval.fuse without keeping each retriever's first hit."""
+    fused = retrieval.rrf([dense_ids, lexical], [1.0, retrieval.LEXICAL_WEIGHT])
+    return sorted(fused, key=fused.get, reverse=True)[:k], fused
+
+
 VARIANTS = {  # name -> (settings overrides, patches)
     "default pipeline": ({}, []),
     "no BM25 (dense retrieval only)": ({}, [mock.patch.object(Retriever, "_bm25", lambda self, q, n: [])]),
+    "plain fusion (each retriever's first hit not kept)": ({}, [mock.patch.object(retrieval, "fuse", plain_fusion)]),
     "BM25 weighted 1.0 instead of 0.5 in fusion": ({}, [mock.patch.object(retrieval, "LEXICAL_WEIGHT", 1.0)]),
     "no answer-type bonus in evidence ranking": ({}, [mock.patch.object(grounding, "TYPE_BONUS", 0.0)]),
     "no unknown-name gate": ({}, [mock.patch.object(grounding, "unknown_names", lambda q, df: [])]),

@@ -1,9 +1,9 @@
 """Hybrid retrieval: dense (MiniLM vectors in Chroma) and lexical (BM25 via bm25s), fused by reciprocal rank.
 
 Dense search finds paraphrases; BM25 finds the exact names, dates and numbers that questions
-about documents are usually after. Reciprocal rank fusion needs no score calibration between the two,
-but it favours passages both find: each one's first hit is kept even when the other misses it
-(a paraphrased question's answer is often dense-only).
+about documents are usually after. Reciprocal rank fusion needs no score calibration between the two;
+as it favours passages both find, each one's first hit is kept even when the other misses it
+(the answer to a paraphrased question is often found by dense search alone).
 """
 
 from __future__ import annotations

@@ -147,25 +147,27 @@ def ok(row: dict) -> bool:
 
 
 def summarize(rows: list[dict]) -> dict:
+    """Every figure of METRICS; each rate also with its 95% bootstrap interval (`<key>_ci95`)."""
     ans = [r for r in rows if not r["unanswerable"]]
     una = [r for r in rows if r["unanswerable"]]
     abst = [r for r in rows if r["abstained"]]
-    cites = [c for r in rows for c in r["citations"]]
-    ans_cites = [c for r in ans for c in r["citations"]]
     lat = [r["latency_s"] for r in rows]
-    mean = lambda xs: round(sum(xs) / len(xs), 4) if xs else None  # noqa: E731
-    return {
-        "n": len(rows), "n_answerable": len(ans), "n_unanswerable": len(una),
-        "key_fact_accuracy": mean([r["correct"] for r in ans]),
-        "key_fact_accuracy_ci95": bootstrap_ci([float(r["correct"]) for r in ans]),
-        "token_f1": mean([r["token_f1"] for r in ans]),
-        "abstention_recall": mean([r["abstained"] for r in una]),
-        "abstention_precision": mean([r["unanswerable"] for r in abst]),
-        "citation_validity": mean([c["valid"] for c in cites]),
-        "citation_precision": mean([c["precise"] for c in ans_cites]) if ans_cites else (0.0 if ans else None),
-        "citation_recall": mean([r["cited_all_facts"] for r in ans]),
-        "retrieval_recall_at_k": mean([r["retrieved_all_facts"] for r in ans]),
-        "mrr": mean([r["reciprocal_rank"] for r in ans]),
+    rates = {  # key -> the 0/1 (or [0, 1]) value of each thing it averages over
+        "key_fact_accuracy": [r["correct"] for r in ans],
+        "token_f1": [r["token_f1"] for r in ans],
+        "abstention_recall": [r["abstained"] for r in una],
+        "abstention_precision": [r["unanswerable"] for r in abst],
+        "citation_validity": [c["valid"] for r in rows for c in r["citations"]],
+        "citation_precision": [c["precise"] for r in ans for c in r["citations"]] or ([0.0] if ans else []),
+        "citation_recall": [r["cited_all_facts"] for r in ans],
+        "retrieval_recall_at_k": [r["retrieved_all_facts"] for r in ans],
+        "mrr": [r["reciprocal_rank"] for r in ans],
+    }
+    summary = {"n": len(rows), "n_answerable": len(ans), "n_unanswerable": len(una)}
+    for key, values in rates.items():
+        summary[key] = round(sum(values) / len(values), 4) if values else None
+        summary[f"{key}_ci95"] = bootstrap_ci([float(v) for v in values]) if values else None
+    return summary | {
         "answer_words_median": statistics.median([r["words"] for r in rows if not r["abstained"]] or [0]),
         "latency_p50_s": round(float(np.percentile(lat, 50)), 3) if lat else None,
         "latency_p95_s": round(float(np.percentile(lat, 95)), 3) if lat else None,
@@ -215,8 +217,9 @@ def _markdown(report: dict, rows: dict[str, list[dict]]) -> str:
              "| metric | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     for key, label, _ in METRICS:
         lines.append(f"| {label} | " + " | ".join(fmt(_figures(report, n).get(key)) for n in names) + " |")
-    lo, hi = report["key_fact_accuracy_ci95"]
-    lines += ["", f"Product key-fact accuracy 95% bootstrap interval: [{lo:.3f}, {hi:.3f}].", "", "![metrics](metrics.png)", ""]
+    intervals = [f"{label} [{ci[0]:.3f}, {ci[1]:.3f}]" for key, label, _ in METRICS
+                 if (ci := report.get(f"{key}_ci95"))]
+    lines += ["", "Product 95% bootstrap intervals: " + "; ".join(intervals) + ".", "", "![metrics](metrics.png)", ""]
     for name in names[1:]:
         win, loss = report["paired"][name]["product_only"], report["paired"][name]["other_only"]
         lines += [f"## Paired with {name}", "",

@@ -89,5 +89,7 @@ def test_evaluate_writes_every_report_file(tmp_path, fake_assistant):
         assert (tmp_path / "out" / name).stat().st_size > 0
     on_disk = json.loads((tmp_path / "out" / "report.json").read_text())
     assert {"n", "key_fact_accuracy_ci95", "mrr", "latency_p95_s", "config"} <= set(on_disk)
+    assert on_disk["abstention_recall_ci95"] == [1.0, 1.0] and on_disk["citation_precision_ci95"] == [1.0, 1.0]
+    assert "abstention recall [1.000, 1.000]" in (tmp_path / "out" / "report.md").read_text()
     assert on_disk["config"]["top_k"] == a.settings.top_k
     assert len((tmp_path / "out" / "results.jsonl").read_text().splitlines()) == 2

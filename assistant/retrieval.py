@@ -8,6 +8,7 @@ as it favours passages both find, each one's first hit is kept even when the oth
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 
@@ -42,18 +43,22 @@ _SPELLINGS = [
 ]
 
 
-def american(text: str) -> str:
-    text = text.lower()
+@functools.lru_cache(maxsize=100_000)
+def american(word: str) -> str:
+    """One lowercase word in American spelling: cached, as a corpus repeats its words."""
     for pattern, replacement in _SPELLINGS:
-        text = pattern.sub(replacement, text)
-    return text
+        word = pattern.sub(replacement, word)
+    return word
+
+
+def _stem(words: list[str]) -> list[str]:
+    return _stemmer.stemWords([american(w) for w in words])
 
 
 def terms(text: str) -> list[str]:
     """Lowercased, spelling-normalised, stemmed, stop-word-free word tokens: what BM25 and the evidence
     checks compare."""
-    return bm25s.tokenize([american(text)], stopwords=_stopwords, stemmer=_stemmer, return_ids=False,
-                          show_progress=False)[0]
+    return bm25s.tokenize([text], stopwords=_stopwords, stemmer=_stem, return_ids=False, show_progress=False)[0]
 
 
 def rrf(rankings: list[list[str]], weights: list[float] | None = None, k: int = RRF_K) -> dict[str, float]:

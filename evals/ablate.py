@@ -24,11 +24,18 @@ HERE = Path(__file__).resolve().parent
 
 
 _answer_type = grounding.answer_type
+NAME_KINDS = ("person", "city", "country", "facility", "name")
+
+
+def any_name(question: str) -> str | None:
+    """answer_type without the kinds of name: any new capitalised word answers who, which city, which park."""
+    kind = _answer_type(question)
+    return "name" if kind in NAME_KINDS else kind
 
 
 def who_only_names(question: str) -> str | None:
     """answer_type as before "which X" questions were typed as asking for a name."""
-    kind = _answer_type(question)
+    kind = any_name(question)
     return None if kind == "name" and not re.match(r"(and |so |then )?(who|whom)\b", question.lower()) else kind
 
 
@@ -46,7 +53,8 @@ VARIANTS = {  # name -> (settings overrides, patches)
     "no answer-type bonus in evidence ranking": ({}, [mock.patch.object(grounding, "TYPE_BONUS", 0.0)]),
     "no unknown-name gate": ({}, [mock.patch.object(grounding, "unknown_names", lambda q, df: [])]),
     "no coverage gate": ({"min_coverage": 0.0}, []),
-    "'which X' not typed as a name question": ({}, [mock.patch.object(grounding, "answer_type", who_only_names)]),
+    "people, cities, countries and facilities typed as any name": ({}, [mock.patch.object(grounding, "answer_type", any_name)]),
+    "'which X' not typed as a name question either": ({}, [mock.patch.object(grounding, "answer_type", who_only_names)]),
     "no British/American spelling normalisation": ({}, [mock.patch.object(retrieval, "american", str.lower)]),
     "no answer-type check": ({}, [mock.patch.object(grounding, "has_type", lambda *a: True)]),
     "no model (always quote the best sentence)": ({}, [mock.patch.object(grounding, "supported", lambda *a: None)]),

@@ -20,7 +20,6 @@ import unicodedata
 from dataclasses import dataclass
 
 import blingfire
-
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from .models import Passage
@@ -151,16 +150,16 @@ def typed_words(text: str, kind: str, question: str) -> list[str]:
     months), a person's full name (two or more new capitalised words: "Kim Su-gil"), a city or country
     in the gazetteer, a named facility ("Zaryadye Park" for "which park"); years, dates, counts and
     amounts (not years, days of a month or labels such as "Article 4")."""
-    asked = {w[:5] for w in re.findall(r"[\w-]+", question.lower())}  # "Korea" is asked by "Korean"
+    prefixes = {w[:5] for w in re.findall(r"[\w-]+", question.lower())}  # "Korea" is asked by "Korean"
 
     def new(word: str) -> bool:
-        return word.lower()[:5] not in asked and word.lower() not in CALENDAR  # "December" names no one
+        return word.lower()[:5] not in prefixes and word.lower() not in CALENDAR  # "December" names no one
 
     if kind == "name":
         return [w for w in re.findall(r"\b[A-Z][\w-]+", text)[1:] if new(w)]
     if kind == "person":
         return [n for n in names(text) if sum(map(new, n.split())) >= 2]
-    if kind in ("city", "country"):
+    if kind in ("city", "country"):  # `n in places` for ISO codes, kept in upper case
         return [n for n in names(text) if (fold(n) in places(kind) or n in places(kind)) and any(map(new, n.split()))]
     if kind == "facility":
         noun = re.search(rf"{_WHICH}(?P<noun>{FACILITY_NOUNS})", question.lower())["noun"]

@@ -47,6 +47,7 @@ FACILITY_NOUNS = "hotel|park|theatre|theater|museum|stadium|university|institute
 _WHICH = rf"\b(?:which|what)\s+(?:(?!{AUXILIARIES})[\w-]+\s+){{0,4}}?"  # "which North Korean deputy foreign minister"
 CITY_MIN_POPULATION = 50_000  # smaller towns' names are too often ordinary words ("March", "Union")
 FUNCTION_WORDS = set(STOPWORDS_EN_PLUS)
+ANAPHORIC = re.compile(r"\b(?:the|both|all) (\w+)")  # "the two countries" refers back: it counts nothing new
 NUMBER_WORDS = set("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
                    "hundred hundreds thousand thousands million millions billion twice dozen".split())
 
@@ -171,7 +172,8 @@ def typed_words(text: str, kind: str, question: str) -> list[str]:
     if kind == "number":
         days = {d for pair in DAY_OF_MONTH.findall(text.lower()) for d in pair if d}
         labels = set(re.findall(r"\b[A-Z][\w-]* (\d+(?:[,.]\d+)*)", text))  # "Article 4", "Resolution 2231"
-        return [w for w in new_words if w in NUMBER_WORDS or (re.fullmatch(r"\d[\d,.]*", w) and w not in days
+        anaphoric = set(ANAPHORIC.findall(text.lower()))
+        return [w for w in new_words if (w in NUMBER_WORDS and w not in anaphoric) or (re.fullmatch(r"\d[\d,.]*", w) and w not in days
                                                               and w not in labels and not re.fullmatch(r"(1[89]|20)\d\d", w))]
     return [w for w in new_words if w in CALENDAR or re.fullmatch(r"(1[89]|20)\d\d|\d+[./-]\d+.*", w)]
 

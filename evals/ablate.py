@@ -55,6 +55,7 @@ VARIANTS = {  # name -> (settings overrides, patches)
     "no coverage gate": ({"min_coverage": 0.0}, []),
     "people, cities, countries and facilities typed as any name": ({}, [mock.patch.object(grounding, "answer_type", any_name)]),
     "'which X' not typed as a name question either": ({}, [mock.patch.object(grounding, "answer_type", who_only_names)]),
+    "'the two countries' counted as a number": ({}, [mock.patch.object(grounding, "ANAPHORIC", re.compile(r"(?!)"))]),
     "no British/American spelling normalisation": ({}, [mock.patch.object(retrieval, "american", str.lower)]),
     "no answer-type check": ({}, [mock.patch.object(grounding, "has_type", lambda *a: True)]),
     "no model (always quote the best sentence)": ({}, [mock.patch.object(grounding, "supported", lambda *a: None)]),

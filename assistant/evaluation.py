@@ -267,6 +267,11 @@ def evaluate(assistant, dataset: Path, out: Path, *, limit: int | None = None, b
     """
     items = load_dataset(dataset)[:limit]
     assistant.ensure_ingested()
+    source = str(assistant.settings.source.expanduser().resolve())
+    if others := sorted(assistant.store.roots() - {source}):
+        raise AssistantError(
+            f"The store at {assistant.store.where} also holds documents from {', '.join(others)}, so the figures "
+            f"would mix corpora. Pass --store to a store of {source} alone (a new folder is ingested first).")
     pipelines = {"product": assistant.ask}
     if baseline:
         from .baselines import Extractive, NaiveRAG

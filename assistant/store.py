@@ -94,6 +94,12 @@ class Store:
             got = self.collection.get(where={"$and": [{"index": 0}, {"root": root}]}, include=["metadatas"])
         return {m["source"]: m["sha256"] for m in got["metadatas"]}
 
+    def roots(self) -> set[str]:
+        """The source folders whose documents the store holds."""
+        with self._guard():
+            got = self.collection.get(where={"index": 0}, include=["metadatas"])
+        return {m["root"] for m in got["metadatas"]}
+
     def chunks(self) -> list[dict]:
         """Every stored chunk as {id, text, source, title, start, end}: the lexical index is built from these."""
         records: list[dict] = []

@@ -1,6 +1,8 @@
-"""Ablations on the dev split: each technique of the default pipeline switched off in turn.
+"""Ablations on a dev split: each technique of the default pipeline switched off in turn.
 
-    .venv/bin/python evals/ablate.py [--dataset evals/dev.jsonl] [--out evals/ablation.md]
+    .venv/bin/python evals/ablate.py [--dataset evals/dev.jsonl --source seeds] [--out evals/ablation.md]
+    .venv/bin/python evals/ablate.py --dataset evals/wiki/dev.jsonl --source evals/wiki/corpus \
+        --out evals/wiki/ablation.md
 
 Switches are applied by patching one component at a time, so the product code stays free of
 experiment flags. Tune on dev only: the test split is for the reported figures.
@@ -69,17 +71,18 @@ KEYS = ["key_fact_accuracy", "abstention_recall", "abstention_precision", "citat
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--dataset", type=Path, default=HERE / "dev.jsonl")
+    parser.add_argument("--dataset", type=Path, default=HERE / "dev.jsonl", help="JSONL Q&A items (a dev split)")
+    parser.add_argument("--source", type=Path, default=HERE.parent / "seeds", help="the folder of documents it asks about")
     parser.add_argument("--out", type=Path, default=HERE / "ablation.md")
     args = parser.parse_args()
     store = Path(tempfile.mkdtemp()) / "store"
-    lines = [f"Ablations on `{args.dataset.name}` (each row switches one technique off).", "",
+    lines = [f"Ablations on `{args.dataset}` over `{args.source}` (each row switches one technique off).", "",
              "| variant | " + " | ".join(KEYS) + " |", "|---" * (len(KEYS) + 1) + "|"]
     for name, (overrides, patches) in VARIANTS.items():
         with contextlib.ExitStack() as stack:
             for p in patches:
                 stack.enter_context(p)
-            assistant = Assistant(Settings(store=store, **overrides))
+            assistant = Assistant(Settings(store=store, source=args.source, **overrides))
             report = evaluate(assistant, args.dataset, Path(tempfile.mkdtemp()))
         row = [str(round(report[k], 3)) for k in KEYS]
         lines.append(f"| {name} | " + " | ".join(row) + " |")

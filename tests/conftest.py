@@ -16,6 +16,13 @@ from assistant import Assistant, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+# eval dataset -> the folder of documents its `sources` name (tests/test_datasets.py checks each)
+CORPORA = {
+    "evals/dev.jsonl": "seeds",
+    "evals/test.jsonl": "seeds",
+    "evals/wiki/dev.jsonl": "evals/wiki/corpus",
+    "evals/wiki/test.jsonl": "evals/wiki/corpus",
+}
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -93,3 +93,15 @@ def test_evaluate_writes_every_report_file(tmp_path, fake_assistant):
     assert "abstention recall [1.000, 1.000]" in (tmp_path / "out" / "report.md").read_text()
     assert on_disk["config"]["top_k"] == a.settings.top_k
     assert len((tmp_path / "out" / "results.jsonl").read_text().splitlines()) == 2
+
+
+def test_evaluate_refuses_a_store_that_mixes_corpora(tmp_path, fake_assistant):
+    dataset = tmp_path / "tiny.jsonl"
+    dataset.write_text('{"id": "1", "question": "Who is Kim Su-gil?", "unanswerable": true}\n', encoding="utf-8")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "note.txt").write_text("A note about something else entirely.", encoding="utf-8")
+    a = fake_assistant()
+    a.ingest(other)
+    with pytest.raises(AssistantError, match="also holds documents from .*other.*Pass --store"):
+        evaluate(a, dataset, tmp_path / "out")

@@ -13,12 +13,13 @@ import time
 
 import numpy as np
 
-from . import grounding
 from .chunking import Chunk
+from .evidence import sentences
 from .ingest import ingest
 from .models import Answer, Citation, Passage
 from .pipeline import Assistant, History, clean_question, follow_up_query
 from .prompts import render
+from .reading import is_abstention
 from .store import Store
 
 NAIVE_CHUNK = 700
@@ -51,7 +52,7 @@ class NaiveRAG:
                     {"role": "user", "content": render(folder, "baseline_question.j2", passages=passages, question=question)}]
         text = self.product.generator.chat(messages, NAIVE_MAX_TOKENS).strip()
         cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", text) if 1 <= int(n) <= len(passages)})
-        return Answer(question=question, text=text, abstained=grounding.is_abstention(text),
+        return Answer(question=question, text=text, abstained=is_abstention(text),
                       citations=[Citation.of(passages[n - 1], n, 1.0) for n in cited], passages=passages,
                       timings={"total": round(time.perf_counter() - t0, 4)}, model=self.product.model_name)
 
@@ -68,11 +69,11 @@ class Extractive:
         self.product.ensure_ingested()
         query = follow_up_query(question, history)
         passages = self.product.retriever.search(query, self.product.settings.top_k)
-        found = grounding.sentences(passages)
+        found = [s for s, _ in sentences(passages)]
         text, cites = "", []
         if found:
-            vectors = self.product.embedder.embed([s for s, _, _ in found] + [query])
-            sentence, passage, _ = found[int(np.argmax(vectors[:-1] @ vectors[-1]))]
-            text, cites = sentence, [Citation.of(passage, 1, 1.0)]
+            vectors = self.product.embedder.embed([s.text for s in found] + [query])
+            best = found[int(np.argmax(vectors[:-1] @ vectors[-1]))]
+            text, cites = best.text, [Citation.of(best.passage, 1, 1.0)]
         return Answer(question=question, text=text, citations=cites, passages=passages,
                       timings={"total": round(time.perf_counter() - t0, 4)}, model="none (extractive)")

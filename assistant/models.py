@@ -45,6 +45,7 @@ class Answer(BaseModel):
     passages: list[Passage] = Field([], description="everything retrieved, cited or not")
     timings: dict[str, float] = Field({}, description="seconds per stage")
     model: str = ""
+    verdict: str = Field("", description="why the check showed this answer or abstained")
 
 
 class IngestReport(BaseModel):

@@ -32,7 +32,7 @@ from .documents import SUFFIXES, read_document
 from .errors import AssistantError
 from .models import Answer, Citation
 from .pipeline import Assistant, History, clean_question
-from .retrieval import terms
+from .text import terms
 from .settings import Settings
 
 log = logging.getLogger(__name__)

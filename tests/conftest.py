@@ -60,9 +60,10 @@ class FakeGenerator:
 
     name = "fake-model"
 
-    def __init__(self, *replies: str):
+    def __init__(self, *replies: str, chat_template: bool = True):
         self.replies = list(replies)
-        self.prompts: list[str] = []
+        self.prompts: list = []
+        self.chat_template = chat_template
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
@@ -72,6 +73,9 @@ class FakeGenerator:
         reply = self.replies.pop(0) if self.replies else "not stated"
         for i, word in enumerate(reply.split(" ")):
             yield (" " if i else "") + word
+
+    def stream_chat(self, messages, max_tokens):
+        yield from self.stream(messages, max_tokens)
 
     def chat(self, messages, max_tokens):
         self.prompts.append(messages)

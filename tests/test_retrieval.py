@@ -1,7 +1,8 @@
 import pytest
 
 from assistant.ingest import ingest
-from assistant.retrieval import Retriever, rrf, terms
+from assistant.retrieval import Retriever, rrf
+from assistant.text import terms
 from assistant.store import Store
 from conftest import FakeEmbedder
 

@@ -1,0 +1,94 @@
+"""The system checks what the model said, whatever the model: an answer is shown only when the
+sentences it cites support it.
+
+Supported means: every name and number the answer adds to the question occurs in the cited
+sentences, and at least `min_support` of its other new content words do (compared after the
+normalisation retrieval uses). When the sentences the model cited do not hold the answer but
+another evidence sentence does, the citation moves there; when none does, the answer is refused.
+Plain functions of strings and sentences: testable without a model.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+from .evidence import SCAFFOLD, Sentence
+from .reading import Reading
+from .text import STOPWORDS, terms
+
+
+class Verdict(BaseModel):
+    """The check's decision: the evidence sentences (0-based) that support the answer, or why none does."""
+
+    supported: bool
+    sentences: list[int] = []
+    reason: str
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents or thousands separators: "Dürkheim" -> "durkheim", "3,700" -> "3700"."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return re.sub(r"(?<=\d)[,\u202f\u00a0](?=\d{3})", "", plain).casefold()
+
+
+def facts(text: str) -> set[str]:
+    """The names and numbers of a text, folded: capitalised words that are not function words, and numbers."""
+    words = re.findall(r"[\w’'.-]+", text)
+    names = {w.strip(".’'-") for w in words if w[0].isupper() and w.lower().strip(".’'") not in STOPWORDS}
+    numbers = set(re.findall(r"\d+(?:[.,]\d+)*", fold(text)))
+    return {fold(n) for n in names if n} | numbers
+
+
+def words(text: str) -> set[str]:
+    """The text's content terms, as retrieval normalises them, after folding ("3,700" is one number)."""
+    return set(terms(fold(text)))
+
+
+def holds(answer: str, asked: str, text: str, min_support: float) -> bool:
+    """Does `text` state the answer's new names, numbers and (enough of) its new content words?"""
+    folded = fold(text)
+    new_facts = facts(answer) - facts(asked)
+    if any(not re.search(rf"(?<!\w){re.escape(f)}(?!\w)", folded) for f in new_facts):
+        return False
+    new_terms = words(answer) - words(asked)
+    if not new_terms:
+        return bool(new_facts)
+    return len(new_terms & words(text)) / len(new_terms) >= min_support
+
+
+def check(reading: Reading, question: str, history: Sequence[tuple[str, str]], evidence: list[Sentence],
+          min_support: float) -> Verdict:
+    """Which evidence sentences support the model's answer: the ones it cited if they do (keeping
+    those that contribute), else the first single sentence that does; else none."""
+    if reading.not_stated:
+        return Verdict(supported=False, reason="the model found no answer in the evidence")
+    answer = reading.answer
+    asked = " ".join([question, *(q for q, _ in history[-1:])])
+    if not (words(answer) - words(asked)) and not (facts(answer) - facts(asked)):
+        return Verdict(supported=False, reason="the answer only repeats the question")
+    cited = [n - 1 for n in reading.cited]
+    if cited and holds(answer, asked, " ".join(evidence[i].text for i in cited), min_support):
+        useful = [i for i in cited if _contributes(answer, asked, evidence[i].text)] or cited[:1]
+        return Verdict(supported=True, sentences=useful, reason="supported by the sentences the model cited")
+    for i, sentence in enumerate(evidence):
+        if holds(answer, asked, sentence.text, min_support):
+            return Verdict(supported=True, sentences=[i], reason="supported by another evidence sentence")
+    return Verdict(supported=False, reason=f"no evidence sentence states {answer!r}")
+
+
+def unknown_names(question: str, df: dict[str, int]) -> list[str]:
+    """Names and numbers in the question that the documents never mention: no answer can be about them."""
+    words = re.findall(r"[\w’'-]+", question)
+    named = [w for i, w in enumerate(words) if w[0].isdigit() or (i > 0 and w[0].isupper())]
+    return [w for w in named if any(t not in df for t in set(terms(w)) - SCAFFOLD)]
+
+
+def _contributes(answer: str, asked: str, text: str) -> bool:
+    """Does the sentence hold any of the answer's new names, numbers or content words?"""
+    folded = fold(text)
+    return any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", folded) for f in facts(answer) - facts(asked)) or bool(
+        (words(answer) - words(asked)) & words(text))

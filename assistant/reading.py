@@ -1,0 +1,87 @@
+"""The model reads: numbered evidence sentences in, a short answer with the numbers it used out.
+
+Instruct models get the evidence through their own chat template (`read_system.j2` and
+`read_user.j2`); base models a few-shot completion prompt (`read_completion.j2`). Either way the
+reply is one line, "answer [n]" or "not stated", parsed into a `Reading`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from .errors import QuestionError
+from .evidence import Sentence
+from .generation import Generator
+from .prompts import render
+
+ABSTAIN_PATTERNS = re.compile(
+    r"do(es)? not (say|mention|contain|provide|specify|state)|don'?t know|not (mentioned|specified|stated|provided)"
+    r"|no (information|mention)|cannot (answer|be determined)|not enough information|\bunknown\b",
+    re.IGNORECASE,
+)
+MARKERS = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")  # [2], [1, 3]
+
+
+class Reading(BaseModel):
+    """What the model said: its answer without markers, the sentence numbers it cited (1-based)."""
+
+    raw: str
+    answer: str
+    cited: list[int]
+    not_stated: bool
+
+
+def is_abstention(text: str) -> bool:
+    return not text.strip() or bool(ABSTAIN_PATTERNS.search(text))
+
+
+def strip_markers(text: str) -> str:
+    return re.sub(r"\s*" + MARKERS.pattern, "", text).strip()
+
+
+def parse(raw: str, n_evidence: int) -> Reading:
+    line = raw.strip().splitlines()[0] if raw.strip() else ""
+    cited = [int(n) for group in MARKERS.findall(line) for n in re.split(r"\s*[,;]\s*", group)]
+    answer = strip_markers(line).strip(" .;:")
+    answer = re.sub(r"^(answer|a)\s*:\s*", "", answer, flags=re.I)
+    return Reading(raw=raw, answer=answer, cited=list(dict.fromkeys(n for n in cited if 1 <= n <= n_evidence)),
+                   not_stated=is_abstention(answer))
+
+
+class Reader:
+    """Builds the prompt that fits the model's context and streams the model's reply."""
+
+    def __init__(self, generator: Generator, prompts: Path, n_ctx: int, max_tokens: int):
+        self.generator, self.prompts, self.n_ctx, self.max_tokens = generator, prompts, n_ctx, max_tokens
+
+    def stream(self, question: str, history: Sequence[tuple[str, str]], evidence: list[Sentence]) -> Iterator[str]:
+        prompt = self._fit(question, list(history[-1:]), evidence)
+        if self.generator.chat_template:
+            yield from self.generator.stream_chat(prompt, self.max_tokens)
+        else:
+            yield from self.generator.stream(prompt, self.max_tokens)
+
+    def _render(self, question: str, history: list, evidence: list[Sentence]):
+        variables = {"question": question, "history": history, "evidence": evidence}
+        if not self.generator.chat_template:
+            return render(self.prompts, "read_completion.j2", **variables)
+        return [{"role": "system", "content": render(self.prompts, "read_system.j2")},
+                {"role": "user", "content": render(self.prompts, "read_user.j2", **variables)}]
+
+    def _fit(self, question: str, history: list, evidence: list[Sentence]):
+        """The prompt, dropping the weakest evidence until it fits the context."""
+        budget = self.n_ctx - self.max_tokens
+        for keep in range(len(evidence), -1, -1):
+            prompt = self._render(question, history, evidence[:keep])
+            text = prompt if isinstance(prompt, str) else "\n".join(m["content"] for m in prompt)
+            used = self.generator.count_tokens(text) + (0 if isinstance(prompt, str) else 16)  # template tokens
+            if used <= budget:
+                return prompt
+        raise QuestionError(
+            f"The question is too long for the model's context ({used} of {budget} tokens). "
+            f"Shorten it, or raise ASSISTANT_N_CTX / --n-ctx (now {self.n_ctx})."
+        )

@@ -1,0 +1,84 @@
+"""The reader's parse and the system's check, on plain strings (no model, no store)."""
+
+import pytest
+
+from assistant.checking import check, facts, fold, holds, unknown_names
+from assistant.evidence import Sentence
+from assistant.models import Passage
+from assistant.reading import is_abstention, parse
+from assistant.text import terms
+
+
+def sentence(text: str) -> Sentence:
+    p = Passage(id="a.txt#0", source="a.txt", file_path="/x/a.txt", title="T", start=0, end=len(text), text=text, score=1.0)
+    return Sentence(text=text, start=0, end=len(text), passage=p)
+
+
+EVIDENCE = [sentence("Lincoln was taken across the street to the Petersen House, where he died the next morning."),
+            sentence("Nearly 3,700 ships were sunk in the Battle of the Atlantic."),
+            sentence("Caesium was found in mineral water from Bad Dürkheim, Germany.")]
+
+
+@pytest.mark.parametrize("raw,answer,cited,not_stated", [
+    ("Petersen House [1]", "Petersen House", [1], False),
+    ("Nearly 3,700 ships [2][3]", "Nearly 3,700 ships", [2, 3], False),
+    ("Answer: Bad Dürkheim [1, 3].", "Bad Dürkheim", [1, 3], False),
+    ("not stated", "not stated", [], True),
+    ("The sentences do not say. [2]", "The sentences do not say", [2], True),
+    ("Lithium [7]", "Lithium", [], False),  # a number beyond the evidence is dropped
+    ("", "", [], True),
+])
+def test_parse_reads_the_answer_and_its_sentence_numbers(raw, answer, cited, not_stated):
+    r = parse(raw, n_evidence=3)
+    assert (r.answer, r.cited, r.not_stated) == (answer, cited, not_stated)
+
+
+def test_abstention_phrases_are_recognised():
+    for text in ["The documents do not say.", "I don't know.", "This is not mentioned in the passages.", ""]:
+        assert is_abstention(text)
+    assert not is_abstention("Ri Hi-Yong led the delegation.")
+
+
+def test_facts_are_names_and_numbers_folded():
+    assert facts("In the Petersen House, 3,700 ships at Bad Dürkheim") == {"petersen", "house", "3700", "bad", "durkheim"}
+    assert fold("Dürkheim 3,700") == "durkheim 3700"
+
+
+@pytest.mark.parametrize("raw,question,supported,sentences", [
+    ("Petersen House [1]", "Where did Lincoln die after he was shot?", True, [0]),
+    ("3,700 ships [2]", "How many ships went down in the Battle of the Atlantic?", True, [1]),
+    ("3700 [2]", "How many ships went down in the Battle of the Atlantic?", True, [1]),  # thousands separator
+    ("Bad Durkheim [1]", "Where was caesium found?", True, [2]),  # cited the wrong sentence: re-attached
+    ("4,000 ships [2]", "How many ships went down in the Battle of the Atlantic?", False, []),  # a number not stated
+    ("Ford's Theatre [1]", "Where did Lincoln die after he was shot?", False, []),  # a name not stated
+    ("in a hospital bed [1]", "Where did Lincoln die after he was shot?", False, []),  # words not stated
+    ("Lincoln [1]", "Where did Lincoln die?", False, []),  # only repeats the question
+    ("not stated", "How old was Lincoln?", False, []),
+])
+def test_the_check_accepts_only_what_the_cited_sentences_state(raw, question, supported, sentences):
+    verdict = check(parse(raw, 3), question, [], EVIDENCE, min_support=0.5)
+    assert (verdict.supported, verdict.sentences) == (supported, sentences), verdict.reason
+
+
+def test_the_check_keeps_only_cited_sentences_that_contribute():
+    verdict = check(parse("Petersen House [1][2]", 3), "Where did Lincoln die?", [], EVIDENCE, 0.5)
+    assert verdict.sentences == [0]
+
+
+def test_a_follow_up_may_lean_on_the_previous_question():
+    history = [("Where was caesium found?", "Bad Dürkheim")]
+    verdict = check(parse("Germany [3]", 3), "In which country is it?", history, EVIDENCE, 0.5)
+    assert verdict.supported and verdict.sentences == [2]
+
+
+def test_min_support_is_the_share_of_new_content_words():
+    text = "The flints could fire 60 rounds before they were sharpened."
+    assert holds("60 rounds, then sharpened", "How many rounds?", text, 1.0)
+    assert not holds("60 rounds, then replaced entirely", "How many rounds?", text, 1.0)
+    assert holds("60 rounds, then replaced entirely", "How many rounds?", text, 0.25)
+
+
+def test_names_the_documents_never_mention():
+    df = {t: 1 for t in terms(" ".join(s.text for s in EVIDENCE))}
+    assert unknown_names("Where did Lincoln meet Napoleon?", df) == ["Napoleon"]
+    assert unknown_names("Where did Lincoln die?", df) == []

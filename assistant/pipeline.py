@@ -139,8 +139,12 @@ class Assistant:
         timings["generate"] = time.perf_counter() - t0 - timings["retrieve"]
         said = reading.parse("".join(pieces), len(sentences))
         verdict = checking.check(said, question, history, sentences, s.min_support)
-        if not verdict.supported:
+        if not verdict.supported and (said.not_stated or s.fallback == "abstain"):
             answer = self._abstain(question, passages, verdict.reason)
+        elif not verdict.supported:  # an honest quote of the best sentence instead of an unsupported answer
+            citation = sentences[0].cite(1)
+            answer = Answer(question=question, text=f"“{citation.text}” [1]", citations=[citation], passages=passages,
+                            model=self.model_name, verdict=f"{verdict.reason}: quoting the best sentence")
         else:
             citations = [sentences[i].cite(n) for n, i in enumerate(verdict.sentences, start=1)]
             text = said.answer + " " + "".join(f"[{c.n}]" for c in citations)

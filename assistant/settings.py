@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .catalog import DEFAULT, MODELS
@@ -44,6 +45,9 @@ class Settings(BaseSettings):
         0.4, ge=0.0, le=1.0, description="share of the question's key terms the evidence must contain, else abstain"
     )
 
+    fallback: Literal["quote", "abstain"] = Field(
+        "quote", description="when the evidence does not state the model's answer: quote the best sentence, or abstain"
+    )
     min_support: float = Field(
         0.5, ge=0.0, le=1.0, description="share of the answer's new content words the cited sentences must hold, else abstain"
     )
@@ -66,6 +70,11 @@ class Settings(BaseSettings):
         False, description="serve on a non-loopback address without a password; you accept that anyone "
         "who can reach it can read your documents"
     )
+
+    @field_validator("model", mode="before")
+    @classmethod
+    def _path_as_text(cls, value):
+        return os.fspath(value) if isinstance(value, os.PathLike) else value
 
     def model_path(self) -> Path:
         """The GGUF file to load: a local model by short name (assembled on first use), or a file."""

@@ -32,6 +32,7 @@ from .documents import SUFFIXES, read_document
 from .errors import AssistantError
 from .models import Answer, Citation
 from .pipeline import Assistant, History, clean_question
+from .reading import strip_markers
 from .text import terms
 from .settings import Settings
 
@@ -42,7 +43,8 @@ EXAMPLES = [
     "When did Choe Son-hui visit Moscow?",
     "Which forum did Kim Su-gil's delegation attend?",
 ]
-CONTEXT_CHARS = 400  # of the source file shown on each side of a cited passage
+PASSAGE_CHARS = 150  # of the source file shown on each side of a cited sentence
+CONTEXT_CHARS = 600  # ... and when the user asks to see it in context
 THEME = gr.themes.Base(  # system fonts only: the built-in fonts would be fetched from the internet
     primary_hue="blue",
     font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
@@ -253,15 +255,15 @@ def release_freed_memory() -> None:
 
 # -- rendering (all text escaped) ------------------------------------------------------------
 def citations_html(answer: Answer) -> str:
-    """The cited passages, supporting words highlighted, each expandable to its context in the file."""
+    """Each cited sentence inside the text around it, the answer's words highlighted; expandable to more context."""
     if answer.abstained or not answer.citations:
         return '<p class="note">No citations: the documents do not answer this question.</p>'
-    words = set(terms(answer.text))
+    words = set(terms(strip_markers(answer.text)))
     return "".join(
         f'<div class="citation" id="citation-{c.n}"><div class="head"><b>[{c.n}] {html.escape(c.title)}</b> '
         f'<span class="file">{html.escape(c.source)}</span></div>'
-        f'<div class="passage">{highlight(c.text, words)}</div>'
-        f"<details><summary>Show in context</summary>{context_html(c)}</details></div>"
+        f'<div class="passage">{context_html(c, PASSAGE_CHARS, words)}</div>'
+        f"<details><summary>Show in context</summary>{context_html(c, CONTEXT_CHARS, words)}</details></div>"
         for c in answer.citations
     )
 
@@ -280,8 +282,9 @@ def _word_terms(word: str) -> frozenset[str]:
     return frozenset(terms(word))
 
 
-def context_html(c: Citation, chars: int = CONTEXT_CHARS) -> str:
-    """The passage inside the text around it, read from the source file (which may have changed since)."""
+def context_html(c: Citation, chars: int = CONTEXT_CHARS, words: frozenset[str] | set[str] = frozenset()) -> str:
+    """The cited text inside the text around it, read from the source file (which may have changed since),
+    with `words` (the answer's terms) highlighted in it."""
     try:
         text = Path(c.file_path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
@@ -295,7 +298,7 @@ def context_html(c: Citation, chars: int = CONTEXT_CHARS) -> str:
         b = space
     return (
         f'<div class="context">{"…" if a else ""}{html.escape(text[a:c.start])}'
-        f'<mark class="cited">{html.escape(c.text)}</mark>{html.escape(text[c.end:b])}{"…" if b < len(text) else ""}</div>'
+        f'<mark class="cited">{highlight(c.text, words)}</mark>{html.escape(text[c.end:b])}{"…" if b < len(text) else ""}</div>'
     )
 
 

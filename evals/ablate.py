@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from unittest import mock
 
-from assistant import Assistant, Settings, checking, retrieval, text
+from assistant import Assistant, Settings, checking, reading, retrieval, text
 from assistant.evaluation import evaluate
 from assistant.retrieval import Retriever
 
@@ -66,19 +66,21 @@ def unchecked(reading, question, history, evidence, min_support):
 
 VARIANTS = {  # name -> (settings overrides, patches)
     "default pipeline": ({}, []),
-    "no BM25 (dense retrieval only)": ({}, [mock.patch.object(Retriever, "_bm25", lambda self, q, n: [])]),
-    "plain fusion (each retriever's first hit not kept)": ({}, [mock.patch.object(retrieval, "fuse", plain_fusion)]),
-    "no British/American spelling normalisation": ({}, [mock.patch.object(text, "american", str.lower)]),
-    "no unknown-name gate": ({}, [mock.patch.object(checking, "unknown_names", lambda q, df: [])]),
-    "no coverage gate": ({"min_coverage": 0.0}, []),
+    "abstain instead of quoting when the check fails": ({"fallback": "abstain"}, []),
+    "the model's 'not stated' quoted too (never trusted)": ({}, [mock.patch.object(reading, "is_abstention", lambda t: not t.strip())]),
     "no check (the model's answer shown as it is)": ({}, [mock.patch.object(checking, "check", unchecked)]),
     "check needs all new content words (min_support 1.0)": ({"min_support": 1.0}, []),
     "check needs a quarter of them (min_support 0.25)": ({"min_support": 0.25}, []),
+    "no unknown-name gate": ({}, [mock.patch.object(checking, "unknown_names", lambda q, df: [])]),
+    "no coverage gate": ({"min_coverage": 0.0}, []),
+    "no BM25 (dense retrieval only)": ({}, [mock.patch.object(Retriever, "_bm25", lambda self, q, n: [])]),
+    "plain fusion (each retriever's first hit not kept)": ({}, [mock.patch.object(retrieval, "fuse", plain_fusion)]),
+    "no British/American spelling normalisation": ({}, [mock.patch.object(text, "american", str.lower)]),
     "3 evidence sentences instead of 5": ({"evidence_sentences": 3}, []),
     "8 evidence sentences instead of 5": ({"evidence_sentences": 8}, []),
-    "Qwen2.5-Coder-0.5B-Instruct as the reader": ({"model": "qwen2.5-coder-0.5b"}, []),
-    "Gemma 3 270M (base) as the reader": ({"model": "gemma3-270m"}, []),
     "SmolLM2-135M-Instruct as the reader": ({"model": "smollm2-135m"}, []),
+    "Qwen2.5-Coder-0.5B-Instruct as the reader": ({"model": "qwen2.5-coder-0.5b"}, []),
+    "Qwen2.5-Coder-1.5B-Instruct as the reader": ({"model": "qwen2.5-coder-1.5b"}, []),
 }
 KEYS = ["key_fact_accuracy", "abstention_recall", "abstention_precision", "citation_precision",
         "citation_recall", "answer_words_median", "latency_p50_s"]

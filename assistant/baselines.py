@@ -13,8 +13,8 @@ import time
 
 import numpy as np
 
+from . import grounding
 from .chunking import Chunk
-from .evidence import sentences
 from .ingest import ingest
 from .models import Answer, Citation, Passage
 from .pipeline import Assistant, History, clean_question, follow_up_query
@@ -69,11 +69,11 @@ class Extractive:
         self.product.ensure_ingested()
         query = follow_up_query(question, history)
         passages = self.product.retriever.search(query, self.product.settings.top_k)
-        found = [s for s, _ in sentences(passages)]
+        found = grounding.sentences(passages)
         text, cites = "", []
         if found:
-            vectors = self.product.embedder.embed([s.text for s in found] + [query])
-            best = found[int(np.argmax(vectors[:-1] @ vectors[-1]))]
-            text, cites = best.text, [Citation.of(best.passage, 1, 1.0)]
+            vectors = self.product.embedder.embed([s for s, *_ in found] + [query])
+            sentence, passage, *_ = found[int(np.argmax(vectors[:-1] @ vectors[-1]))]
+            text, cites = sentence, [Citation.of(passage, 1, 1.0)]
         return Answer(question=question, text=text, citations=cites, passages=passages,
                       timings={"total": round(time.perf_counter() - t0, 4)}, model="none (extractive)")

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
-from .evidence import SCAFFOLD, Sentence
+from .grounding import Evidence
 from .reading import Reading
 from .text import STOPWORDS, terms
 
@@ -60,7 +60,7 @@ def holds(answer: str, asked: str, text: str, min_support: float) -> bool:
     return len(new_terms & words(text)) / len(new_terms) >= min_support
 
 
-def check(reading: Reading, question: str, history: Sequence[tuple[str, str]], evidence: list[Sentence],
+def check(reading: Reading, question: str, history: Sequence[tuple[str, str]], evidence: list[Evidence],
           min_support: float) -> Verdict:
     """Which evidence sentences support the model's answer: the ones it cited if they do (keeping
     those that contribute), else the first single sentence that does; else none."""
@@ -78,13 +78,6 @@ def check(reading: Reading, question: str, history: Sequence[tuple[str, str]], e
         if holds(answer, asked, sentence.text, min_support):
             return Verdict(supported=True, sentences=[i], reason="supported by another evidence sentence")
     return Verdict(supported=False, reason=f"no evidence sentence states {answer!r}")
-
-
-def unknown_names(question: str, df: dict[str, int]) -> list[str]:
-    """Names and numbers in the question that the documents never mention: no answer can be about them."""
-    words = re.findall(r"[\w’'-]+", question)
-    named = [w for i, w in enumerate(words) if w[0].isdigit() or (i > 0 and w[0].isupper())]
-    return [w for w in named if any(t not in df for t in set(terms(w)) - SCAFFOLD)]
 
 
 def _contributes(answer: str, asked: str, text: str) -> bool:

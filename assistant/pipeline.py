@@ -1,10 +1,12 @@
 """Question in, cited answer out. Reading `Assistant.stream` top to bottom shows the whole flow:
 
-  validate -> (ingest if the store is stale) -> retrieve passages -> their best sentences, numbered
-  -> does the question name what the documents never mention? (then abstain, without the model)
-  -> the model reads the sentences and answers in a few words, citing sentence numbers, or "not stated"
-  -> the system checks that the cited sentences state the answer (re-citing or refusing it)
-  -> Answer: the short answer with [n] markers, each citation the exact span of its sentence
+  validate -> (ingest if the store is stale) -> retrieve passages -> rank their sentences as evidence
+  -> enough evidence? (else abstain, without the model)
+  -> an instruct model reads the sentences, numbered, and answers in a few words citing their numbers;
+     the answer is shown when the cited sentences state it (`checking`), each cited by its exact span
+  -> otherwise, and with a base model: answer = verbatim quote of the best sentence, cut around the
+     model's answer if it found it there (else around the date or count the sentence holds), cited by
+     the passage that holds it (or abstain if the sentence lacks the kind of answer asked for)
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from . import checking, evidence, reading
+from . import checking, grounding, reading
+from .catalog import MODELS
 from .embedding import Embedder
 from .errors import QuestionError
 from .generation import Generator, LlamaGenerator, ServerGenerator
 from .ingest import Progress, ingest, plan
-from .models import Answer, IngestReport, Passage
+from .models import Answer, Citation, IngestReport, Passage
+from .prompts import render
 from .retrieval import Retriever
-from .catalog import MODELS
 from .settings import Settings
 from .store import Store
 
@@ -69,10 +72,6 @@ class Assistant:
         return self._generator
 
     @property
-    def reader(self) -> reading.Reader:
-        return reading.Reader(self.generator, self.settings.prompts, self.settings.n_ctx, self.settings.max_tokens)
-
-    @property
     def retriever(self) -> Retriever:
         if self._retriever is None:
             self._retriever = Retriever(self.store, self.embedder)
@@ -111,7 +110,8 @@ class Assistant:
         return answer
 
     def stream(self, question: str, history: History = ()) -> Iterator[str | Answer]:
-        """Yield the model's reply as it is written, then the final, checked `Answer`."""
+        """Yield the model's short answer as it is written, then the final `Answer`, whose text is
+        the verbatim quote built around it (or an abstention)."""
         t0 = time.perf_counter()
         s = self.settings
         question = self.check_question(question)
@@ -119,38 +119,40 @@ class Assistant:
         query = follow_up_query(question, history)
         passages = self.retriever.search(query, s.top_k)
         df, n = self.retriever.df, len(self.retriever.ids)
-        sentences = evidence.select(query, passages, self.embedder.embed, df, n, s.evidence_sentences)
+        evidence = grounding.select_evidence(query, question, passages, self.embedder.embed, df, n)
+        evidence = evidence[: max(s.evidence_sentences, s.read_sentences if self.generator.chat_template else 0)]
         timings = {"retrieve": time.perf_counter() - t0}
-        texts = [x.text for x in sentences]
-        if not sentences or checking.unknown_names(question, df):
-            why = "the question names what the documents never mention"
-        elif max(evidence.coverage(question, texts, df, n), evidence.coverage(query, texts, df, n)) < s.min_coverage:
-            why = "the evidence holds too little of what the question asks about"
-        else:
-            why = ""
-        if why:
-            yield from self._finish(self._abstain(question, passages, why), timings, t0)
+
+        texts = [e.text for e in evidence]
+        if (not evidence or grounding.unknown_names(question, df)
+                or max(grounding.coverage(question, texts, df, n), grounding.coverage(query, texts, df, n)) < s.min_coverage):
+            yield from self._finish(self._abstain(question, passages), timings, t0)
             return
 
         pieces = []
-        for piece in self.reader.stream(question, history, sentences):
+        if self.generator.chat_template:  # an instruct model reads the numbered evidence
+            numbered = evidence[: s.read_sentences]
+            reader = reading.Reader(self.generator, s.prompts, s.n_ctx, s.max_tokens)
+            for piece in reader.stream(question, history, numbered):
+                pieces.append(piece)
+                yield piece
+            timings["generate"] = time.perf_counter() - t0 - timings["retrieve"]
+            said = reading.parse("".join(pieces), len(numbered))
+            verdict = checking.check(said, question, history, numbered, s.min_support)
+            if verdict.supported:
+                citations = [numbered[i].cite(n) for n, i in enumerate(verdict.sentences, start=1)]
+                answer = Answer(question=question, text=said.answer + " " + "".join(f"[{c.n}]" for c in citations),
+                                citations=citations, passages=passages, model=self.model_name, verdict=verdict.reason)
+            else:  # the quote of the best sentence, as with a base model that found nothing
+                answer = self._ground(question, "", evidence[: s.evidence_sentences], passages)
+                answer.verdict = f"{verdict.reason}; {answer.verdict}"
+            yield from self._finish(answer, timings, t0)
+            return
+        for piece in self.generator.stream(self._prompt(question, history, evidence), s.max_tokens):
             pieces.append(piece)
             yield piece
         timings["generate"] = time.perf_counter() - t0 - timings["retrieve"]
-        said = reading.parse("".join(pieces), len(sentences))
-        verdict = checking.check(said, question, history, sentences, s.min_support)
-        if not verdict.supported and (said.not_stated or s.fallback == "abstain"):
-            answer = self._abstain(question, passages, verdict.reason)
-        elif not verdict.supported:  # an honest quote of the best sentence instead of an unsupported answer
-            citation = sentences[0].cite(1)
-            answer = Answer(question=question, text=f"“{citation.text}” [1]", citations=[citation], passages=passages,
-                            model=self.model_name, verdict=f"{verdict.reason}: quoting the best sentence")
-        else:
-            citations = [sentences[i].cite(n) for n, i in enumerate(verdict.sentences, start=1)]
-            text = said.answer + " " + "".join(f"[{c.n}]" for c in citations)
-            answer = Answer(question=question, text=text, citations=citations, passages=passages,
-                            model=self.model_name, verdict=verdict.reason)
-        yield from self._finish(answer, timings, t0)
+        yield from self._finish(self._ground(question, "".join(pieces), evidence, passages), timings, t0)
 
     def check_question(self, question: str) -> str:
         """The question cleaned of control characters; QuestionError if empty or too long for the model."""
@@ -162,9 +164,44 @@ class Assistant:
         return question
 
     # -- steps ------------------------------------------------------------------------------
-    def _abstain(self, question: str, passages: list[Passage], why: str) -> Answer:
+    def _prompt(self, question: str, history: History, evidence: list[grounding.Evidence]) -> str:
+        """The model's prompt, dropping the weakest evidence until it fits the context."""
+        s = self.settings
+        budget = s.n_ctx - s.max_tokens
+        for keep in range(len(evidence), -1, -1):
+            prompt = render(s.prompts, "answer.j2", question=question, history=list(history[-1:]),
+                            evidence=" ".join(e.text for e in evidence[:keep]))
+            used = self.generator.count_tokens(prompt)
+            if used <= budget:
+                return prompt
+        raise QuestionError(
+            f"The question is too long for the model's context ({used} of {budget} tokens). "
+            f"Shorten it, or raise ASSISTANT_N_CTX / --n-ctx (now {s.n_ctx})."
+        )
+
+    def _ground(self, question: str, raw: str, evidence: list[grounding.Evidence], passages: list[Passage]) -> Answer:
+        """Answer with a verbatim quote of the best evidence sentence, cut down to the words around
+        the model's answer when the model found its answer there, else around the date, year or count
+        asked for; abstain when the sentence lacks the kind of answer asked for (a date for "when",
+        a count for "how many", a person's full name for "who", a city for "which city"...)."""
+        best, kind = evidence[0], grounding.answer_type(question)
+        model_answer = reading.strip_markers(raw).strip(" .")
+        words = self.settings.max_quote_words
+        if grounding.supported(model_answer, [best], question) and grounding.has_type(model_answer, kind, question):
+            quote = grounding.trim(best.text, model_answer, words)
+        elif not grounding.has_type(best.text, kind, question):
+            return self._abstain(question, passages)
+        elif kind not in ("year", "date", "number"):
+            quote = best.text  # nothing says which part answers (names are everywhere): quote it whole
+        else:  # the words around the date, year or count it holds
+            quote = grounding.trim(best.text, " ".join(grounding.typed_words(best.text, kind, question)), words)
+        citation = Citation.of(best.passage, 1, round(best.score, 3))
+        return Answer(question=question, text=f"“{quote}” [1]", citations=[citation], passages=passages,
+                      model=self.model_name, verdict="a quote of the best evidence sentence")
+
+    def _abstain(self, question: str, passages: list[Passage]) -> Answer:
         return Answer(question=question, text=self.abstain_text, abstained=True, passages=passages,
-                      model=self.model_name, verdict=why)
+                      model=self.model_name, verdict="the evidence does not answer")
 
     def _finish(self, answer: Answer, timings: dict, t0: float) -> Iterator[str | Answer]:
         """Stamp the timings; an abstention decided before generation is also streamed as text."""

@@ -14,7 +14,6 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .errors import QuestionError
-from .evidence import Sentence
 from .generation import Generator
 from .prompts import render
 
@@ -40,6 +39,7 @@ def is_abstention(text: str) -> bool:
 
 
 def strip_markers(text: str) -> str:
+    """Remove citation markers ([2], [1, 3]): the system numbers citations itself."""
     return re.sub(r"\s*" + MARKERS.pattern, "", text).strip()
 
 
@@ -58,21 +58,21 @@ class Reader:
     def __init__(self, generator: Generator, prompts: Path, n_ctx: int, max_tokens: int):
         self.generator, self.prompts, self.n_ctx, self.max_tokens = generator, prompts, n_ctx, max_tokens
 
-    def stream(self, question: str, history: Sequence[tuple[str, str]], evidence: list[Sentence]) -> Iterator[str]:
+    def stream(self, question: str, history: Sequence[tuple[str, str]], evidence: list) -> Iterator[str]:
         prompt = self._fit(question, list(history[-1:]), evidence)
         if self.generator.chat_template:
             yield from self.generator.stream_chat(prompt, self.max_tokens)
         else:
             yield from self.generator.stream(prompt, self.max_tokens)
 
-    def _render(self, question: str, history: list, evidence: list[Sentence]):
+    def _render(self, question: str, history: list, evidence: list):
         variables = {"question": question, "history": history, "evidence": evidence}
         if not self.generator.chat_template:
             return render(self.prompts, "read_completion.j2", **variables)
         return [{"role": "system", "content": render(self.prompts, "read_system.j2")},
                 {"role": "user", "content": render(self.prompts, "read_user.j2", **variables)}]
 
-    def _fit(self, question: str, history: list, evidence: list[Sentence]):
+    def _fit(self, question: str, history: list, evidence: list):
         """The prompt, dropping the weakest evidence until it fits the context."""
         budget = self.n_ctx - self.max_tokens
         for keep in range(len(evidence), -1, -1):

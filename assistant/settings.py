@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,23 +37,22 @@ class Settings(BaseSettings):
 
     # retrieval
     top_k: int = Field(6, ge=1, le=50, description="passages retrieved per question")
-    evidence_sentences: int = Field(5, ge=1, le=20, description="best sentences of those passages given to the model")
+    evidence_sentences: int = Field(3, ge=1, le=10, description="best sentences of those passages given to a base model")
     chunk_chars: int = Field(400, ge=100, le=4000, description="target chunk size in characters")
     chunk_overlap: int = Field(1, ge=0, le=3, description="sentences shared by neighbouring chunks")
     min_coverage: float = Field(
         0.4, ge=0.0, le=1.0, description="share of the question's key terms the evidence must contain, else abstain"
     )
 
-    fallback: Literal["quote", "abstain"] = Field(
-        "quote", description="when the evidence does not state the model's answer: quote the best sentence, or abstain"
-    )
+    max_quote_words: int = Field(29, ge=5, le=200, description="a quote is cut to about this many words around the model's answer")
+    read_sentences: int = Field(5, ge=1, le=20, description="evidence sentences an instruct model reads, numbered")
     min_support: float = Field(
-        0.5, ge=0.0, le=1.0, description="share of the answer's new content words the cited sentences must hold, else abstain"
+        0.5, ge=0.0, le=1.0, description="share of an instruct model's new answer words its cited sentences must hold, else it is not shown"
     )
 
     # generation
     n_ctx: int = Field(2048, ge=512, le=131072, description="model context size in tokens")
-    max_tokens: int = Field(32, ge=8, le=2048, description="longest model answer in tokens")
+    max_tokens: int = Field(40, ge=8, le=2048, description="longest model answer in tokens")
     threads: int = Field(min(4, os.cpu_count() or 2), ge=1, le=256, description="CPU threads for the model")
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="sampling temperature (0 = deterministic)")
     seed: int = Field(0, description="sampling seed")

@@ -263,7 +263,7 @@ def citations_html(answer: Answer) -> str:
         f'<div class="citation" id="citation-{c.n}"><div class="head"><b>[{c.n}] {html.escape(c.title)}</b> '
         f'<span class="file">{html.escape(c.source)}</span></div>'
         f'<div class="passage">{context_html(c, PASSAGE_CHARS, words)}</div>'
-        f"<details><summary>Show in context</summary>{context_html(c, CONTEXT_CHARS, words)}</details></div>"
+        f"<details><summary>Show in context</summary>{context_html(c)}</details></div>"
         for c in answer.citations
     )
 

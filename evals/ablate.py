@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from unittest import mock
 
-from assistant import Assistant, Settings, checking, reading, retrieval, text
+from assistant import Assistant, Settings, checking, grounding, retrieval, text
 from assistant.evaluation import evaluate
 from assistant.retrieval import Retriever
 
@@ -57,30 +57,38 @@ def plain_fusion(dense_ids: list[str], lexical: list[str], k: int) -> tuple[list
     return sorted(fused, key=fused.get, reverse=True)[:k], fused
 
 
-def unchecked(reading, question, history, evidence, min_support):
-    """No check: whatever the model says (but "not stated") is shown, citing what it cited (else [1])."""
-    if reading.not_stated:
+_answer_type = grounding.answer_type
+
+
+def any_name(question: str) -> str | None:
+    """answer_type without the kinds of name: any new capitalised word answers who, which city, which park."""
+    kind = _answer_type(question)
+    return "name" if kind in ("person", "city", "country", "facility", "name") else kind
+
+
+def unchecked(said, question, history, evidence, min_support):
+    """No check: whatever the instruct model says (but "not stated") is shown, citing what it cited (else [1])."""
+    if said.not_stated:
         return checking.Verdict(supported=False, reason="not stated")
-    return checking.Verdict(supported=True, sentences=[n - 1 for n in reading.cited] or [0], reason="unchecked")
+    return checking.Verdict(supported=True, sentences=[n - 1 for n in said.cited] or [0], reason="unchecked")
 
 
 VARIANTS = {  # name -> (settings overrides, patches)
     "default pipeline": ({}, []),
-    "abstain instead of quoting when the check fails": ({"fallback": "abstain"}, []),
-    "the model's 'not stated' quoted too (never trusted)": ({}, [mock.patch.object(reading, "is_abstention", lambda t: not t.strip())]),
-    "no check (the model's answer shown as it is)": ({}, [mock.patch.object(checking, "check", unchecked)]),
-    "check needs all new content words (min_support 1.0)": ({"min_support": 1.0}, []),
-    "check needs a quarter of them (min_support 0.25)": ({"min_support": 0.25}, []),
-    "no unknown-name gate": ({}, [mock.patch.object(checking, "unknown_names", lambda q, df: [])]),
-    "no coverage gate": ({"min_coverage": 0.0}, []),
     "no BM25 (dense retrieval only)": ({}, [mock.patch.object(Retriever, "_bm25", lambda self, q, n: [])]),
     "plain fusion (each retriever's first hit not kept)": ({}, [mock.patch.object(retrieval, "fuse", plain_fusion)]),
     "no British/American spelling normalisation": ({}, [mock.patch.object(text, "american", str.lower)]),
-    "3 evidence sentences instead of 5": ({"evidence_sentences": 3}, []),
-    "8 evidence sentences instead of 5": ({"evidence_sentences": 8}, []),
-    "SmolLM2-135M-Instruct as the reader": ({"model": "smollm2-135m"}, []),
-    "Qwen2.5-Coder-0.5B-Instruct as the reader": ({"model": "qwen2.5-coder-0.5b"}, []),
-    "Qwen2.5-Coder-1.5B-Instruct as the reader": ({"model": "qwen2.5-coder-1.5b"}, []),
+    "no answer-type bonus in evidence ranking": ({}, [mock.patch.object(grounding, "TYPE_BONUS", 0.0)]),
+    "no answer-type check": ({}, [mock.patch.object(grounding, "has_type", lambda *a: True)]),
+    "people, cities, countries and facilities typed as any name": ({}, [mock.patch.object(grounding, "answer_type", any_name)]),
+    "no unknown-name gate": ({}, [mock.patch.object(grounding, "unknown_names", lambda q, df: [])]),
+    "no coverage gate": ({"min_coverage": 0.0}, []),
+    "no model (always quote the best sentence)": ({}, [mock.patch.object(grounding, "supported", lambda *a: None)]),
+    "SmolLM2-135M-Instruct reads (instruct path)": ({"model": "smollm2-135m"}, []),
+    "Qwen2.5-Coder-0.5B-Instruct reads (instruct path)": ({"model": "qwen2.5-coder-0.5b"}, []),
+    "Qwen2.5-Coder-1.5B-Instruct reads (instruct path)": ({"model": "qwen2.5-coder-1.5b"}, []),
+    "Qwen2.5-Coder-1.5B-Instruct, its answers unchecked": (
+        {"model": "qwen2.5-coder-1.5b"}, [mock.patch.object(checking, "check", unchecked)]),
 }
 KEYS = ["key_fact_accuracy", "abstention_recall", "abstention_precision", "citation_precision",
         "citation_recall", "answer_words_median", "latency_p50_s"]
@@ -92,9 +100,10 @@ def main() -> None:
     parser.add_argument("--source", type=Path, default=HERE.parent / "seeds", help="the folder of documents it asks about")
     parser.add_argument("--out", type=Path, default=HERE / "ablation.md")
     parser.add_argument("--only", default="", help="comma-separated variant names (default: all)")
+    parser.add_argument("--store", type=Path, default=None, help="a store of that folder alone (default: a new one)")
     args = parser.parse_args()
     names = [n for n in args.only.split(",") if n] or list(VARIANTS)
-    store = Path(tempfile.mkdtemp()) / "store"
+    store = args.store or Path(tempfile.mkdtemp()) / "store"
     lines = [f"Ablations on `{args.dataset}` over `{args.source}` (each row changes one thing).", "",
              "| variant | " + " | ".join(KEYS) + " |", "|---" * (len(KEYS) + 1) + "|"]
     generators = {}  # model -> its cached generator, shared by the variants that use it

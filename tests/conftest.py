@@ -56,11 +56,12 @@ class FakeEmbedder:
 
 
 class FakeGenerator:
-    """Unit-test fake: replies with scripted answers and records the prompts it was given."""
+    """Unit-test fake: replies with scripted answers and records the prompts it was given; a base model,
+    or with `chat_template=True` an instruct one (prompts are then lists of chat messages)."""
 
     name = "fake-model"
 
-    def __init__(self, *replies: str, chat_template: bool = True):
+    def __init__(self, *replies: str, chat_template: bool = False):
         self.replies = list(replies)
         self.prompts: list = []
         self.chat_template = chat_template
@@ -105,6 +106,16 @@ def fake_assistant(tmp_path, docs):
     def make(*replies: str, **overrides) -> Assistant:
         settings = Settings(**{"store": tmp_path / "store", "source": docs, **overrides})
         return Assistant(settings, generator=FakeGenerator(*replies), embedder=FakeEmbedder())
+
+    return make
+
+
+@pytest.fixture
+def fake_reader(tmp_path, docs):
+    """An assistant whose fake model is an instruct model (it reads the numbered evidence)."""
+    def make(*replies: str, **overrides) -> Assistant:
+        settings = Settings(**{"store": tmp_path / "store", "source": docs, **overrides})
+        return Assistant(settings, generator=FakeGenerator(*replies, chat_template=True), embedder=FakeEmbedder())
 
     return make
 

@@ -2,16 +2,15 @@
 
 import pytest
 
-from assistant.checking import check, facts, fold, holds, unknown_names
-from assistant.evidence import Sentence
+from assistant.checking import check, facts, fold, holds
+from assistant.grounding import Evidence
 from assistant.models import Passage
 from assistant.reading import is_abstention, parse
-from assistant.text import terms
 
 
-def sentence(text: str) -> Sentence:
+def sentence(text: str) -> Evidence:
     p = Passage(id="a.txt#0", source="a.txt", file_path="/x/a.txt", title="T", start=0, end=len(text), text=text, score=1.0)
-    return Sentence(text=text, start=0, end=len(text), passage=p)
+    return Evidence(text=text, passage=p, score=1.0, start=0, end=len(text))
 
 
 EVIDENCE = [sentence("Lincoln was taken across the street to the Petersen House, where he died the next morning."),
@@ -76,9 +75,3 @@ def test_min_support_is_the_share_of_new_content_words():
     assert holds("60 rounds, then sharpened", "How many rounds?", text, 1.0)
     assert not holds("60 rounds, then replaced entirely", "How many rounds?", text, 1.0)
     assert holds("60 rounds, then replaced entirely", "How many rounds?", text, 0.25)
-
-
-def test_names_the_documents_never_mention():
-    df = {t: 1 for t in terms(" ".join(s.text for s in EVIDENCE))}
-    assert unknown_names("Where did Lincoln meet Napoleon?", df) == ["Napoleon"]
-    assert unknown_names("Where did Lincoln die?", df) == []

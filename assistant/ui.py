@@ -262,7 +262,7 @@ def citations_html(answer: Answer) -> str:
     return "".join(
         f'<div class="citation" id="citation-{c.n}"><div class="head"><b>[{c.n}] {html.escape(c.title)}</b> '
         f'<span class="file">{html.escape(c.source)}</span></div>'
-        f'<div class="passage">{context_html(c, PASSAGE_CHARS, words)}</div>'
+        f'<div class="passage">{context_html(c, PASSAGE_CHARS, words, css="around")}</div>'
         f"<details><summary>Show in context</summary>{context_html(c)}</details></div>"
         for c in answer.citations
     )
@@ -282,7 +282,8 @@ def _word_terms(word: str) -> frozenset[str]:
     return frozenset(terms(word))
 
 
-def context_html(c: Citation, chars: int = CONTEXT_CHARS, words: frozenset[str] | set[str] = frozenset()) -> str:
+def context_html(c: Citation, chars: int = CONTEXT_CHARS, words: frozenset[str] | set[str] = frozenset(),
+                 css: str = "context") -> str:
     """The cited text inside the text around it, read from the source file (which may have changed since),
     with `words` (the answer's terms) highlighted in it."""
     try:
@@ -297,7 +298,7 @@ def context_html(c: Citation, chars: int = CONTEXT_CHARS, words: frozenset[str] 
     if b < len(text) and (space := text.rfind(" ", c.end, b)) >= 0:
         b = space
     return (
-        f'<div class="context">{"…" if a else ""}{html.escape(text[a:c.start])}'
+        f'<div class="{css}">{"…" if a else ""}{html.escape(text[a:c.start])}'
         f'<mark class="cited">{highlight(c.text, words)}</mark>{html.escape(text[c.end:b])}{"…" if b < len(text) else ""}</div>'
     )
 

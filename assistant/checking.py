@@ -11,11 +11,11 @@ Plain functions of strings and sentences: testable without a model.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from . import grounding
 from .grounding import Evidence
 from .reading import Reading
 from .text import STOPWORDS, terms
@@ -30,9 +30,8 @@ class Verdict(BaseModel):
 
 
 def fold(text: str) -> str:
-    """Lowercase without accents or thousands separators: "Dürkheim" -> "durkheim", "3,700" -> "3700"."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return re.sub(r"(?<=\d)[,\u202f\u00a0](?=\d{3})", "", plain).casefold()
+    """As names are matched (`grounding.fold`), and without thousands separators: "3,700" -> "3700"."""
+    return re.sub(r"(?<=\d)[,\u202f\u00a0](?=\d{3})", "", grounding.fold(text))
 
 
 def facts(text: str) -> set[str]:

@@ -13,6 +13,14 @@ def check_citations(answer: Answer):
         assert open(c.file_path, encoding="utf-8").read()[c.start : c.end] == c.text
 
 
+def committee(tmp_path, text: str):
+    """A one-file documents folder holding `text`."""
+    folder = tmp_path / "committee"
+    folder.mkdir()
+    (folder / "c.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
 def quoted(answer: Answer) -> str:
     """The verbatim part of a quoted answer."""
     assert answer.text.startswith("“") and answer.text.endswith("” [1]"), answer.text
@@ -49,20 +57,16 @@ def test_no_evidence_means_abstaining_without_asking_the_model(fake_assistant):
 
 
 def test_evidence_without_the_kind_of_answer_asked_for_means_abstaining(tmp_path, fake_assistant):
-    folder = tmp_path / "committee"
-    folder.mkdir()
-    (folder / "c.txt").write_text("The committee met in Geneva. Its chair, Maria Lopez, praised the talks.", encoding="utf-8")
+    folder = committee(tmp_path, "The committee met in Geneva. Its chair, Maria Lopez, praised the talks.")
     a = fake_assistant("in Geneva", source=folder)
     answer = a.ask("When did the committee chaired by Maria Lopez meet in Geneva?")
     assert a.generator.prompts and answer.abstained and answer.citations == []
 
 
 def test_a_date_the_model_missed_is_quoted_with_the_words_around_it(tmp_path, fake_assistant):
-    folder = tmp_path / "committee"
-    folder.mkdir()
     filler = " ".join(["and the members of the committee talked at length about the budget"] * 4)
-    (folder / "c.txt").write_text(f"The committee chaired by Maria Lopez met in Geneva {filler} on 14 March 2023 "
-                                  f"{filler} before it went home.", encoding="utf-8")
+    folder = committee(tmp_path, f"The committee chaired by Maria Lopez met in Geneva {filler} on 14 March 2023 "
+                                 f"{filler} before it went home.")
     a = fake_assistant("Napoleon", source=folder, max_quote_words=12)
     answer = a.ask("When did the committee chaired by Maria Lopez meet in Geneva?")
     quote = quoted(answer)
@@ -144,9 +148,7 @@ def test_an_answer_the_evidence_does_not_state_falls_back_to_the_quote(fake_read
 
 
 def test_a_two_sentence_answer_cites_each_sentence(tmp_path, fake_reader):
-    folder = tmp_path / "committee"
-    folder.mkdir()
-    (folder / "c.txt").write_text("The committee met in Geneva in 2023. Its chair was Maria Lopez.", encoding="utf-8")
+    folder = committee(tmp_path, "The committee met in Geneva in 2023. Its chair was Maria Lopez.")
     a = fake_reader("Maria Lopez, in Geneva [1][2]", source=folder)
     answer = a.ask("Who chaired the committee and where did it meet?")
     assert answer.text == "Maria Lopez, in Geneva [1][2]"

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
+from .catalog import MODELS
 from .errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ class LlamaGenerator:
                  chat_template: bool | None = None, label: str | None = None):
         path = Path(path).expanduser()
         if not path.is_file():
-            raise ModelError(f"Model file not found: {path}. Set ASSISTANT_MODEL or --model to an existing GGUF file.")
+            raise ModelError(f"Model file not found: {path}. Set ASSISTANT_MODEL or --model to an existing GGUF file "
+                             f"or to a local model's short name ({', '.join(MODELS)}).")
         if not os.access(path, os.R_OK):
             raise ModelError(f"Model file is not readable: {path}. Fix its permissions or set ASSISTANT_MODEL / --model.")
         with open(path, "rb") as f:

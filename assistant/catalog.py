@@ -25,7 +25,7 @@ class LocalModel:
     name: str  # the short name `--model` accepts
     label: str  # what the user sees ("Qwen2.5-Coder 1.5B, local")
     chat: bool  # an instruct model with a chat template (else a completion prompt)
-    packages: tuple[str, ...]  # import names of the part packages, in order ("" for a single-file model)
+    packages: tuple[str, ...]  # import names of the part packages, in order (one for a model shipped whole)
     sha256: str = ""  # of the assembled file
     file: str = ""  # for a model shipped whole: its path inside the first package
 

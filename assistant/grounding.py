@@ -20,11 +20,10 @@ import unicodedata
 from dataclasses import dataclass
 
 import blingfire
-from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from .models import Citation, Passage
 from .reading import is_abstention
-from .text import terms
+from .text import STOPWORDS, terms
 
 # Words that say what kind of answer is wanted, not what it is about: they need not occur in the evidence.
 SCAFFOLD = set(terms(
@@ -42,7 +41,6 @@ PERSON_NOUNS = ("minister|spokesman|spokeswoman|spokesperson|official|analyst|am
 FACILITY_NOUNS = "hotel|park|theatre|theater|museum|stadium|university|institute|airport|station|square|palace|hall|cosmodrome"
 _WHICH = rf"\b(?:which|what)\s+(?:(?!{AUXILIARIES})[\w-]+\s+){{0,4}}?"  # "which North Korean deputy foreign minister"
 CITY_MIN_POPULATION = 50_000  # smaller towns' names are too often ordinary words ("March", "Union")
-FUNCTION_WORDS = set(STOPWORDS_EN_PLUS)
 ANAPHORIC = re.compile(r"\b(?:the|both|all) (\w+)")  # "the two countries" refers back: it counts nothing new
 NUMBER_WORDS = set("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
                    "hundred hundreds thousand thousands million millions billion twice dozen".split())
@@ -190,7 +188,7 @@ def names(text: str) -> list[str]:
     out = []
     for run in runs:
         words = run.split()
-        while words and words[0].lower() in FUNCTION_WORDS and not words[0].isupper():  # "The", not "US"
+        while words and words[0].lower() in STOPWORDS and not words[0].isupper():  # "The", not "US"
             words = words[1:]
         if words:
             out.append(re.sub(r"[’']s$|[.’']+$", "", " ".join(words)))  # "Pyongyang’s" -> "Pyongyang"

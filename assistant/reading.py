@@ -1,8 +1,8 @@
 """The model reads: numbered evidence sentences in, a short answer with the numbers it used out.
 
-Instruct models get the evidence through their own chat template (`read_system.j2` and
-`read_user.j2`); base models a few-shot completion prompt (`read_completion.j2`). Either way the
-reply is one line, "answer [n]" or "not stated", parsed into a `Reading`.
+An instruct model gets the evidence through its own chat template (`read_system.j2` and
+`read_user.j2`); its reply is one line, "answer [n]" or "not stated", parsed into a `Reading`.
+(Base models keep the quoting pipeline's completion prompt, `answer.j2`.)
 """
 
 from __future__ import annotations
@@ -53,34 +53,27 @@ def parse(raw: str, n_evidence: int) -> Reading:
 
 
 class Reader:
-    """Builds the prompt that fits the model's context and streams the model's reply."""
+    """Builds the chat prompt that fits the model's context and streams an instruct model's reply."""
 
     def __init__(self, generator: Generator, prompts: Path, n_ctx: int, max_tokens: int):
         self.generator, self.prompts, self.n_ctx, self.max_tokens = generator, prompts, n_ctx, max_tokens
 
     def stream(self, question: str, history: Sequence[tuple[str, str]], evidence: list) -> Iterator[str]:
-        prompt = self._fit(question, list(history[-1:]), evidence)
-        if self.generator.chat_template:
-            yield from self.generator.stream_chat(prompt, self.max_tokens)
-        else:
-            yield from self.generator.stream(prompt, self.max_tokens)
+        yield from self.generator.stream_chat(self._fit(question, list(history[-1:]), evidence), self.max_tokens)
 
-    def _render(self, question: str, history: list, evidence: list):
-        variables = {"question": question, "history": history, "evidence": evidence}
-        if not self.generator.chat_template:
-            return render(self.prompts, "read_completion.j2", **variables)
+    def _render(self, question: str, history: list, evidence: list) -> list[dict]:
+        user = render(self.prompts, "read_user.j2", question=question, history=history, evidence=evidence)
         return [{"role": "system", "content": render(self.prompts, "read_system.j2")},
-                {"role": "user", "content": render(self.prompts, "read_user.j2", **variables)}]
+                {"role": "user", "content": user}]
 
-    def _fit(self, question: str, history: list, evidence: list):
-        """The prompt, dropping the weakest evidence until it fits the context."""
+    def _fit(self, question: str, history: list, evidence: list) -> list[dict]:
+        """The messages, dropping the weakest evidence until they fit the context."""
         budget = self.n_ctx - self.max_tokens
         for keep in range(len(evidence), -1, -1):
-            prompt = self._render(question, history, evidence[:keep])
-            text = prompt if isinstance(prompt, str) else "\n".join(m["content"] for m in prompt)
-            used = self.generator.count_tokens(text) + (0 if isinstance(prompt, str) else 16)  # template tokens
+            messages = self._render(question, history, evidence[:keep])
+            used = self.generator.count_tokens("\n".join(m["content"] for m in messages)) + 16  # template tokens
             if used <= budget:
-                return prompt
+                return messages
         raise QuestionError(
             f"The question is too long for the model's context ({used} of {budget} tokens). "
             f"Shorten it, or raise ASSISTANT_N_CTX / --n-ctx (now {self.n_ctx})."

@@ -13,8 +13,8 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 _stemmer = Stemmer.Stemmer("english")
-STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
-_stopwords = list(STOPWORDS_EN_PLUS)  # the NLTK-sized list: question words carry no evidence
+STOPWORDS = frozenset(STOPWORDS_EN_PLUS)  # the NLTK-sized list: question words carry no evidence
+_stopwords = list(STOPWORDS_EN_PLUS)  # as bm25s takes them
 
 
 # British spellings in American form (the seeds mix "recognised" and "recognized"). Applied to questions

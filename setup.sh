@@ -9,10 +9,14 @@ PY=${PYTHON:-python3}
 .venv/bin/pip install -q --upgrade pip
 if [ "${1:-}" = "--test" ]; then
   .venv/bin/pip install -q -e '.[test]'
-  # The browser test drives Debian's Chromium (Playwright cannot download browsers offline).
-  if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then
+  # The browser test drives Debian's Chromium (Playwright cannot download browsers offline); the
+  # PDF tests read a real PDF from Debian's shared-mime-info package.
+  missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -f /usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf ] || missing+=(shared-mime-info)
+  if [ ${#missing[@]} -gt 0 ] && command -v apt-get >/dev/null; then
     SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 else
   .venv/bin/pip install -q -e .

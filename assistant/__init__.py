@@ -7,12 +7,14 @@ for _k, _v in {"ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "Fal
     _os.environ.setdefault(_k, _v)
 
 from .errors import AssistantError, ModelError, QuestionError, SourceError, StoreError  # noqa: E402
+from .extraction import extract_text  # noqa: E402
 from .models import Answer, Citation, IngestReport, Passage  # noqa: E402
 from .pipeline import Assistant  # noqa: E402
 from .settings import Settings  # noqa: E402
 
 __all__ = [
     "Assistant",
+    "extract_text",
     "Answer",
     "Citation",
     "Passage",

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import grounding
 from .chunking import Chunk
+from .documents import Document
 from .ingest import ingest
 from .models import Answer, Citation, Passage
 from .pipeline import Assistant, History, clean_question, follow_up_query
@@ -27,8 +28,9 @@ NAIVE_K = 4
 NAIVE_MAX_TOKENS = 128
 
 
-def fixed_chunks(text: str, doc_id: str, size: int = NAIVE_CHUNK) -> list[Chunk]:
-    return [Chunk(f"{doc_id}#{i}", i, s, min(s + size, len(text)), text[s : s + size])
+def fixed_chunks(doc: Document, size: int = NAIVE_CHUNK) -> list[Chunk]:
+    text = doc.text
+    return [Chunk(f"{doc.id}#{i}", i, s, min(s + size, len(text)), text[s : s + size])
             for i, s in enumerate(range(0, len(text), size))]
 
 

@@ -2,11 +2,12 @@
 
 Lines are split into sentences with blingfire (fast, offline); consecutive sentences are packed
 into chunks of about `chunk_chars`, neighbours sharing `overlap` sentences. Every chunk keeps
-`start`/`end` character offsets so that `text == document[start:end]`.
+`start`/`end` character offsets so that `text == document[start:end]`, and its page in a paged one.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ class Chunk:
     start: int
     end: int
     text: str
+    page: int | None = None  # 1-based page of a paged document (a chunk never crosses a page break)
 
 
 def sentence_spans(text: str, max_chars: int) -> list[tuple[int, int]]:
@@ -54,17 +56,19 @@ def _cut(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int
     return pieces
 
 
-def chunk_text(text: str, doc_id: str, chunk_chars: int = 400, overlap: int = 1) -> list[Chunk]:
+def chunk_text(text: str, doc_id: str, chunk_chars: int = 400, overlap: int = 1, pages: tuple[int, ...] = ()) -> list[Chunk]:
+    """Chunks of a document's text; with `pages` (where each page starts), chunks stay within a page."""
     spans = sentence_spans(text, chunk_chars)
+    page_of = [bisect.bisect_right(pages, s) or None for s, _ in spans] if pages else [None] * len(spans)
     chunks: list[Chunk] = []
     i = 0
     while i < len(spans):
         j = i + 1  # chunk = spans[i:j]
-        while j < len(spans) and spans[j][1] - spans[i][0] <= chunk_chars:
+        while j < len(spans) and spans[j][1] - spans[i][0] <= chunk_chars and page_of[j] == page_of[i]:
             j += 1
         start, end = spans[i][0], spans[j - 1][1]
-        chunks.append(Chunk(f"{doc_id}#{len(chunks)}", len(chunks), start, end, text[start:end]))
+        chunks.append(Chunk(f"{doc_id}#{len(chunks)}", len(chunks), start, end, text[start:end], page_of[i]))
         if j >= len(spans):
             break
-        i = max(i + 1, j - overlap)
+        i = j if page_of[j] != page_of[i] else max(i + 1, j - overlap)
     return chunks

@@ -106,7 +106,8 @@ def cmd_ask(args) -> int:
         return 0
     print(answer.text)
     for c in answer.citations:
-        print(f"\n[{c.n}] {c.title} ({c.source}, characters {c.start}-{c.end})")
+        page = f"p. {c.page}, " if c.page else ""
+        print(f"\n[{c.n}] {c.title} ({c.source}, {page}characters {c.start}-{c.end})")
         print(textwrap.indent(textwrap.fill(" ".join(c.text.split()), 100), "    "))
     return 0
 

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import SourceError
+from .extraction import KINDS, SUFFIXES, extract
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = {".txt", ".md", ".markdown"}
 TITLES_FILE = "titles.json"  # optional {file name: title} beside the documents
-MAX_BYTES = 20_000_000  # bigger files are refused: they would not fit a laptop's memory budget for embedding
 
 
 @dataclass(frozen=True)
@@ -22,8 +21,9 @@ class Document:
     root: str  # the absolute source folder it was read from
     source: str  # path relative to that folder, POSIX style
     title: str
-    text: str
+    text: str  # exactly `extraction.extract_text` of the file: what is chunked and cited
     sha256: str
+    pages: tuple[int, ...] = ()  # where each page starts in `text` (PDF), empty for unpaged formats
 
     @property
     def id(self) -> str:
@@ -41,36 +41,26 @@ def guess_title(text: str, fallback: str) -> str:
 
 
 def read_document(path: Path, root: Path, title: str | None = None) -> Document:
-    """Read one file; raises ValueError with the reason when it is not a UTF-8 text document."""
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise ValueError(f"too large ({size / 1e6:.0f} MB, limit {MAX_BYTES / 1e6:.0f} MB): split it into smaller files")
-    data = path.read_bytes()
-    if b"\x00" in data:
-        raise ValueError("binary file, not text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ValueError(f"not UTF-8 ({e.reason} at byte {e.start}): convert it to UTF-8") from None
-    if not text.strip():
-        raise ValueError("empty file")
-    title = title or guess_title(text, path.stem)
-    digest = hashlib.sha256(data + b"\x00" + title.encode()).hexdigest()
-    return Document(root=str(root), source=path.relative_to(root).as_posix(), title=title, text=text, sha256=digest)
+    """Read one file; raises ValueError with the reason (and what to do) when it cannot be read."""
+    got = extract(path)
+    title = title or got.title or guess_title(got.text, path.stem)
+    digest = hashlib.sha256(path.read_bytes() + b"\x00" + title.encode()).hexdigest()
+    return Document(root=str(root), source=path.relative_to(root).as_posix(), title=title, text=got.text,
+                    sha256=digest, pages=got.pages)
 
 
 def load_documents(folder: Path) -> tuple[list[Document], list[str]]:
     """All readable documents under `folder`, and a list of 'file: reason' for those skipped."""
     folder = Path(folder).expanduser().resolve()
     if not folder.is_dir():
-        raise SourceError(f"Documents folder not found: {folder}. Set ASSISTANT_SOURCE or --source to a folder of .txt/.md files.")
+        raise SourceError(f"Documents folder not found: {folder}. Set ASSISTANT_SOURCE or --source to a folder of documents ({KINDS}).")
     titles = _read_titles(folder / TITLES_FILE)
     docs, skipped = [], []
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
         rel = path.relative_to(folder).as_posix()
         if path.suffix.lower() not in SUFFIXES:
             if path.name != TITLES_FILE:
-                skipped.append(f"{rel}: not a .txt or .md file")
+                skipped.append(f"{rel}: not a supported file type (supported: {KINDS})")
             continue
         try:
             docs.append(read_document(path, folder, titles.get(rel)))
@@ -82,7 +72,7 @@ def load_documents(folder: Path) -> tuple[list[Document], list[str]]:
         raise SourceError(
             f"No readable documents in {folder}"
             + (f" ({len(skipped)} skipped: {'; '.join(skipped[:3])})" if skipped else "")
-            + ". Add UTF-8 .txt or .md files, or point ASSISTANT_SOURCE / --source elsewhere."
+            + f". Add documents ({KINDS}), or point ASSISTANT_SOURCE / --source elsewhere."
         )
     return docs, skipped
 

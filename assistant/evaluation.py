@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import AssistantError
+from .extraction import extract_text
 from .reading import strip_markers
 from .models import Answer
 
@@ -119,8 +120,8 @@ def judge(item: EvalItem, answer: Answer) -> dict:
     cites = []
     for c in answer.citations:
         try:
-            valid = Path(c.file_path).read_text(encoding="utf-8")[c.start : c.end] == c.text
-        except OSError:
+            valid = extract_text(c.file_path)[c.start : c.end] == c.text
+        except (OSError, ValueError):
             valid = False
         precise = answerable and c.source in item.sources and mentions_a_fact(c.text, item.must_include)
         cites.append({"n": c.n, "source": c.source, "valid": valid, "precise": precise})

@@ -63,7 +63,7 @@ class Evidence:
         """Cite the sentence itself (not its whole chunk)."""
         p = self.passage
         return Citation(n=n, score=round(self.score, 3), source=p.source, file_path=p.file_path, title=p.title,
-                        start=self.start, end=self.end, text=self.text)
+                        start=self.start, end=self.end, text=self.text, page=p.page)
 
 
 def sentences(passages: list[Passage]) -> list[tuple[str, Passage, int, int]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from .chunking import Chunk, chunk_text
-from .documents import load_documents
+from .documents import Document, load_documents
 from .embedding import Embedder
 from .errors import StoreError
 from .models import IngestReport
@@ -58,17 +58,17 @@ def ingest(
     chunk_overlap: int,
     rebuild: bool = False,
     progress: Progress | None = None,
-    chunker: Callable[[str, str], list[Chunk]] | None = None,
+    chunker: Callable[[Document], list[Chunk]] | None = None,
 ) -> IngestReport:
-    """Sync the store with the folder `source`; `chunker(text, doc_id)` defaults to sentence-aware chunks."""
-    chunker = chunker or (lambda text, doc_id: chunk_text(text, doc_id, chunk_chars, chunk_overlap))
+    """Sync the store with the folder `source`; `chunker(document)` defaults to sentence-aware chunks."""
+    chunker = chunker or (lambda d: chunk_text(d.text, d.id, chunk_chars, chunk_overlap, d.pages))
     try:
         with store_lock(store):
             if rebuild:
                 load_documents(source)  # fail on a bad source folder before deleting anything
                 store.destroy()
             root, todo, removed, report = plan(source, store)
-            chunked = [(d, chunker(d.text, d.id)) for d in todo]
+            chunked = [(d, chunker(d)) for d in todo]
             texts = [c.text for _, cs in chunked for c in cs]
             done = 0
 

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 
 class Span(BaseModel):
-    """A slice of a source file: `text == file_content[start:end]` (characters of the UTF-8 decoded file)."""
+    """A slice of a source file: `text == extract_text(file_path)[start:end]` (for text files, the UTF-8 decoded file)."""
 
     source: str = Field(description="file name, relative to the source folder")
     file_path: str = Field(description="absolute path of the file, to check the citation against")
@@ -14,6 +14,7 @@ class Span(BaseModel):
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     text: str
+    page: int | None = Field(None, description="1-based page where the text starts (paged formats: PDF), else null")
 
 
 class Passage(Span):

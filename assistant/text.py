@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 import bm25s
 import Stemmer
@@ -46,3 +47,10 @@ def terms(text: str) -> list[str]:
     """Lowercased, spelling-normalised, stemmed, stop-word-free word tokens: what BM25 and the evidence
     checks compare."""
     return bm25s.tokenize([text], stopwords=_stopwords, stemmer=_stem, return_ids=False, show_progress=False)[0]
+
+
+def fold(text: str) -> str:
+    """As names and numbers are matched: accents, apostrophes and case dropped, and thousands
+    separators too ("Wŏnsan" -> "wonsan", "Namp’o" -> "nampo", "3,700" -> "3700")."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return re.sub(r"(?<=\d)[,\u202f\u00a0](?=\d{3})", "", re.sub(r"[’'ʼ]", "", plain).casefold())

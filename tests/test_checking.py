@@ -2,7 +2,8 @@
 
 import pytest
 
-from assistant.checking import check, facts, fold, holds
+from assistant.checking import check, facts, holds
+from assistant.text import fold
 from assistant.grounding import Evidence
 from assistant.models import Passage
 from assistant.reading import is_abstention, parse

@@ -28,15 +28,13 @@ def test_names_the_documents_never_mention():
 
 
 def test_answer_types():
-    assert grounding.answer_type("Who led the delegation?") == "person"
+    assert grounding.answer_type("Who led the delegation?") == "name"
     assert grounding.answer_type("In what year was it signed?") == "year"
     assert grounding.answer_type("When was the treaty signed?") == "date"
     assert grounding.answer_type("How many troops are there?") == "number"
-    assert grounding.answer_type("Which park did they visit?") == "facility"
-    assert grounding.answer_type("In which city was it signed?") == "city"
-    assert grounding.answer_type("Which countries make up the group?") == "country"
-    assert grounding.answer_type("Which North Korean deputy foreign minister was there?") == "person"
     assert grounding.answer_type("Which agency reported it?") == "name"
+    assert grounding.answer_type("In which city was it signed?") == "name"
+    assert grounding.answer_type("What city was it signed in?") is None  # only "which" and "who" ask for a name
     assert grounding.answer_type("What did the minister say?") is None  # "did" ends the "what X" phrase
     assert grounding.answer_type("Which was first?") is None
     assert grounding.answer_type("What did he say?") is None
@@ -53,30 +51,13 @@ def test_answer_types():
                                   "Which Chinese platform commented on the North Korean guest?")
     assert not grounding.has_type("Putin said the treaty contains Article 4.", "number", "How many troops are there?")
     assert grounding.has_type("The treaty has 23 articles.", "number", "How many articles has the treaty?")
-    assert not grounding.has_type("It marks a new era between the two countries.", "number", "How many articles has the treaty?")
 
 
-def test_names_of_people_places_and_facilities():
-    """A person is named by two or more new capitalised words; a city or country must be one in the
-    gazetteer; a facility's name holds the noun asked for."""
-    assert grounding.names("The Kremlin said Deputy Foreign Minister Im Chong Il met the US envoy.") == [
-        "Kremlin", "Deputy Foreign Minister Im Chong Il", "US"]
+def test_a_name_is_a_new_capitalised_word_past_the_first():
     who = "Who led the Russian delegation?"
-    assert grounding.typed_words("It was led by Deputy Minister Ri Hi-Yong.", "person", who) == ["Deputy Minister Ri Hi-Yong"]
-    assert not grounding.has_type("The Russian Federation and the DPRK met in Pyongyang.", "person", who)
-    city = "In which city was the treaty signed?"
-    assert grounding.typed_words("The treaty was signed in Pyongyang by Russia and the DPRK.", "city", city) == ["Pyongyang"]
-    assert not grounding.has_type("The treaty was signed by Russia and the DPRK in March.", "city", city)
-    assert grounding.has_type("It was signed in Wŏnsan.", "city", city)  # diacritics folded
-    assert grounding.has_type("It was signed in Pyongyang’s centre.", "city", city)
-    russian = "In which Russian city was the forum held?"  # a city of the country named before "city"
-    assert grounding.typed_words("SEOUL - The delegation left for the forum in Moscow.", "city", russian) == ["Moscow"]
-    assert not grounding.has_type("SEOUL - The delegation left for the forum.", "city", russian)
-    countries = "Which countries recognised the republics?"
-    assert grounding.typed_words("Syria, Abkhazia and the US recognised them in Washington.", "country", countries) == ["Syria", "US"]
-    park = "Which Moscow park did the delegation visit?"
-    assert grounding.typed_words("The delegation visited Zaryadye Park.", "facility", park) == ["Zaryadye Park"]
-    assert not grounding.has_type("The delegation visited Moscow State University.", "facility", park)
+    assert grounding.typed_words("It was led by Deputy Minister Ri Hi-Yong.", "name", who) == [
+        "Deputy", "Minister", "Ri", "Hi-Yong"]
+    assert not grounding.has_type("The Russian delegation met in March.", "name", who)  # "Russia" is asked, March no name
 
 
 def test_a_headline_is_not_glued_to_the_sentence_below_it():

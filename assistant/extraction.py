@@ -9,6 +9,7 @@ reason that says what to do; nothing here needs a system service or a download.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import io
 import re
@@ -39,9 +40,7 @@ class Extracted:
 
     def page(self, offset: int) -> int | None:
         """The 1-based page that holds character `offset` (None for unpaged formats)."""
-        if not self.pages:
-            return None
-        return sum(1 for p in self.pages if p <= offset) or 1
+        return (bisect.bisect_right(self.pages, offset) or 1) if self.pages else None
 
 
 def extract_text(path: str | Path) -> str:
@@ -61,9 +60,10 @@ def extract(path: Path) -> Extracted:
     return _cached(str(path.resolve()), path.stat().st_mtime_ns, size, kind)
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=16)
 def _cached(path: str, mtime_ns: int, size: int, kind: str) -> Extracted:
-    """Keyed by modification time and size: a changed file is read again."""
+    """Keyed by modification time and size, so a changed file is read again; a PDF is parsed once
+    however many of its citations are checked or shown."""
     data = Path(path).read_bytes()
     if not data.strip():
         raise Unreadable("empty file")

@@ -23,7 +23,7 @@ class Settings(BaseSettings):
         DEFAULT, min_length=1, description=f"GGUF model file, or the short name of a local model ({', '.join(MODELS)})"
     )
     store: Path = Field(Path(".assistant/store"), description="folder of the persistent Chroma store")
-    source: Path = Field(REPO_ROOT / "seeds", description="folder of documents to answer from (.txt, .md)")
+    source: Path = Field(REPO_ROOT / "seeds", description="folder of documents to answer from (.pdf, .docx, .html, .htm, .txt, .md)")
     collection: str = Field("documents", pattern=r"^[a-zA-Z0-9._-]{3,512}$", description="Chroma collection name")
     prompts: Path = Field(REPO_ROOT / "prompts", description="folder of prompt templates")
 

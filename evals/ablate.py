@@ -57,6 +57,14 @@ def plain_fusion(dense_ids: list[str], lexical: list[str], k: int) -> tuple[list
     return sorted(fused, key=fused.get, reverse=True)[:k], fused
 
 
+_sentences = grounding.sentences
+
+
+def punctuated_only(passages):
+    """grounding.sentences without lines that end with no punctuation (headings, captions, link lists)."""
+    return [s for s in _sentences(passages) if s[0][-1] in ".!?;:\"”’')»"]
+
+
 def unchecked(said, question, history, evidence, min_support):
     """No check: whatever the instruct model says (but "not stated") is shown, citing what it cited (else [1])."""
     if said.not_stated:
@@ -72,6 +80,7 @@ VARIANTS = {  # name -> (settings overrides, patches)
     "no answer-type bonus in evidence ranking": ({}, [mock.patch.object(grounding, "TYPE_BONUS", 0.0)]),
     "no answer-type check": ({}, [mock.patch.object(grounding, "has_type", lambda *a: True)]),
     "no unknown-name gate": ({}, [mock.patch.object(grounding, "unknown_names", lambda q, df: [])]),
+    "no unpunctuated lines (headings, captions) as evidence": ({}, [mock.patch.object(grounding, "sentences", punctuated_only)]),
     "quotes cut to 15 words": ({"max_quote_words": 15}, []),
     "no model (always quote the best sentence)": ({}, [mock.patch.object(grounding, "supported", lambda *a: None)]),
     "SmolLM2-135M-Instruct reads (instruct path)": ({"model": "smollm2-135m"}, []),

@@ -250,3 +250,18 @@ def test_pdf_word_and_html_uploads_are_checked_and_added_fake_model(fake_assista
     answer = a.ask("Where was the Zorblax treaty signed?")
     assert answer.citations[0].source == "treaty.pdf" and answer.citations[0].page == 2
     assert "p. 2" in ui.citations_html(answer)
+
+
+def test_show_in_context_stays_on_the_cited_page(tmp_path):
+    pages = ["Page one talks about Oslo.", "Page two: the treaty was signed in Vilnius.", "Page three is about Riga."]
+    path = make_pdf(tmp_path / "three.pdf", pages)
+    from assistant.extraction import extract
+
+    got = extract(path)
+    start = got.text.index("the treaty")
+    end = start + len("the treaty was signed in Vilnius.")
+    c = Citation(n=1, score=1.0, source="three.pdf", file_path=str(path), title="Three", start=start, end=end,
+                 text=got.text[start:end], page=2)
+    shown = ui.context_html(c, chars=1000)
+    assert "Vilnius" in shown and "Page two" in shown
+    assert "Oslo" not in shown and "Riga" not in shown

@@ -119,7 +119,7 @@ def main() -> None:
             generator = generators[settings.model]
             before = generator.misses
             report = evaluate(Assistant(settings, generator=generator), args.dataset, Path(tempfile.mkdtemp()))
-        row = [str(round(report[k], 3)) for k in KEYS[:-1]]
+        row = [str(round(report[k], 3)) if report[k] is not None else "n/a" for k in KEYS[:-1]]  # n/a: no abstention
         fresh = generator.misses - before
         row.append(str(report["latency_p50_s"]) if fresh >= report["n"] // 2 else "(cached)")
         lines.append(f"| {name} | " + " | ".join(row) + " |")

@@ -187,7 +187,7 @@ class Assistant:
         """Answer with a verbatim quote of the best evidence sentence, cut down to the words around
         the model's answer when the model found its answer there, else around the date, year or count
         asked for; abstain when the sentence lacks the kind of answer asked for (a date for "when",
-        a count for "how many", a person's full name for "who", a city for "which city"...)."""
+        a count for "how many", a new name for "who" and "which")."""
         best, kind = evidence[0], grounding.answer_type(question)
         model_answer = reading.strip_markers(raw).strip(" .")
         words = self.settings.max_quote_words

@@ -7,11 +7,12 @@ into chunks of about `chunk_chars`, neighbours sharing `overlap` sentences. Ever
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass
 
 import blingfire
+
+from .extraction import page_at
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def _cut(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int
 def chunk_text(text: str, doc_id: str, chunk_chars: int = 400, overlap: int = 1, pages: tuple[int, ...] = ()) -> list[Chunk]:
     """Chunks of a document's text; with `pages` (where each page starts), chunks stay within a page."""
     spans = sentence_spans(text, chunk_chars)
-    page_of = [bisect.bisect_right(pages, s) or None for s, _ in spans] if pages else [None] * len(spans)
+    page_of = [page_at(pages, s) for s, _ in spans]
     chunks: list[Chunk] = []
     i = 0
     while i < len(spans):

@@ -39,8 +39,12 @@ class Extracted:
     title: str | None = None  # the file's own title (PDF/DOCX metadata, HTML <title>), if any
 
     def page(self, offset: int) -> int | None:
-        """The 1-based page that holds character `offset` (None for unpaged formats)."""
-        return (bisect.bisect_right(self.pages, offset) or 1) if self.pages else None
+        return page_at(self.pages, offset)
+
+
+def page_at(pages: tuple[int, ...], offset: int) -> int | None:
+    """The 1-based page that holds character `offset`, given where each page starts (None if unpaged)."""
+    return (bisect.bisect_right(pages, offset) or 1) if pages else None
 
 
 def extract_text(path: str | Path) -> str:

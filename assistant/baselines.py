@@ -18,7 +18,8 @@ from .chunking import Chunk
 from .documents import Document
 from .ingest import ingest
 from .models import Answer, Citation, Passage
-from .pipeline import Assistant, History, clean_question, follow_up_query
+from .conversation import query as follow_up_query
+from .pipeline import Assistant, History, clean_question
 from .prompts import render
 from .reading import is_abstention
 from .store import Store

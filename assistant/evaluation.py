@@ -185,6 +185,19 @@ def run_pipeline(ask: Callable[..., Answer], items: list[EvalItem], progress=Non
     return rows
 
 
+def run_conversation(ask: Callable[..., Answer], items: list[EvalItem], progress=None) -> list[dict]:
+    """The items asked in order in one conversation, as the chat asks them: an item with a `history`
+    of its own gets that; any other gets the questions asked before it and the product's own answers."""
+    rows, said = [], []
+    for item in items:
+        answer = ask(item.question, history=[tuple(h) for h in item.history] or said)
+        rows.append(judge(item, answer))
+        said = [*said, (item.question, answer.text)]
+        if progress:
+            progress(item)
+    return rows
+
+
 def paired(a: list[dict], b: list[dict]) -> tuple[list[str], list[str]]:
     """(ids a got right and b did not, ids b got right and a did not)."""
     by_id = {r["id"]: r for r in b}
@@ -261,8 +274,11 @@ def _chart(path: Path, report: dict, names: list[str]) -> None:
 
 
 def evaluate(assistant, dataset: Path, out: Path, *, limit: int | None = None, baseline: bool = False,
+             conversation: bool = False,
              progress: Callable[[str, int], Callable[[EvalItem], None]] | None = None) -> dict:
     """Run the product (and with `baseline` the two reference pipelines) on the same items; write the report.
+    With `conversation`, the product also answers the items in one conversation (`run_conversation`),
+    reported beside the single-question figures as the "conversation" pipeline.
 
     `progress(pipeline_name, n_items)` returns a per-item callback (the CLI shows a bar).
     """
@@ -280,6 +296,10 @@ def evaluate(assistant, dataset: Path, out: Path, *, limit: int | None = None, b
         pipelines |= {"baseline": NaiveRAG(assistant).ask, "extractive": Extractive(assistant).ask}
     rows = {name: run_pipeline(ask, items, progress(name, len(items)) if progress else None)
             for name, ask in pipelines.items()}
+    if conversation:
+        pipelines["conversation"] = assistant.ask
+        rows["conversation"] = run_conversation(assistant.ask, items,
+                                                progress("conversation", len(items)) if progress else None)
     settings = assistant.settings.model_dump(mode="json", exclude={"host", "port", "store", "auth", "auth_file", "allow_open"})
     report = summarize(rows["product"]) | {
         "config": {"dataset": str(dataset), **settings, "model": assistant.model_name,

@@ -20,7 +20,7 @@ import blingfire
 
 from .models import Citation, Passage
 from .reading import is_abstention
-from .text import STOPWORDS, terms
+from .text import terms
 
 # Words that say what kind of answer is wanted, not what it is about: they need not occur in the evidence.
 SCAFFOLD = set(terms(

@@ -14,11 +14,12 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
-from . import checking, grounding, reading
+from . import checking, conversation, grounding, language, reading
 from .catalog import MODELS
+from .conversation import History
 from .embedding import Embedder
 from .errors import QuestionError
 from .generation import Generator, LlamaGenerator, ServerGenerator
@@ -31,7 +32,6 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 
-History = Sequence[tuple[str, str]]  # earlier (question, answer) turns, oldest first
 
 
 class Assistant:
@@ -116,10 +116,17 @@ class Assistant:
         s = self.settings
         question = self.check_question(question)
         self.ensure_ingested()
-        query = follow_up_query(question, history)
+        if foreign := language.unfamiliar_script(question, self.retriever.scripts):
+            text = render(s.prompts, "other_script.j2", asked=foreign[0], theirs=foreign[1])
+            yield from self._finish(self._abstain(question, [], text, "the question's script is not the documents'"),
+                                    {"retrieve": time.perf_counter() - t0}, t0)
+            return
+        history = conversation.relevant(question, history)  # none unless the question leans on the last turn
+        query = conversation.query(question, history)
         passages = self.retriever.search(query, s.top_k)
         df, n = self.retriever.df, len(self.retriever.ids)
         evidence = grounding.select_evidence(query, question, passages, self.embedder.embed, df, n)
+        evidence.sort(key=lambda e: conversation.already_said(e.text, history))  # a follow-up asks for something new
         evidence = evidence[: max(s.evidence_sentences, s.read_sentences if self.generator.chat_template else 0)]
         timings = {"retrieve": time.perf_counter() - t0}
 
@@ -203,9 +210,10 @@ class Assistant:
         return Answer(question=question, text=f"“{quote}” [1]", citations=[citation], passages=passages,
                       model=self.model_name, verdict="a quote of the best evidence sentence")
 
-    def _abstain(self, question: str, passages: list[Passage]) -> Answer:
-        return Answer(question=question, text=self.abstain_text, abstained=True, passages=passages,
-                      model=self.model_name, verdict="the evidence does not answer")
+    def _abstain(self, question: str, passages: list[Passage], text: str = "",
+                 verdict: str = "the evidence does not answer") -> Answer:
+        return Answer(question=question, text=text or self.abstain_text, abstained=True, passages=passages,
+                      model=self.model_name, verdict=verdict)
 
     def _finish(self, answer: Answer, timings: dict, t0: float) -> Iterator[str | Answer]:
         """Stamp the timings; an abstention decided before generation is also streamed as text."""
@@ -222,11 +230,6 @@ class Assistant:
     @property
     def model_name(self) -> str:
         return self._generator.name if self._generator is not None else self.settings.model_label()
-
-
-def follow_up_query(question: str, history: History) -> str:
-    """What to search for: a follow-up ("when did it return?") leans on the last question asked."""
-    return " ".join([q for q, _ in history[-1:]] + [question])
 
 
 def clean_question(question: str) -> str:

@@ -12,6 +12,7 @@ import logging
 
 import bm25s
 
+from . import language
 from .embedding import Embedder
 from .models import Passage
 from .store import Store
@@ -58,6 +59,7 @@ class Retriever:
         for toks in corpus:
             for t in set(toks):
                 self.df[t] = self.df.get(t, 0) + 1
+        self.scripts = language.scripts(self.df)  # the writing systems of the documents' words
         if self.ids:
             self.bm25 = bm25s.BM25()
             self.bm25.index(corpus, show_progress=False)

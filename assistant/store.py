@@ -100,6 +100,12 @@ class Store:
             got = self.collection.get(where={"index": 0}, include=["metadatas"])
         return {m["root"] for m in got["metadatas"]}
 
+    def titles(self) -> list[str]:
+        """The stored documents' titles (their file names where they have none), sorted."""
+        with self._guard():
+            got = self.collection.get(where={"index": 0}, include=["metadatas"])
+        return sorted(m.get("title") or m["source"] for m in got["metadatas"])
+
     def chunks(self) -> list[dict]:
         """Every stored chunk as {id, text, source, title, start, end}: the lexical index is built from these."""
         records: list[dict] = []

@@ -27,12 +27,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import gradio as gr
+from pydantic import BaseModel
 
 from .documents import read_document
 from .extraction import KINDS, SUFFIXES, extract
 from .errors import AssistantError
 from .models import Answer, Citation
-from .pipeline import Assistant, History, clean_question
+from .pipeline import Assistant, clean_question
 from .reading import strip_markers
 from .text import terms
 from .settings import Settings
@@ -44,6 +45,7 @@ EXAMPLES = [
     "When did Choe Son-hui visit Moscow?",
     "Which forum did Kim Su-gil's delegation attend?",
 ]
+TITLES_SHOWN = 5  # documents named on the first screen; the rest are counted
 PASSAGE_CHARS = 150  # of the source file shown on each side of a cited sentence
 CONTEXT_CHARS = 600  # ... and when the user asks to see it in context
 THEME = gr.themes.Base(  # system fonts only: the built-in fonts would be fetched from the internet
@@ -61,9 +63,34 @@ PANEL_CSS = """
 .citation summary { cursor: pointer; margin-top: 6px; font-size: 0.9em; }
 .citation .context { margin-top: 4px; padding: 6px; background: var(--background-fill-secondary); border-radius: 6px; }
 .note { opacity: 0.8; font-style: italic; }
+.citation.picked { outline: 2px solid var(--color-accent); }
 """
-NOTHING_YET = '<p class="note">Cited passages appear here, next to each answer.</p>'
+PAGE_CSS = """
+#announce { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+#chat details.sources { margin-top: 6px; font-size: 0.9em; }
+#chat details.sources p { margin: 4px 0; }
+@media (max-width: 480px) {
+  #input-row { flex-direction: column; }
+  #input-row > * { width: 100%; min-width: 100% !important; }
+}
+"""
+# After a reply is picked: bring the passage its clicked [n] marker names into view, marked.
+SHOW_PICKED = """() => {
+  const el = location.hash && document.getElementById(location.hash.slice(1));
+  document.querySelectorAll('#citations .citation.picked').forEach(e => e.classList.remove('picked'));
+  if (el) { el.classList.add('picked'); el.scrollIntoView({block: 'nearest'}); }
+}"""
+NOTHING_YET = '<p class="note">The passages an answer cites appear here. Click an earlier answer to see its own.</p>'
+WORKING = {"search": "Searching the documents…", "read": "Reading the passages and checking the answer…"}
 _END = object()  # marks the end of a streamed answer on the hand-over queue
+
+
+class Turn(BaseModel):
+    """One question of the conversation and what came of it: an answer, or an error message."""
+
+    question: str
+    answer: Answer | None = None
+    error: str = ""
 
 
 class ChatUI:
@@ -98,16 +125,17 @@ class ChatUI:
 
     # -- page load and status ----------------------------------------------------------------
     def status(self, note: str = "") -> str:
-        """Which model and which documents answer (markdown, escaped)."""
-        s = self.assistant.settings
+        """Which documents (by title) and which model answer, in words (markdown, escaped)."""
         try:
-            chunks = f"{self.assistant.store.count()} chunks"
+            titles = self.assistant.store.titles()
+            shown = "; ".join(titles[:TITLES_SHOWN]) + (f"; and {len(titles) - TITLES_SHOWN} more"
+                                                       if len(titles) > TITLES_SHOWN else "")
+            documents = f"{len(titles)} document{'s' * (len(titles) != 1)}" + (f" ({shown})" if titles else
+                                                                           ": none yet, add some below")
         except AssistantError as e:
-            chunks, note = "store unreadable", note or str(e)
-        uploaded = sum(1 for p in self.uploads.glob("*") if p.suffix.lower() in SUFFIXES) if self.uploads.is_dir() else 0
-        line = (f"**Model:** {html.escape(self.assistant.model_name or 'none found')} · "
-                f"**Documents:** {html.escape(str(s.source))}" + (f" + {uploaded} uploaded" if uploaded else "")
-                + f" ({chunks})")
+            documents, note = "the collection cannot be read", note or str(e)
+        line = (f"**Documents:** {html.escape(documents)} · "
+                f"**Model:** {html.escape(self.assistant.model_name or 'none found')}")
         return line + (f"\n\n{html.escape(note)}" if note else "")
 
     def prepare(self, progress=gr.Progress()) -> str:
@@ -127,42 +155,53 @@ class ChatUI:
             return self.status(f"⚠️ {e}")
 
     # -- questions -----------------------------------------------------------------------------
-    def respond(self, question: str, chat: list, turns: list) -> Iterator[tuple]:
-        """Stream one answer into the chat. Yields (question box, chat, turns, citations panel).
+    def respond(self, question: str, turns: list[Turn]) -> Iterator[tuple]:
+        """Answer one question. Yields (question box, chat, turns, citations panel, Ask button, announcement).
 
-        Each update is a new chat list (never one mutated after it was yielded).
+        The chat is drawn from `turns` (state kept on the server) at every update, so a question
+        sent while another is being answered waits for it and overwrites nothing; the box is
+        cleared once, when the question is taken, so what the user types meanwhile stays. The
+        model's draft is never shown, as the check may replace it: the reply says what is being
+        done until the checked answer takes its place.
         """
         try:
             question = clean_question(question)
         except AssistantError as e:
             gr.Warning(html.escape(str(e)))
-            yield question, chat, turns, gr.skip()
+            yield (gr.skip(),) * 6
             return
-        asked = [*chat, {"role": "user", "content": html.escape(question)}]
-
-        def reply(markdown: str) -> list:
-            return [*asked, {"role": "assistant", "content": markdown}]
-
-        yield "", reply("…"), turns, '<p class="note">Searching the documents…</p>'
-        text, answer = "", None
+        busy = gr.update(interactive=False, value="Answering…")
+        asking = [*turns, Turn(question=question)]
+        yield "", chat_messages(asking, WORKING["search"]), turns, gr.skip(), busy, ""
         try:
-            for part in self._stream(question, [tuple(t) for t in turns]):
+            reading = False
+            for part in self._stream(question, [(t.question, t.answer.text) for t in turns if t.answer]):
                 if isinstance(part, Answer):
-                    answer = part
-                else:
-                    text += part
-                    yield "", reply(html.escape(text) + "▌"), turns, '<p class="note">Writing the answer…</p>'
+                    done = Turn(question=question, answer=part)
+                elif not reading:
+                    reading = True
+                    yield gr.skip(), chat_messages(asking, WORKING["read"]), turns, gr.skip(), busy, ""
         except AssistantError as e:
-            yield "", reply("⚠️ " + html.escape(str(e))), turns, NOTHING_YET
-            return
+            done = Turn(question=question, error=f"⚠️ {e}")
         except Exception as e:  # a bug: say so in the page, keep the traceback in the log
             log.exception("answering %r failed", question)
-            yield "", reply(f"⚠️ Something went wrong while answering ({type(e).__name__}). "
-                            "The server log has the details."), turns, NOTHING_YET
-            return
-        yield "", reply(html.escape(answer.text)), [*turns, (question, answer.text)], citations_html(answer)
+            done = Turn(question=question, error=f"⚠️ Something went wrong while answering ({type(e).__name__}). "
+                                                  "The server log has the details.")
+        turns = [*turns, done]
+        yield (gr.skip(), chat_messages(turns), turns, citations_html(turns, len(turns) - 1),
+               gr.update(interactive=True, value="Ask"), announcement(done))
 
-    def _stream(self, question: str, history: History) -> Iterator[str | Answer]:
+    def ask_example(self, question: str, turns: list[Turn]) -> Iterator[tuple]:
+        """`respond` for an example's button: the box keeps what the user was typing."""
+        for update in self.respond(question, turns):
+            yield (gr.skip(), *update[1:])
+
+    def pick(self, turns: list[Turn], evt: gr.SelectData) -> str:
+        """A click on a message (or on its [n] marker) shows the passages of that answer."""
+        index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        return citations_html(turns, index // 2) if 0 <= index // 2 < len(turns) else gr.skip()
+
+    def _stream(self, question: str, history: list[tuple[str, str]]) -> Iterator[str | Answer]:
         """`Assistant.stream` run on the worker thread, which writes the whole answer before it takes
         the next job.
 
@@ -255,18 +294,62 @@ def release_freed_memory() -> None:
 
 
 # -- rendering (all text escaped) ------------------------------------------------------------
-def citations_html(answer: Answer) -> str:
-    """Each cited sentence inside the text around it, the answer's words highlighted; expandable to more context."""
+def chat_messages(turns: list[Turn], working: str = "") -> list[dict]:
+    """The chat as Gradio draws it: each question, then its reply (or what is being done, `working`)."""
+    messages = []
+    for t, turn in enumerate(turns):
+        reply = reply_html(turn.answer, t) if turn.answer else _text(turn.error) or f'<span class="note">{working}</span>'
+        messages += [{"role": "user", "content": _text(turn.question)}, {"role": "assistant", "content": reply}]
+    return messages
+
+
+def reply_html(answer: Answer, t: int) -> str:
+    """The answer with [n] markers that link to its passages, and under it the list of its sources."""
+    text = MARKER.sub(lambda m: f'<a href="#citation-{t}-{m[1]}" class="cite">[{m[1]}]</a>', _text(answer.text))
+    if not answer.citations:
+        return text
+    sources = "".join(f"<p>[{c.n}] <b>{_text(c.title)}</b> ({_text(_where(c))}): “{_text(c.text)}”</p>"
+                      for c in answer.citations)
+    return f'{text}<details class="sources"><summary>Sources ({len(answer.citations)})</summary>{sources}</details>'
+
+
+def announcement(turn: Turn) -> str:
+    """What the page's live region reads out when an answer is in."""
+    said = turn.answer.text if turn.answer else turn.error
+    return f'<p role="status" aria-live="polite">Answer: {html.escape(said)}</p>'
+
+
+def citations_html(turns: list[Turn], t: int) -> str:
+    """The passages answer `t` cites, each inside the text around it with the answer's words
+    highlighted, expandable to more context."""
+    turn = turns[t]
+    head = f'<p class="note">Answer {t + 1}: {html.escape(turn.question)}</p>'
+    if turn.answer is None:
+        return head + '<p class="note">No passages: this question was not answered.</p>'
+    answer = turn.answer
     if answer.abstained or not answer.citations:
-        return '<p class="note">No citations: the documents do not answer this question.</p>'
+        return head + '<p class="note">No citations: the documents do not answer this question.</p>'
     words = set(terms(strip_markers(answer.text)))
-    return "".join(
-        f'<div class="citation" id="citation-{c.n}"><div class="head"><b>[{c.n}] {html.escape(c.title)}</b> '
-        f'<span class="file">{html.escape(c.source)}{f", p. {c.page}" if c.page else ""}</span></div>'
+    return head + "".join(
+        f'<div class="citation" id="citation-{t}-{c.n}"><div class="head"><b>[{c.n}] {html.escape(c.title)}</b> '
+        f'<span class="file">{html.escape(_where(c))}</span></div>'
         f'<div class="passage">{context_html(c, PASSAGE_CHARS, words, css="around")}</div>'
         f"<details><summary>Show in context</summary>{context_html(c)}</details></div>"
         for c in answer.citations
     )
+
+
+def _where(c: Citation) -> str:
+    return f"{c.source}, p. {c.page}" if c.page else c.source
+
+
+def _text(text: str) -> str:
+    """Text for the chat, which renders markdown: HTML's and markdown's own characters escaped (in one pass)."""
+    return text.translate(_ESCAPES)
+
+
+_ESCAPES = {ord(c): f"&#{ord(c)};" for c in "&<>\"'\\`*_{}[]#+|~"}
+MARKER = re.compile(r"&#91;(\d+)&#93;")  # an escaped [n] marker
 
 
 def highlight(text: str, words: set[str]) -> str:
@@ -336,15 +419,17 @@ def create_app(assistant: Assistant) -> gr.Blocks:
                     "Everything runs on this computer.")
         status = gr.Markdown("⏳ Checking the documents and loading the model…", elem_id="status")
         with gr.Row():
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Conversation", height=440, buttons=["copy"], elem_id="chat",
+            with gr.Column(scale=3, min_width=300):
+                chat = gr.Chatbot(label="Conversation", height="52vh", min_height=260, buttons=["copy"], elem_id="chat",
                                   placeholder="Ask a question about the documents, or pick an example below.")
-                with gr.Row():
-                    question = gr.Textbox(placeholder="Your question", show_label=False, scale=5, elem_id="question")
-                    ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-                gr.Examples(EXAMPLES, inputs=question, label="Examples")
-                clear = gr.Button("Clear conversation", size="sm")
-            with gr.Column(scale=2):
+                with gr.Row(elem_id="input-row"):
+                    question = gr.Textbox(label="Your question about the documents", show_label=False, scale=5,
+                                          placeholder="Your question", elem_id="question", max_lines=4)
+                    ask = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="ask")
+                    clear = gr.Button("Clear conversation", scale=1, min_width=90, size="sm", elem_id="clear")
+                with gr.Row(elem_id="examples"):
+                    examples = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
+            with gr.Column(scale=2, min_width=300):
                 gr.Markdown("### Cited passages")
                 panel = gr.HTML(NOTHING_YET, css_template=PANEL_CSS, elem_id="citations")
                 with gr.Accordion("Add documents", open=False):
@@ -352,12 +437,16 @@ def create_app(assistant: Assistant) -> gr.Blocks:
                                     file_count="multiple", type="filepath", elem_id="upload")
                     add = gr.Button("Add to the collection", elem_id="add")
                     added = gr.Markdown(elem_id="added")
-        turns = gr.State([])  # [(question, answer text)] for follow-ups
+        announce = gr.HTML("", elem_id="announce")  # read out by screen readers, not shown
+        turns = gr.State([])  # [Turn]: the conversation, on the server
 
         demo.load(ui.prepare, outputs=status, **private)
-        answer_io = {"fn": ui.respond, "inputs": [question, chat, turns], "outputs": [question, chat, turns, panel]}
-        question.submit(**answer_io, **private)
-        ask.click(**answer_io, **private)
+        outputs = [question, chat, turns, panel, ask, announce]
+        question.submit(ui.respond, [question, turns], outputs, trigger_mode="once", **private)
+        ask.click(ui.respond, [question, turns], outputs, trigger_mode="once", **private)
+        for example in examples:  # a click asks it; the box keeps what the user was typing
+            example.click(ui.ask_example, [example, turns], outputs, **private)
+        chat.select(ui.pick, turns, panel, **private).then(None, js=SHOW_PICKED, **private)
         clear.click(lambda: ([], [], NOTHING_YET), outputs=[chat, turns, panel], queue=False, **private)
         chat.clear(lambda: ([], NOTHING_YET), outputs=[turns, panel], queue=False, **private)  # its trash icon
         add.click(ui.add_documents, inputs=files, outputs=[added, status], **private).then(
@@ -451,6 +540,6 @@ def launch(assistant: Assistant, host: str | None = None, port: int | None = Non
     host = host or s.host
     auth = access(s, host)
     demo = create_app(assistant)
-    demo.launch(server_name=host, server_port=port or s.port, share=False, theme=THEME,
+    demo.launch(server_name=host, server_port=port or s.port, share=False, theme=THEME, css=PAGE_CSS,
                 footer_links=["api", "settings"], auth=auth, **kwargs)
     return demo

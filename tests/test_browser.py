@@ -15,13 +15,14 @@ from conftest import ROOT, SPEC_PDF, FakeEmbedder, FakeGenerator, free_port
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WAIT_MS = 120_000  # the longest wait for anything (first ingest, model load, an answer on 2 busy cores)
-# Installed before asking: records whether the answer was seen while still being written (its cursor).
-WATCH_STREAMING = """() => {
-    window.__streamed = false;
-    new MutationObserver(() => {
-        if ((document.querySelector('#chat')?.innerText || '').includes('▌')) window.__streamed = true;
-    }).observe(document.body, {subtree: true, childList: true, characterData: true});
+# Installed before asking: records every text the replies showed, to prove none changed its meaning.
+WATCH_REPLIES = """() => {
+    window.__shown = new Set();
+    new MutationObserver(() => document.querySelectorAll('#chat [data-testid="bot"]').forEach(
+        m => window.__shown.add(m.innerText.trim()))
+    ).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
+WORKING = tuple(ui.WORKING.values())
 
 pytestmark = [
     pytest.mark.slow,
@@ -57,16 +58,31 @@ def browse():
                 demo.close()
 
 
-def ask(page, question: str):
+def ready(page):
     from playwright.sync_api import expect
 
     expect(page.locator("#status")).to_contain_text("Model:")  # ingested and the model loaded
-    page.evaluate(WATCH_STREAMING)
+    page.evaluate(WATCH_REPLIES)
+
+
+def wait_for_reply(page, n: int):
+    """The n-th reply (1-based), once the checked answer is in."""
+    from playwright.sync_api import expect
+
+    reply = page.locator('#chat [data-testid="bot"]').nth(n - 1)
+    expect(reply).to_be_visible()
+    for note in WORKING:
+        expect(reply).not_to_contain_text(note)
+    expect(page.locator("#ask")).to_be_enabled()
+    return reply
+
+
+def ask(page, question: str):
+    """Type the question, press Ask, return its reply once answered."""
+    n = page.locator('#chat [data-testid="bot"]').count()
     page.locator("#question textarea").fill(question)
     page.locator("#ask").click()
-    expect(page.locator("#citations .citation").first).to_be_visible()
-    expect(page.locator("#chat")).not_to_contain_text("▌")  # finished
-    return page.locator('#chat [data-testid="bot"]').last
+    return wait_for_reply(page, n + 1)
 
 
 def assert_local_only(urls: list[str]):
@@ -74,13 +90,16 @@ def assert_local_only(urls: list[str]):
     assert urls and not outside, f"requests outside 127.0.0.1: {outside}"
 
 
-def test_a_seed_question_gets_a_streamed_answer_with_its_cited_passage(browse, real_assistant):
+def test_a_seed_question_gets_its_checked_answer_with_its_cited_passage(browse, real_assistant):
     from playwright.sync_api import expect
 
     page, urls = browse(real_assistant)
     expect(page.locator("#status")).to_contain_text(f"Model: {real_assistant.model_name}")
+    expect(page.locator("#status")).to_contain_text("5 documents (")  # by title
+    ready(page)
     answer = ask(page, "When did Choe Son-hui visit Moscow?")
-    assert page.evaluate("window.__streamed"), "the answer was not streamed"
+    shown = set(page.evaluate("[...window.__shown]")) - set(WORKING) - {""}
+    assert shown == {answer.inner_text().strip()}, f"the reply showed other text before its answer: {shown}"
     expect(answer).to_contain_text("January")  # she visited on January 14-18, 2024 (the README shows this page)
     expect(answer).to_contain_text("[1]")
     first = page.locator("#citations .citation").first
@@ -110,6 +129,7 @@ def test_html_in_a_document_is_shown_never_run_fake_model(browse, tmp_path, docs
     page, urls = browse(assistant)
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    ready(page)
     answer = ask(page, "Who signed the Zorblax treaty?")
     expect(answer).to_contain_text("<script>window.__xss = ")  # the model's reply, or the quoted document
     expect(page.locator("#citations")).to_contain_text('<script>window.__xss = 1</script><img src="x" onerror="window.__xss = 2">')
@@ -133,6 +153,7 @@ def test_a_pdf_uploaded_through_the_page_is_answered_with_its_page(browse, tmp_p
     page.locator("#upload input[type=file]").set_input_files(str(SPEC_PDF))
     page.locator("#add").click()
     expect(page.locator("#added")).to_contain_text("Added 1 document(s)")
+    ready(page)
     answer = ask(page, "What must an application run after installing, uninstalling or modifying its XML file?")
     expect(answer).to_contain_text("update-mime-database")
     first = page.locator("#citations .citation").first
@@ -140,4 +161,83 @@ def test_a_pdf_uploaded_through_the_page_is_answered_with_its_page(browse, tmp_p
     cited = assistant.ask("What must an application run after installing, uninstalling or modifying its XML file?")
     c = cited.citations[0]
     assert c.page == 3 and extract_text(c.file_path)[c.start:c.end] == c.text
+    assert_local_only(urls)
+
+
+def shot(page, name: str) -> None:
+    path = ROOT / "test-artifacts" / name
+    path.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+
+
+def test_each_question_is_answered_as_if_asked_alone_and_keeps_its_sources(browse, real_assistant):
+    """The contamination scenarios of issue 19: a self-contained question after an unrelated one."""
+    from playwright.sync_api import expect
+
+    corruption = "Why is Russia interested in North Korea's anti-corruption experience?"
+    population = "What is the population of Pyongyang?"
+    ri = "What did Putin and Ri Hi-Yong discuss?"
+    alone = {q: real_assistant.ask(q).text for q in (corruption, population, ri)}
+    page, urls = browse(real_assistant)
+    ready(page)
+    for n, question in enumerate([corruption, population, ri, corruption], start=1):
+        reply = ask(page, question)
+        expect(reply).to_contain_text(alone[question].split("[")[0].strip(" “”")[:60])
+        assert reply.inner_text().split("Sources")[0].strip() == alone[question], question
+        expect(page.locator("#announce")).to_contain_text("Answer: " + alone[question][:40])
+    cited = [n for n, q in enumerate([corruption, population, ri, corruption]) if "[1]" in alone[q]]
+    assert cited, "no answer cited anything: nothing to scroll back to"
+    first = cited[0]
+    replies = page.locator('#chat [data-testid="bot"]')
+    replies.nth(first).locator("summary").click()  # its own list of sources, under it
+    expect(replies.nth(first).locator("details.sources p").first).to_be_visible()
+    replies.nth(first).locator("a.cite").first.click()  # its [1] marker: the panel follows that answer
+    expect(page.locator("#citations")).to_contain_text(f"Answer {first + 1}:")
+    expect(page.locator(f"#citation-{first}-1")).to_have_class("citation picked")
+    # the page as a screen reader meets it: a labelled input, no raw translation keys
+    expect(page.get_by_label("Your question about the documents")).to_be_visible()
+    assert "common." not in page.locator("body").inner_text()
+    assert page.locator("#clear").bounding_box()["y"] + page.locator("#clear").bounding_box()["height"] <= 800
+    shot(page, "conversation-1280.png")
+    assert_local_only(urls)
+
+
+def test_a_follow_up_and_a_question_typed_while_one_is_answered(browse, real_assistant):
+    from playwright.sync_api import expect
+
+    page, urls = browse(real_assistant)
+    ready(page)
+    first = ask(page, "When did Choe Son-hui visit Moscow?")
+    follow = ask(page, "Who did she meet there?")
+    assert follow.inner_text().split("Sources")[0] != first.inner_text().split("Sources")[0]  # not the same quote
+    page.locator("#question textarea").fill("Which forum did Kim Su-gil's delegation attend?")
+    page.locator("#ask").click()
+    page.locator("#question textarea").fill("Who led the WPK delegation to Moscow in February 2025?")  # meanwhile
+    page.locator("#question textarea").press("Enter")
+    expect(page.locator("#ask")).to_be_disabled()
+    wait_for_reply(page, 3)
+    expect(page.locator("#question textarea")).to_have_value("Who led the WPK delegation to Moscow in February 2025?")
+    assert page.locator('#chat [data-testid="bot"]').count() == 3  # the second was kept, not sent or lost
+    page.get_by_role("button", name=ui.EXAMPLES[0]).click()  # an example is asked at once
+    expect(page.locator('#chat [data-testid="user"]').nth(3)).to_contain_text(ui.EXAMPLES[0])
+    wait_for_reply(page, 4)
+    assert_local_only(urls)
+
+
+def test_on_a_phone_the_input_takes_the_width_and_sources_sit_under_the_answer(browse, real_assistant):
+    from playwright.sync_api import expect
+
+    page, urls = browse(real_assistant)
+    page.set_viewport_size({"width": 420, "height": 860})
+    ready(page)
+    reply = ask(page, "Who led the WPK delegation to Moscow in February 2025?")
+    box = page.locator("#question textarea").bounding_box()
+    assert box["width"] >= 0.8 * 420, box
+    reply.locator("summary").click()
+    sources = reply.locator("details.sources p").first
+    expect(sources).to_be_visible()
+    assert sources.bounding_box()["x"] >= 0 and sources.bounding_box()["x"] + sources.bounding_box()["width"] <= 420
+    korean = ask(page, "누가 2025년 2월 모스크바 대표단을 이끌었습니까?")
+    expect(korean).to_contain_text("Hangul")
+    shot(page, "conversation-420.png")
     assert_local_only(urls)

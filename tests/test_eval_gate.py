@@ -15,6 +15,7 @@ from conftest import CORPORA, ROOT
 
 pytestmark = pytest.mark.slow
 FLOORS = {k: v for k, v in json.loads((ROOT / "evals" / "floors.json").read_text()).items() if not k.startswith("_")}
+CONVERSATION = ["evals/test.jsonl"]  # also asked as one conversation, as the chat asks (about a minute)
 GATED = [(dataset, metric) for dataset, floors in FLOORS.items() for metric in sorted(floors)]
 
 
@@ -27,7 +28,8 @@ def reports(tmp_path_factory):
         if dataset not in cache:
             name = dataset.removesuffix(".jsonl").replace("/", "-")
             settings = Settings(store=tmp_path_factory.mktemp(name) / "store", source=ROOT / CORPORA[dataset])
-            cache[dataset] = evaluate(Assistant(settings), ROOT / dataset, ROOT / "test-artifacts" / name, baseline=True)
+            cache[dataset] = evaluate(Assistant(settings), ROOT / dataset, ROOT / "test-artifacts" / name, baseline=True,
+                                      conversation=dataset in CONVERSATION)
         return cache[dataset]
 
     return get
@@ -63,3 +65,12 @@ def test_product_beats_each_reference_pipeline_on_key_facts(reports, dataset, ot
 def test_product_abstains_more_often_than_the_naive_baseline(reports, dataset):
     report = reports(dataset)
     assert report["abstention_recall"] > report["baseline"]["abstention_recall"]
+
+
+@pytest.mark.parametrize("dataset", CONVERSATION)
+@pytest.mark.parametrize("metric", ["key_fact_accuracy", "abstention_recall", "abstention_precision",
+                                    "citation_precision", "citation_recall"])
+def test_asked_in_one_conversation_the_figures_stay_within_003_of_asked_alone(reports, dataset, metric):
+    report = reports(dataset)
+    alone, together = report[metric], report["conversation"][metric]
+    assert abs(together - alone) <= 0.03, (metric, alone, together, report["paired"]["conversation"])

@@ -105,3 +105,21 @@ def test_evaluate_refuses_a_store_that_mixes_corpora(tmp_path, fake_assistant):
     a.ingest(other)
     with pytest.raises(AssistantError, match="also holds documents from .*other.*Pass --store"):
         evaluate(a, dataset, tmp_path / "out")
+
+
+def test_a_conversation_gives_each_item_its_own_history_or_the_answers_so_far_fake():
+    """`run_conversation` with a fake `ask` that records what it was given."""
+    from assistant.evaluation import EvalItem, run_conversation
+    from assistant.models import Answer
+
+    items = [EvalItem(id="a", question="Q1"), EvalItem(id="b", question="Q2", history=[("H", "HA")]),
+             EvalItem(id="c", question="Q3")]
+    seen = []
+
+    def ask(question, history=()):
+        seen.append((question, list(history)))
+        return Answer(question=question, text=f"A{question[1]}", abstained=False)
+
+    rows = run_conversation(ask, items)
+    assert [r["id"] for r in rows] == ["a", "b", "c"]
+    assert seen == [("Q1", []), ("Q2", [("H", "HA")]), ("Q3", [("Q1", "A1"), ("Q2", "A2")])]

@@ -172,3 +172,26 @@ def test_the_reader_drops_evidence_to_fit_the_context(fake_reader):
     short.ask(question), full.ask(question)
     numbered = lambda a: len(re.findall(r"^\[\d+\] ", a.generator.prompts[0][1]["content"], re.M))  # noqa: E731
     assert 0 < numbered(short) < numbered(full) == 5
+
+
+def test_a_self_contained_question_after_another_is_answered_as_if_asked_alone(fake_assistant):
+    question = "Who led the delegation to the For the Freedom of Nations forum?"
+    alone = fake_assistant("Kim Su-gil led the delegation.").ask(question)
+    after = fake_assistant("Kim Su-gil led the delegation.").ask(
+        question, history=[("What is the population of Pyongyang?", "The documents do not say.")])
+    assert after.text == alone.text and after.citations == alone.citations
+    assert [p.id for p in after.passages] == [p.id for p in alone.passages]
+
+
+def test_a_follow_up_does_not_quote_the_last_answer_again(fake_assistant):
+    a = fake_assistant("not stated", "not stated")
+    first = a.ask("When did Choe Son-hui visit Moscow?")
+    again = a.ask("Who did she meet there?", history=[(first.question, first.text)])
+    assert not first.abstained and (again.abstained or again.text != first.text)
+
+
+def test_a_question_in_another_script_is_told_so(fake_assistant):
+    a = fake_assistant("Kim Su-gil")
+    answer = a.ask("누가 대표단을 이끌었습니까?")
+    assert answer.abstained and not answer.citations and "Hangul" in answer.text and "Latin" in answer.text
+    assert a.generator.prompts == []  # decided before the model

@@ -3,7 +3,6 @@ the `slow` tests run the real app (real model) on a free port and query it with 
 
 from __future__ import annotations
 
-import html
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,24 +20,31 @@ FORUM_Q = "Who led the North Korean delegation to the For the Freedom of Nations
 FORUM_A = "Kim Su-gil led the delegation to the forum."
 
 
-def answer(app: ui.ChatUI, question: str, chat=(), turns=()):
+def answer(app: ui.ChatUI, question: str, turns=()):
     """Run `respond` to the end: (chat, turns, citations panel) of the last update."""
-    *_, (box, chat, turns, panel) = app.respond(question, list(chat), list(turns))
-    assert box == ""
+    updates = list(app.respond(question, list(turns)))
+    assert updates[0][0] == ""  # the box is cleared when the question is taken, and only then
+    assert all(u[0] == gr.skip() for u in updates[1:])
+    _, chat, turns, panel, button, announced = updates[-1]
+    assert button["interactive"] and "Answer: " in announced
     return chat, turns, panel
 
 
-def test_an_answer_streams_into_the_chat_with_its_cited_passages_fake_model(fake_assistant):
+def test_the_reply_says_what_is_done_then_shows_the_checked_answer_and_its_sources_fake_model(fake_assistant):
     app = ui.ChatUI(fake_assistant(FORUM_A))
-    updates = list(app.respond(FORUM_Q, [], []))
-    streamed = [u[1][-1]["content"] for u in updates[2:-1]]  # after the "…" placeholder
-    assert len(streamed) >= 3 and all(s.endswith("▌") for s in streamed)  # word by word, with a cursor
-    chat, turns, panel = updates[-1][1:]
+    updates = list(app.respond(FORUM_Q, []))
+    working = [u[1][-1]["content"] for u in updates[:-1]]  # never the model's draft, which the check may replace
+    assert working == [f'<span class="note">{ui.WORKING[w]}</span>' for w in ("search", "read")]
+    assert all(u[4]["interactive"] is False for u in updates[:-1])  # Ask is disabled while it answers
+    chat, turns, panel = updates[-1][1:4]
     assert chat[0] == {"role": "user", "content": FORUM_Q}
-    assert "Kim Su-gil" in chat[1]["content"] and chat[1]["content"].endswith("[1]")  # the reply, or a quote
-    assert turns == [(FORUM_Q, html.unescape(chat[1]["content"]))]
+    reply = chat[1]["content"]
+    assert "Kim Su-gil" in reply and '<a href="#citation-0-1" class="cite">[1]</a>' in reply
+    assert '<details class="sources"><summary>Sources (1)</summary>' in reply  # kept under this answer
+    assert "North Korean Delegation Heads to Russia for International Forum" in reply
+    assert [t.question for t in turns] == [FORUM_Q] and "Kim Su-gil" in turns[0].answer.text
     assert "North Korean Delegation Heads to Russia for International Forum" in panel
-    assert "003_fb9d92a72d6051b6.txt" in panel
+    assert "003_fb9d92a72d6051b6.txt" in panel and 'id="citation-0-1"' in panel
     assert "<mark>Kim</mark> <mark>Su-gil</mark>" in panel  # words shared with the answer
     assert "Show in context" in panel and '<mark class="cited">' in panel
 
@@ -49,9 +55,26 @@ def test_a_follow_up_question_gets_the_earlier_turns_fake_model(fake_assistant, 
     monkeypatch.setattr(a, "stream", lambda q, history=(): histories.append(list(history)) or stream(q, history))
     app = ui.ChatUI(a)
     chat, turns, _ = answer(app, FORUM_Q)
-    chat, turns, _ = answer(app, "When did it leave?", chat, turns)
+    chat, turns, _ = answer(app, "When did it leave?", turns)
     assert len(chat) == 4 and len(turns) == 2
-    assert histories == [[], [(FORUM_Q, turns[0][1])]]
+    assert histories == [[], [(FORUM_Q, turns[0].answer.text)]]
+
+
+def test_each_answer_keeps_its_own_sources_and_a_click_shows_them_fake_model(fake_assistant):
+    app = ui.ChatUI(fake_assistant(FORUM_A, "Choe Son-hui visited Moscow in January 2024."))
+    chat, turns, _ = answer(app, FORUM_Q)
+    chat, turns, panel = answer(app, "When did Choe Son-hui visit Moscow?", turns)
+    assert 'id="citation-1-1"' in panel and "Answer 2:" in panel
+    assert '<a href="#citation-0-1"' in chat[1]["content"] and '<a href="#citation-1-1"' in chat[3]["content"]
+    for index in (0, 1):  # the first answer's question or reply
+        earlier = app.pick(turns, gr.SelectData(None, {"index": index, "value": chat[index]["content"]}))
+        assert "Answer 1:" in earlier and 'id="citation-0-1"' in earlier and "003_fb9d92a72d6051b6.txt" in earlier
+
+
+def test_markdown_in_a_question_or_answer_is_shown_as_typed_fake_model(fake_assistant):
+    app = ui.ChatUI(fake_assistant("The documents do not say."))
+    chat, _, _ = answer(app, "Is *this* a __bold__ [link](x) question #1?")
+    assert chat[0]["content"] == "Is &#42;this&#42; a &#95;&#95;bold&#95;&#95; &#91;link&#93;(x) question &#35;1?"
 
 
 def test_document_html_is_shown_as_text_never_rendered_fake_model(fake_assistant, docs):
@@ -77,8 +100,8 @@ def test_when_the_documents_do_not_answer_the_reply_says_so_without_citations_fa
 def test_an_empty_question_is_a_warning_not_a_chat_turn_fake_model(fake_assistant):
     app = ui.ChatUI(fake_assistant())
     with pytest.warns(UserWarning, match="The question is empty"):
-        updates = list(app.respond("  \n ", [], []))
-    assert len(updates) == 1 and updates[0][1] == [] and updates[0][2] == []
+        updates = list(app.respond("  \n ", []))
+    assert updates == [(gr.skip(),) * 6]  # nothing changes: no chat turn, the box as it was
 
 
 def test_a_missing_model_is_a_readable_message_in_the_page(fake_assistant, tmp_path):
@@ -135,7 +158,8 @@ def test_the_status_names_the_model_and_the_collection_fake_model(fake_assistant
     app = ui.ChatUI(fake_assistant())
     ready = app.prepare()
     assert "**Model:** fake-model" in ready and str(SEEDS.parent) not in ready  # a copy of the seeds
-    assert "chunks)" in ready and "5 added" in ready
+    assert "**Documents:** 5 documents (" in ready and "chunks" not in ready.split("·")[0] and "5 added" in ready
+    assert "North Korean Delegation Heads to Russia for International Forum" in ready  # by title
     assert "Ingested" not in app.prepare()  # only once
 
 
@@ -160,7 +184,7 @@ def test_uploads_are_added_and_bad_files_and_duplicates_refused_fake_model(fake_
     assert "report.xls: not a supported file type" in message
     assert "copy.txt: already in the collection (same content as 000_d60495a78590dd9c.txt)" in message
     assert sorted(p.name for p in app.uploads.iterdir()) == ["new.md"]
-    assert a.store.count() > before and "+ 1 uploaded" in status
+    assert a.store.count() > before and "6 documents (" in status
     assert a.ask("Where was the Zorblax treaty signed?").citations[0].source == "new.md"
 
     again, _ = app.add_documents([str(up / "new.md")])  # same file again: ignored, nothing lost
@@ -249,7 +273,7 @@ def test_pdf_word_and_html_uploads_are_checked_and_added_fake_model(fake_assista
     assert "fake.docx: the file holds plain text" in message
     answer = a.ask("Where was the Zorblax treaty signed?")
     assert answer.citations[0].source == "treaty.pdf" and answer.citations[0].page == 2
-    assert "p. 2" in ui.citations_html(answer)
+    assert "p. 2" in ui.citations_html([ui.Turn(question=answer.question, answer=answer)], 0)
 
 
 def test_show_in_context_stays_on_the_cited_page(tmp_path):

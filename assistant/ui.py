@@ -442,8 +442,8 @@ def create_app(assistant: Assistant) -> gr.Blocks:
 
         demo.load(ui.prepare, outputs=status, **private)
         outputs = [question, chat, turns, panel, ask, announce]
-        question.submit(ui.respond, [question, turns], outputs, trigger_mode="once", **private)
-        ask.click(ui.respond, [question, turns], outputs, trigger_mode="once", **private)
+        # one listener for Enter and Ask: while it answers, another Enter or click is ignored and the text stays
+        gr.on([question.submit, ask.click], ui.respond, [question, turns], outputs, trigger_mode="once", **private)
         for example in examples:  # a click asks it; the box keeps what the user was typing
             example.click(ui.ask_example, [example, turns], outputs, **private)
         chat.select(ui.pick, turns, panel, **private).then(None, js=SHOW_PICKED, **private)

@@ -231,8 +231,8 @@ def test_on_a_phone_the_input_takes_the_width_and_sources_sit_under_the_answer(b
     page.set_viewport_size({"width": 420, "height": 860})
     ready(page)
     reply = ask(page, "Who led the WPK delegation to Moscow in February 2025?")
-    box = page.locator("#question textarea").bounding_box()
-    assert box["width"] >= 0.8 * 420, box
+    box, chat = page.locator("#question").bounding_box(), page.locator("#chat").bounding_box()
+    assert box["width"] >= 0.95 * chat["width"] and chat["width"] >= 0.8 * 420, (box, chat)
     reply.locator("summary").click()
     sources = reply.locator("details.sources p").first
     expect(sources).to_be_visible()

@@ -3,6 +3,7 @@ served on a free port of 127.0.0.1. Every request the page makes must stay on 12
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlparse
@@ -18,9 +19,11 @@ WAIT_MS = 120_000  # the longest wait for anything (first ingest, model load, an
 # Installed before asking: records every text the replies showed, to prove none changed its meaning.
 WATCH_REPLIES = """() => {
     window.__shown = new Set();
-    new MutationObserver(() => document.querySelectorAll('#chat [data-testid="bot"]').forEach(
-        m => window.__shown.add(m.innerText.trim()))
-    ).observe(document.body, {subtree: true, childList: true, characterData: true});
+    window.__announced = new Set();  // what the live regions read out
+    new MutationObserver(() => {
+        document.querySelectorAll('#chat [data-testid="bot"]').forEach(m => window.__shown.add(m.innerText.trim()));
+        document.querySelectorAll('[aria-live]').forEach(m => window.__announced.add(m.innerText.trim()));
+    }).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
 WORKING = tuple(ui.WORKING.values())
 
@@ -196,7 +199,10 @@ def test_each_question_is_answered_as_if_asked_alone_and_keeps_its_sources(brows
     expect(page.locator(f"#citation-{first}-1")).to_have_class("citation picked")
     # the page as a screen reader meets it: a labelled input, no raw translation keys
     expect(page.get_by_label("Your question about the documents")).to_be_visible()
-    assert "common." not in page.locator("body").inner_text()
+    announced = page.evaluate("[...window.__announced]")
+    keys = [a for a in announced if re.fullmatch(r"[a-z_]+\.[a-z_.]+", a)]
+    assert not keys and "common." not in page.locator("body").inner_text(), keys  # raw translation keys
+    assert any(a.startswith("Answer: ") for a in announced)
     assert page.locator("#clear").bounding_box()["y"] + page.locator("#clear").bounding_box()["height"] <= 800
     shot(page, "conversation-1280.png")
     assert_local_only(urls)

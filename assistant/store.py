@@ -94,17 +94,18 @@ class Store:
             got = self.collection.get(where={"$and": [{"index": 0}, {"root": root}]}, include=["metadatas"])
         return {m["source"]: m["sha256"] for m in got["metadatas"]}
 
+    def _first_chunks(self) -> list[dict]:
+        """The metadata of every stored document's first chunk: one record per document."""
+        with self._guard():
+            return self.collection.get(where={"index": 0}, include=["metadatas"])["metadatas"]
+
     def roots(self) -> set[str]:
         """The source folders whose documents the store holds."""
-        with self._guard():
-            got = self.collection.get(where={"index": 0}, include=["metadatas"])
-        return {m["root"] for m in got["metadatas"]}
+        return {m["root"] for m in self._first_chunks()}
 
     def titles(self) -> list[str]:
         """The stored documents' titles (their file names where they have none), sorted."""
-        with self._guard():
-            got = self.collection.get(where={"index": 0}, include=["metadatas"])
-        return sorted(m.get("title") or m["source"] for m in got["metadatas"])
+        return sorted(m.get("title") or m["source"] for m in self._first_chunks())
 
     def chunks(self) -> list[dict]:
         """Every stored chunk as {id, text, source, title, start, end}: the lexical index is built from these."""

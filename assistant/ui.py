@@ -74,6 +74,13 @@ PAGE_CSS = """
   #input-row > * { width: 100%; min-width: 100% !important; }
 }
 """
+# As a question is sent: empty the box in the page itself, so that nothing typed after it can be
+# erased by an update from the server (returns the inputs unchanged).
+TAKE_QUESTION = """(question, turns) => {
+  const box = document.querySelector('#question textarea');
+  if (box) { box.value = ''; box.dispatchEvent(new Event('input', {bubbles: true})); }
+  return [question, turns];
+}"""
 # After a reply is picked: bring the passage its clicked [n] marker names into view, marked.
 SHOW_PICKED = """() => {
   const el = location.hash && document.getElementById(location.hash.slice(1));
@@ -156,23 +163,23 @@ class ChatUI:
 
     # -- questions -----------------------------------------------------------------------------
     def respond(self, question: str, turns: list[Turn]) -> Iterator[tuple]:
-        """Answer one question. Yields (question box, chat, turns, citations panel, Ask button, announcement).
+        """Answer one question. Yields (chat, turns, citations panel, Ask button, announcement).
 
         The chat is drawn from `turns` (state kept on the server) at every update, so a question
-        sent while another is being answered waits for it and overwrites nothing; the box is
-        cleared once, when the question is taken, so what the user types meanwhile stays. The
-        model's draft is never shown, as the check may replace it: the reply says what is being
+        sent while another is being answered waits for it and overwrites nothing. The server never
+        writes the question box (the page empties it as it sends, `TAKE_QUESTION`), so what the user
+        types meanwhile stays, however late the first update arrives. The model's draft is never shown, as the check may replace it: the reply says what is being
         done until the checked answer takes its place.
         """
         try:
             question = clean_question(question)
         except AssistantError as e:
             gr.Warning(html.escape(str(e)))
-            yield (gr.skip(),) * 6
+            yield (gr.skip(),) * 5
             return
         busy = gr.update(interactive=False, value="Answering…")
         asking = [*turns, Turn(question=question)]
-        yield "", chat_messages(asking, WORKING["search"]), turns, gr.skip(), busy, ""
+        yield chat_messages(asking, WORKING["search"]), turns, gr.skip(), busy, ""
         try:
             reading = False
             for part in self._stream(question, [(t.question, t.answer.text) for t in turns if t.answer]):
@@ -180,7 +187,7 @@ class ChatUI:
                     done = Turn(question=question, answer=part)
                 elif not reading:
                     reading = True
-                    yield gr.skip(), chat_messages(asking, WORKING["read"]), turns, gr.skip(), busy, ""
+                    yield chat_messages(asking, WORKING["read"]), turns, gr.skip(), busy, ""
         except AssistantError as e:
             done = Turn(question=question, error=f"⚠️ {e}")
         except Exception as e:  # a bug: say so in the page, keep the traceback in the log
@@ -188,13 +195,8 @@ class ChatUI:
             done = Turn(question=question, error=f"⚠️ Something went wrong while answering ({type(e).__name__}). "
                                                   "The server log has the details.")
         turns = [*turns, done]
-        yield (gr.skip(), chat_messages(turns), turns, citations_html(turns, len(turns) - 1),
+        yield (chat_messages(turns), turns, citations_html(turns, len(turns) - 1),
                gr.update(interactive=True, value="Ask"), announcement(done))
-
-    def ask_example(self, question: str, turns: list[Turn]) -> Iterator[tuple]:
-        """`respond` for an example's button: the box keeps what the user was typing."""
-        for update in self.respond(question, turns):
-            yield (gr.skip(), *update[1:])
 
     def pick(self, turns: list[Turn], evt: gr.SelectData) -> str:
         """A click on a message (or on its [n] marker) shows the passages of that answer."""
@@ -441,11 +443,12 @@ def create_app(assistant: Assistant) -> gr.Blocks:
         turns = gr.State([])  # [Turn]: the conversation, on the server
 
         demo.load(ui.prepare, outputs=status, **private)
-        outputs = [question, chat, turns, panel, ask, announce]
+        outputs = [chat, turns, panel, ask, announce]
         # one listener for Enter and Ask: while it answers, another Enter or click is ignored and the text stays
-        gr.on([question.submit, ask.click], ui.respond, [question, turns], outputs, trigger_mode="once", **private)
+        gr.on([question.submit, ask.click], ui.respond, [question, turns], outputs, trigger_mode="once",
+              js=TAKE_QUESTION, **private)
         for example in examples:  # a click asks it; the box keeps what the user was typing
-            example.click(ui.ask_example, [example, turns], outputs, **private)
+            example.click(ui.respond, [example, turns], outputs, **private)
         chat.select(ui.pick, turns, panel, **private).then(None, js=SHOW_PICKED, **private)
         clear.click(lambda: ([], [], NOTHING_YET), outputs=[chat, turns, panel], queue=False, **private)
         chat.clear(lambda: ([], NOTHING_YET), outputs=[turns, panel], queue=False, **private)  # its trash icon

@@ -23,9 +23,7 @@ FORUM_A = "Kim Su-gil led the delegation to the forum."
 def answer(app: ui.ChatUI, question: str, turns=()):
     """Run `respond` to the end: (chat, turns, citations panel) of the last update."""
     updates = list(app.respond(question, list(turns)))
-    assert updates[0][0] == ""  # the box is cleared when the question is taken, and only then
-    assert all(u[0] == gr.skip() for u in updates[1:])
-    _, chat, turns, panel, button, announced = updates[-1]
+    chat, turns, panel, button, announced = updates[-1]
     assert button["interactive"] and "Answer: " in announced
     return chat, turns, panel
 
@@ -33,10 +31,10 @@ def answer(app: ui.ChatUI, question: str, turns=()):
 def test_the_reply_says_what_is_done_then_shows_the_checked_answer_and_its_sources_fake_model(fake_assistant):
     app = ui.ChatUI(fake_assistant(FORUM_A))
     updates = list(app.respond(FORUM_Q, []))
-    working = [u[1][-1]["content"] for u in updates[:-1]]  # never the model's draft, which the check may replace
+    working = [u[0][-1]["content"] for u in updates[:-1]]  # never the model's draft, which the check may replace
     assert working == [f'<span class="note">{ui.WORKING[w]}</span>' for w in ("search", "read")]
-    assert all(u[4]["interactive"] is False for u in updates[:-1])  # Ask is disabled while it answers
-    chat, turns, panel = updates[-1][1:4]
+    assert all(u[3]["interactive"] is False for u in updates[:-1])  # Ask is disabled while it answers
+    chat, turns, panel = updates[-1][:3]
     assert chat[0] == {"role": "user", "content": FORUM_Q}
     reply = chat[1]["content"]
     assert "Kim Su-gil" in reply and '<a href="#citation-0-1" class="cite">[1]</a>' in reply
@@ -101,7 +99,7 @@ def test_an_empty_question_is_a_warning_not_a_chat_turn_fake_model(fake_assistan
     app = ui.ChatUI(fake_assistant())
     with pytest.warns(UserWarning, match="The question is empty"):
         updates = list(app.respond("  \n ", []))
-    assert updates == [(gr.skip(),) * 6]  # nothing changes: no chat turn, the box as it was
+    assert updates == [(gr.skip(),) * 5]  # nothing changes: no chat turn
 
 
 def test_a_missing_model_is_a_readable_message_in_the_page(fake_assistant, tmp_path):

@@ -116,9 +116,10 @@ class Assistant:
         s = self.settings
         question = self.check_question(question)
         self.ensure_ingested()
-        if foreign := language.unfamiliar_script(question, self.retriever.scripts):
-            text = render(s.prompts, "other_script.j2", asked=foreign[0], theirs=foreign[1])
-            yield from self._finish(self._abstain(question, [], text, "the question's script is not the documents'"),
+        if foreign := (language.unfamiliar_script(question, self.retriever.scripts)
+                       or language.unfamiliar_language(question, self.retriever.languages)):
+            text = render(s.prompts, "other_language.j2", asked=foreign[0], theirs=foreign[1])
+            yield from self._finish(self._abstain(question, [], text, "the question's language is not the documents'"),
                                     {"retrieve": time.perf_counter() - t0}, t0)
             return
         history = conversation.relevant(question, history)  # none unless the question leans on the last turn

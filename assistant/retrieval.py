@@ -8,7 +8,9 @@ as it favours passages both find, each one's first hit is kept even when the oth
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections import Counter
 
 import bm25s
 
@@ -60,9 +62,15 @@ class Retriever:
             for t in set(toks):
                 self.df[t] = self.df.get(t, 0) + 1
         self.scripts = language.scripts(self.df)  # the writing systems of the documents' words
+        self.__dict__.pop("languages", None)
         if self.ids:
             self.bm25 = bm25s.BM25()
             self.bm25.index(corpus, show_progress=False)
+
+    @functools.cached_property
+    def languages(self) -> Counter:
+        """The languages of the passages, identified when first needed (the classifier takes seconds to load)."""
+        return language.languages([self.chunks[i]["text"] for i in self.ids])
 
     def search(self, query: str, k: int) -> list[Passage]:
         if not self.ids:

@@ -1,14 +1,14 @@
 """Questions in a script the documents do not use (plain logic, no model)."""
 
-from assistant.language import scripts, unfamiliar_script
+from assistant.language import languages, scripts, unfamiliar_language, unfamiliar_script
 
 ENGLISH = scripts("the treaty was signed in vilnius by the two foreign ministers in march".split())
 
 
 def test_a_question_in_a_script_the_documents_do_not_use_is_named():
-    assert unfamiliar_script("누가 모스크바를 방문했습니까?", ENGLISH) == ("Hangul", "Latin")
-    assert unfamiliar_script("Кто подписал договор?", ENGLISH) == ("Cyrillic", "Latin")
-    assert unfamiliar_script("谁签署了条约?", ENGLISH) == ("Han (Chinese)", "Latin")
+    assert unfamiliar_script("누가 모스크바를 방문했습니까?", ENGLISH) == ("Hangul script", "Latin script")
+    assert unfamiliar_script("Кто подписал договор?", ENGLISH) == ("Cyrillic script", "Latin script")
+    assert unfamiliar_script("谁签署了条约?", ENGLISH) == ("Han (Chinese) script", "Latin script")
 
 
 def test_a_question_in_the_documents_script_passes():
@@ -20,3 +20,20 @@ def test_a_question_in_the_documents_script_passes():
 def test_documents_that_use_the_script_answer_in_it():
     mixed = ENGLISH + scripts(["договор", "подписан"])
     assert unfamiliar_script("Кто подписал договор?", mixed) is None
+
+
+# The classifier below is py3langid's real model (a unit test of our use of it, no fake).
+ENGLISH_PASSAGES = languages(["The treaty was signed in Vilnius by the two foreign ministers in March.",
+                              "Both sides agreed to meet again before the end of the year to review it."])
+
+
+def test_a_question_in_another_language_is_named_with_the_documents_language():
+    assert unfamiliar_language("Qui a signé le traité à Vilnius ?", ENGLISH_PASSAGES) == ("French", "English")
+    assert unfamiliar_language("Wer hat den Vertrag unterschrieben?", ENGLISH_PASSAGES) == ("German", "English")
+    assert unfamiliar_language("¿Quién firmó el tratado?", ENGLISH_PASSAGES) == ("Spanish", "English")
+
+
+def test_a_question_in_the_documents_language_or_too_short_to_tell_passes():
+    assert unfamiliar_language("Who signed the treaty in Vilnius?", ENGLISH_PASSAGES) is None
+    assert unfamiliar_language("Vilnius?", ENGLISH_PASSAGES) is None  # a name alone says no language
+    assert unfamiliar_language("Qui a signé le traité ?", languages(["Le traité a été signé à Vilnius en mars."])) is None

@@ -195,3 +195,12 @@ def test_a_question_in_another_script_is_told_so(fake_assistant):
     answer = a.ask("누가 대표단을 이끌었습니까?")
     assert answer.abstained and not answer.citations and "Hangul" in answer.text and "Latin" in answer.text
     assert a.generator.prompts == []  # decided before the model
+
+
+def test_a_question_in_another_language_is_told_so(fake_assistant):
+    a = fake_assistant("Kim Su-gil")
+    answer = a.ask("Qui a dirigé la délégation du parti à Moscou en février ?")
+    assert answer.abstained and not answer.citations
+    assert "French" in answer.text and "English" in answer.text, answer.text
+    assert a.generator.prompts == []  # decided before the model
+    assert not a.ask("Who led the party delegation to Moscow in February?").abstained

@@ -50,7 +50,7 @@ def test_figure_stays_above_its_floor(reports, dataset, metric):
 
 # A gap measured and not yet closed: the reader issue is to close it. Strict, so the day the product
 # beats the extractive pipeline on the wiki split this fails and the mark must go.
-KNOWN_GAPS = {("evals/wiki/test.jsonl", "extractive"): "2026-12-02: key-fact accuracy 0.500 vs 0.500 (22 vs 22 of 44)"}
+KNOWN_GAPS = {("evals/wiki/test.jsonl", "extractive"): "2026-12-02: key-fact accuracy 0.477 vs 0.500 (21 vs 22 of 44)"}
 
 
 @pytest.mark.parametrize("dataset,other", [

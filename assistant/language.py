@@ -54,7 +54,7 @@ def _name(script: str) -> str:
 
 @functools.cache
 def _identifier() -> LanguageIdentifier:
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)  # about 2 s, so only when needed
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)  # under a second, on first use
 
 
 def identify(text: str) -> tuple[str, float]:
@@ -64,9 +64,12 @@ def identify(text: str) -> tuple[str, float]:
 
 
 def languages(texts: Sequence[str]) -> Counter:
-    """How many of (at most SAMPLE, evenly spread) texts are in each language."""
-    step = max(1, len(texts) // SAMPLE)
-    return Counter(identify(t)[0] for t in texts[::step])
+    """How many of (about SAMPLE, evenly spread) texts the classifier is sure are in each language;
+    empty when it is sure of fewer than half of them (tables, code, lists of names: a language it
+    cannot tell must never make a question foreign)."""
+    found = [identify(t) for t in texts[:: max(1, len(texts) // SAMPLE)]]
+    sure = Counter(code for code, p in found if p >= MIN_CONFIDENCE and code != "zxx")
+    return sure if 2 * sum(sure.values()) >= len(found) else Counter()
 
 
 def unfamiliar_language(question: str, theirs: Counter) -> tuple[str, str] | None:

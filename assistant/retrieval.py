@@ -69,7 +69,7 @@ class Retriever:
 
     @functools.cached_property
     def languages(self) -> Counter:
-        """The languages of the passages, identified when first needed (the classifier takes seconds to load)."""
+        """The languages of the passages, identified on the first question rather than at every refresh."""
         return language.languages([self.chunks[i]["text"] for i in self.ids])
 
     def search(self, query: str, k: int) -> list[Passage]:

@@ -37,3 +37,8 @@ def test_a_question_in_the_documents_language_or_too_short_to_tell_passes():
     assert unfamiliar_language("Who signed the treaty in Vilnius?", ENGLISH_PASSAGES) is None
     assert unfamiliar_language("Vilnius?", ENGLISH_PASSAGES) is None  # a name alone says no language
     assert unfamiliar_language("Qui a signé le traité ?", languages(["Le traité a été signé à Vilnius en mars."])) is None
+
+
+def test_documents_whose_language_cannot_be_told_never_make_a_question_foreign():
+    tables = languages(["12 345 678 90 11", "3.4 5.6 7.8 9.0", "Q3 2024: 17.2; Q4 2024: 18.9"])
+    assert tables == {} and unfamiliar_language("Who signed the treaty in Vilnius?", tables) is None

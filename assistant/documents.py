@@ -1,10 +1,18 @@
-"""Reading the source folder: which files are documents, their titles and content hashes."""
+"""Reading the source folder: which files are documents, their titles and content hashes.
+
+Only regular files inside the folder are read: a link to a file elsewhere is skipped unless the
+user allows it (`allow_outside_links`), links to folders are not followed, and FIFOs, sockets,
+devices, hidden files and names that are not UTF-8 are named as skipped with the reason.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+import os
+import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,29 +51,99 @@ def guess_title(text: str, fallback: str) -> str:
 def read_document(path: Path, root: Path, title: str | None = None) -> Document:
     """Read one file; raises ValueError with the reason (and what to do) when it cannot be read."""
     got = extract(path)
-    title = title or got.title or guess_title(got.text, path.stem)
-    digest = hashlib.sha256(path.read_bytes() + b"\x00" + title.encode()).hexdigest()
+    title = title if title and _utf8(title) else got.title or guess_title(got.text, path.stem)
+    digest = got.digest.copy()  # the hash of the bytes the text was read from, not of a second read
+    digest.update(b"\x00" + title.encode())
     return Document(root=str(root), source=path.relative_to(root).as_posix(), title=title, text=got.text,
-                    sha256=digest, pages=got.pages)
+                    sha256=digest.hexdigest(), pages=got.pages)
 
 
-def load_documents(folder: Path) -> tuple[list[Document], list[str]]:
-    """All readable documents under `folder`, and a list of 'file: reason' for those skipped."""
+CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` safe to print on a terminal: control characters (escape sequences, bidi overrides) and
+    bytes that are not UTF-8 shown escaped, as \\x1b; newlines and tabs kept."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return CONTROLS.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _not_a_document(path: Path, rel: str, folder: Path, allow_outside_links: bool) -> str | None:
+    """Why `path` is not read, or None when it is a regular file inside the folder (or an allowed link)."""
+    if not _utf8(rel):
+        return "its name is not valid UTF-8: rename it"
+    if path.name.startswith("."):
+        return "a hidden file (its name starts with a dot): rename it to include it"
+    try:
+        info = path.stat()  # follows a link to its target
+    except OSError as e:
+        return (f"a broken link (to {os.readlink(path)})" if path.is_symlink() else f"cannot be read ({e.strerror})")
+    if path.is_symlink() and not allow_outside_links:
+        target = Path(os.path.realpath(path))
+        if not target.is_relative_to(folder):
+            return (f"a link to {target}, outside the folder: copy the file into the folder, or set "
+                    "ASSISTANT_ALLOW_OUTSIDE_LINKS=true (--allow-outside-links) to read it")
+    if not stat.S_ISREG(info.st_mode):
+        kind = ("a FIFO" if stat.S_ISFIFO(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode)
+                else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "not a file")
+        return f"{kind}, not a regular file: only files are read"
+    if path.suffix.lower() not in SUFFIXES:
+        return f"not a supported file type (supported: {KINDS})"
+    return None
+
+
+def _walk(folder: Path, skipped: list[str]) -> list[Path]:
+    """Every file under `folder` (links to folders and hidden folders are named in `skipped`, not entered)."""
+    files = []
+
+    def unreadable(e: OSError) -> None:
+        skipped.append(f"{printable(Path(e.filename).relative_to(folder).as_posix())}/: cannot be read ({e.strerror})")
+
+    for top, dirs, names in os.walk(folder, onerror=unreadable):
+        here = Path(top)
+        for d in sorted(dirs):
+            rel = printable((here / d).relative_to(folder).as_posix())
+            if (here / d).is_symlink():
+                skipped.append(f"{rel}/: a link to a folder, not followed: move or copy the folder here instead")
+            elif d.startswith("."):
+                skipped.append(f"{rel}/: a hidden folder (its name starts with a dot), not read")
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (here / d).is_symlink())
+        files += [here / n for n in names]
+    return sorted(files)
+
+
+def load_documents(folder: Path, allow_outside_links: bool = False) -> tuple[list[Document], list[str]]:
+    """All readable documents under `folder`, and a list of 'file: reason' for those skipped (file
+    names shown printable). No file can fail the whole run."""
     folder = Path(folder).expanduser().resolve()
     if not folder.is_dir():
-        raise SourceError(f"Documents folder not found: {folder}. Set ASSISTANT_SOURCE or --source to a folder of documents ({KINDS}).")
+        raise SourceError(f"Documents folder not found: {printable(str(folder))}. Set ASSISTANT_SOURCE or --source to a "
+                          f"folder of documents ({KINDS}).")
+    if not _utf8(str(folder)):
+        raise SourceError(f"The documents folder's name {printable(str(folder))} is not valid UTF-8: rename it.")
     titles = _read_titles(folder / TITLES_FILE)
     docs, skipped = [], []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+    for path in _walk(folder, skipped):
         rel = path.relative_to(folder).as_posix()
-        if path.suffix.lower() not in SUFFIXES:
-            if path.name != TITLES_FILE:
-                skipped.append(f"{rel}: not a supported file type (supported: {KINDS})")
+        if rel == TITLES_FILE:
             continue
         try:
-            docs.append(read_document(path, folder, titles.get(rel)))
+            reason = _not_a_document(path, rel, folder, allow_outside_links)
+            if reason is None:
+                docs.append(read_document(path, folder, titles.get(rel)))
         except (ValueError, OSError) as e:
-            skipped.append(f"{rel}: {e}")
+            reason = str(e) if isinstance(e, ValueError) else f"cannot be read ({e.strerror or e}): check its permissions"
+        if reason is not None:
+            skipped.append(f"{printable(rel)}: {printable(reason)}")
+    skipped.sort()
     for line in skipped:
         log.warning("skipped %s", line)
     if not docs:

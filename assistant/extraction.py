@@ -10,14 +10,20 @@ reason that says what to do; nothing here needs a system service or a download.
 from __future__ import annotations
 
 import bisect
+import codecs
 import functools
+import hashlib
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 MAX_BYTES = 20_000_000  # bigger files are refused: they would not fit a laptop's memory budget for embedding
+# Limits checked from a file's own structure before it is parsed (README, "bad files"):
+MAX_DOCX_XML = 50_000_000  # unpacked size of a .docx's XML parts, each and together (zip members' own sizes)
+MAX_HTML_DEPTH = 2_000  # open elements nested deeper are refused: parsing is quadratic in depth (50k: 4-50 s)
+PDF_READ = 16_384  # characters of a page's text layer read per call (PDFium caps one call's length)
 FORMATS = {".txt": "text", ".md": "text", ".markdown": "text", ".pdf": "pdf", ".docx": "docx",
            ".html": "html", ".htm": "html"}
 SUFFIXES = set(FORMATS)
@@ -37,6 +43,9 @@ class Extracted:
     text: str
     pages: tuple[int, ...] = ()  # where each page starts in `text` (paged formats only)
     title: str | None = None  # the file's own title (PDF/DOCX metadata, HTML <title>), if any
+    # sha256 of the very bytes the text came from (a hashlib object, so a title can be added to it):
+    # the stored hash and the stored text always describe the same version of the file
+    digest: object = field(default=None, compare=False, repr=False)
 
     def page(self, offset: int) -> int | None:
         return page_at(self.pages, offset)
@@ -58,17 +67,23 @@ def extract(path: Path) -> Extracted:
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
         raise Unreadable(f"not a supported file type (supported: {KINDS})")
-    size = path.stat().st_size
+    stat = path.stat()
+    _check_size(stat.st_size)
+    return _cached(str(path.resolve()), stat.st_mtime_ns, stat.st_size, kind)
+
+
+def _check_size(size: int) -> None:
     if size > MAX_BYTES:
         raise Unreadable(f"too large ({size / 1e6:.0f} MB, limit {MAX_BYTES / 1e6:.0f} MB): split it into smaller files")
-    return _cached(str(path.resolve()), path.stat().st_mtime_ns, size, kind)
 
 
 @functools.lru_cache(maxsize=16)
 def _cached(path: str, mtime_ns: int, size: int, kind: str) -> Extracted:
     """Keyed by modification time and size, so a changed file is read again; a PDF is parsed once
     however many of its citations are checked or shown."""
-    data = Path(path).read_bytes()
+    with open(path, "rb") as f:
+        data = f.read(MAX_BYTES + 1)  # a file that grew since it was looked at is still bounded
+    _check_size(len(data))
     if not data.strip():
         raise Unreadable("empty file")
     real = sniff(data)
@@ -79,12 +94,15 @@ def _cached(path: str, mtime_ns: int, size: int, kind: str) -> Extracted:
     out = {"text": _text, "pdf": _pdf, "docx": _docx, "html": _html}[kind](data)
     if not out.text.strip():
         raise Unreadable("empty file (no text in it)")
-    return out
+    return Extracted(out.text, out.pages, out.title, hashlib.sha256(data))
 
 
 def sniff(data: bytes) -> str:
-    """What the bytes are, whatever the file is called: 'pdf', 'docx', 'zip', 'text' or 'binary'."""
-    if b"%PDF-" in data[:1024]:
+    """What the bytes are, whatever the file is called: 'pdf', 'docx', 'zip', 'text' or 'binary'.
+
+    A PDF starts with its header; readers also accept one within the first 1024 bytes, which
+    only counts here when the file is not text (a note that mentions "%PDF-1.7" is text)."""
+    if data.lstrip()[:5] == b"%PDF-" or (b"%PDF-" in data[:1024] and not _is_text(data)):
         return "pdf"
     if data[:4] == b"PK\x03\x04":
         try:
@@ -93,6 +111,14 @@ def sniff(data: bytes) -> str:
             return "docx"  # a damaged archive: let the Word reader say what is wrong with it
         return "docx" if "word/document.xml" in names else "zip"
     return "binary" if b"\x00" in data[:8192] else "text"
+
+
+def _is_text(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in data
 
 
 def _decode(data: bytes) -> str:
@@ -112,7 +138,7 @@ def _pdf(data: bytes) -> Extracted:
     """The text layer (PDFium), page by page, pages separated by a blank line."""
     import pypdfium2 as pdfium
 
-    if b"%%EOF" not in data[-2048:]:
+    if b"%%EOF" not in data:  # bytes after the marker are allowed, as every reader does
         raise Unreadable("truncated PDF (it has no end marker): download or export it again")
     try:
         pdf = pdfium.PdfDocument(data)
@@ -121,7 +147,7 @@ def _pdf(data: bytes) -> Extracted:
             raise Unreadable("encrypted PDF: save a copy without the password and add that") from None
         raise Unreadable(f"corrupt PDF ({e}): open it in a PDF viewer and save or export it again") from None
     try:
-        texts = [_reflow(_clean(page.get_textpage().get_text_range())) for page in pdf]
+        texts = [_reflow(_clean(_page_text(page))) for page in pdf]
         title = pdf.get_metadata_dict().get("Title")
     finally:
         pdf.close()
@@ -134,12 +160,49 @@ def _pdf(data: bytes) -> Extracted:
     return Extracted("\n\n".join(texts), tuple(pages), _title(title))
 
 
+def _page_text(page) -> str:
+    """All of a page's text layer: one call returns at most some 32k characters, so read it in pieces
+    until the page's own character count."""
+    textpage = page.get_textpage()
+    try:
+        n = textpage.count_chars()
+        return "".join(textpage.get_text_range(index=i, count=min(PDF_READ, n - i)) for i in range(0, n, PDF_READ))
+    finally:
+        textpage.close()
+
+
+def _docx_text_parts(data: bytes) -> bytes:
+    """The .docx with only its XML parts unpacked (their sizes checked first, from the zip's own
+    member sizes); images and other binary parts are kept as empty parts, never decompressed."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as e:
+        raise Unreadable(f"not a readable Word file (BadZipFile: {e}): open it in Word or LibreOffice and "
+                         "save it again as .docx") from None
+    text = [m for m in members if m.filename.lower().endswith((".xml", ".rels")) and not m.is_dir()]
+    big = [m for m in text if m.file_size > MAX_DOCX_XML]
+    total = sum(m.file_size for m in text)
+    if big or total > MAX_DOCX_XML:
+        what = f"{big[0].filename} unpacks to" if big else "its text parts unpack to"
+        raise Unreadable(f"too large inside ({what} {max([total] + [m.file_size for m in big]) / 1e6:.0f} MB, limit "
+                         f"{MAX_DOCX_XML / 1e6:.0f} MB): split it into smaller documents")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as kept:
+        for m in members:
+            if not m.is_dir():
+                # zipfile stops at the member's stated size (and checks its CRC): a header that lies fails here
+                kept.writestr(m.filename, archive.read(m) if m in text else b"")
+    return out.getvalue()
+
+
 def _docx(data: bytes) -> Extracted:
     """Paragraphs and table rows in document order, one per line (headings are paragraphs too)."""
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    data = _docx_text_parts(data)
     try:
         document = docx.Document(io.BytesIO(data))
         lines = []
@@ -156,13 +219,19 @@ def _docx(data: bytes) -> Extracted:
 
 
 def _html(data: bytes) -> Extracted:
-    """The page's content as lines: scripts, styles, navigation, headers and footers dropped; each
-    heading, paragraph, list item and table row on a line of its own."""
+    """The page's content as lines: scripts, styles, navigation, headers, footers and hidden
+    elements dropped (hidden text is where injected instructions hide); each heading, paragraph,
+    list item and table row on a line of its own."""
     from selectolax.lexbor import LexborHTMLParser
 
-    tree = LexborHTMLParser(data)
+    text = decode_html(data)
+    _check_depth(text)
+    tree = LexborHTMLParser(text)
     title = tree.css_first("title")
     title = title.text(strip=True) if title else None
+    for node in reversed(tree.css("[hidden], [aria-hidden], [style]")):  # innermost first: each is removed once
+        if _hidden(node.attributes):
+            node.decompose()
     tree.strip_tags(HTML_DROP)
     root = tree.body or tree.root
     parts: list[str] = []
@@ -172,6 +241,79 @@ def _html(data: bytes) -> Extracted:
         elif node.tag in HTML_BLOCKS:
             parts.append("\n")
     return Extracted(_clean("".join(parts)), title=_title(title))
+
+
+HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important\s*)?(?:;|$)", re.I)
+
+
+def _hidden(attributes: dict) -> bool:
+    """Not shown by a browser: the `hidden` attribute, aria-hidden="true", or an inline style that hides it."""
+    return ("hidden" in attributes or (attributes.get("aria-hidden") or "").strip().lower() == "true"
+            or bool(HIDDEN_STYLE.search(attributes.get("style") or "")))
+
+
+TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<(/?)([a-zA-Z][^\s/>]*)[^>]*?(/?)>", re.S | re.I)
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
+        "p", "li", "td", "th", "tr", "dt", "dd", "option", "optgroup", "tbody", "thead", "tfoot", "colgroup", "rb",
+        "rt", "rp", "html", "head", "body"}  # void, or closed implicitly by what follows
+
+
+def _check_depth(text: str) -> None:
+    """Refuse a page nested deeper than any real page, from a linear scan of its tags before parsing
+    (Lexbor's parse cannot be stopped once started; a real page nests a few dozen deep)."""
+    depth = 0
+    for m in TAG.finditer(text):
+        if not m[3] or m[4] or m[3].lower() in VOID:
+            continue
+        depth += -1 if m[2] else 1
+        if depth > MAX_HTML_DEPTH:
+            raise Unreadable(f"nested too deeply (over {MAX_HTML_DEPTH} elements inside each other): save it again "
+                             "from a browser, or as plain text")
+        depth = max(depth, 0)
+
+
+BOMS = [(codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")]
+META_CHARSET = re.compile(rb"<meta[^>]+?charset\s*=\s*[\"']?\s*([a-zA-Z0-9._:-]+)", re.I)
+
+
+def decode_html(data: bytes) -> str:
+    """A page's text in its real encoding: its byte-order mark, else its <meta> charset, else UTF-8
+    if it is valid UTF-8, else what charset-normalizer detects; Unreadable when none fits."""
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            return _decode_as(data[len(bom):], encoding)
+    if (meta := META_CHARSET.search(data[:4096])) and (encoding := _codec(meta[1].decode("ascii"))):
+        if not encoding.startswith("utf-16") and not encoding.startswith("utf-32"):  # as browsers do
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                pass  # the page's own declaration is wrong: detect it
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise Unreadable("its character encoding cannot be told: save it again as UTF-8")
+    return str(best)
+
+
+def _codec(name: str) -> str | None:
+    try:
+        return codecs.lookup({"iso-8859-1": "cp1252", "latin1": "cp1252", "ascii": "cp1252"}.get(name.lower(), name)).name
+    except LookupError:
+        return None
+
+
+def _decode_as(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as e:
+        raise Unreadable(f"not valid {encoding} although it says so ({e.reason} at byte {e.start}): save it again "
+                         "as UTF-8") from None
 
 
 def _clean(text: str) -> str:

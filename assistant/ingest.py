@@ -3,7 +3,9 @@
 A document is identified by its path in the folder and versioned by a content hash: unchanged ones
 are not embedded again, changed ones are replaced, deleted ones removed. Everything is read,
 chunked and embedded *before* the store is touched, so a bad file or a crash while embedding
-leaves the store as it was; a crash while writing is repaired by the next run (it compares hashes).
+leaves the store as it was. A document is stored whole or not at all (`Store.add` writes its first
+chunk last): one cut off while being written counts as absent and is redone by the next run.
+`rebuild` fills a new store beside the old one and swaps it in only when the run succeeded.
 """
 
 from __future__ import annotations
@@ -32,13 +34,13 @@ def store_lock(store: Store) -> FileLock:
     return FileLock(str(store.path) + ".lock", timeout=5)
 
 
-def plan(source: Path, store: Store):
+def plan(source: Path, store: Store, allow_outside_links: bool = False):
     """What ingest would do: (folder, documents to embed, sources to delete, report)."""
-    docs, skipped = load_documents(source)
+    docs, skipped = load_documents(source, allow_outside_links)
     root = str(Path(source).expanduser().resolve())
     stored = store.documents(root)
     todo = [d for d in docs if stored.get(d.source) != d.sha256]
-    removed = sorted(set(stored) - {d.source for d in docs})
+    removed = sorted((set(stored) | store.partial(root)) - {d.source for d in docs})
     report = IngestReport(
         added=sum(d.source not in stored for d in todo),
         updated=sum(d.source in stored for d in todo),
@@ -59,38 +61,53 @@ def ingest(
     rebuild: bool = False,
     progress: Progress | None = None,
     chunker: Callable[[Document], list[Chunk]] | None = None,
+    allow_outside_links: bool = False,
 ) -> IngestReport:
     """Sync the store with the folder `source`; `chunker(document)` defaults to sentence-aware chunks."""
     chunker = chunker or (lambda d: chunk_text(d.text, d.id, chunk_chars, chunk_overlap, d.pages))
+    sync = lambda target: _sync(source, target, embedder, chunker, progress, allow_outside_links)  # noqa: E731
     try:
         with store_lock(store):
-            if rebuild:
-                load_documents(source)  # fail on a bad source folder before deleting anything
-                store.destroy()
-            root, todo, removed, report = plan(source, store)
-            chunked = [(d, chunker(d)) for d in todo]
-            texts = [c.text for _, cs in chunked for c in cs]
-            done = 0
-
-            def step(n: int) -> None:
-                nonlocal done
-                done += n
-                if progress:
-                    progress(done, len(texts))
-
-            if progress:
-                progress(0, len(texts))
-            vectors = embedder.embed(texts, progress=step) if texts else None
-            store.delete(root, removed + [d.source for d in todo])  # a changed document may now have fewer chunks
-            offset = 0
-            for doc, chunks in chunked:
-                store.add(doc, chunks, vectors[offset : offset + len(chunks)])
-                offset += len(chunks)
-            report.chunks_embedded = len(texts)
+            if not rebuild:
+                report = sync(store)
+            else:
+                store.check_replaceable()  # refuse before any work
+                staged = store.staging()
+                try:
+                    report = sync(staged)
+                except BaseException:
+                    staged.destroy()  # the old store stays as it was
+                    raise
+                store.replace_with(staged)
     except Timeout:
         raise StoreError(
             f"Another process is writing to the store at {store.path} (lock {store.path}.lock is held). "
             "Wait for it to finish; if no other assistant is running, delete the lock file."
         ) from None
     log.info("ingest: %s", report.summary())
+    return report
+
+
+def _sync(source: Path, store: Store, embedder: Embedder, chunker, progress: Progress | None,
+          allow_outside_links: bool) -> IngestReport:
+    root, todo, removed, report = plan(source, store, allow_outside_links)
+    chunked = [(d, chunker(d)) for d in todo]
+    texts = [c.text for _, cs in chunked for c in cs]
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, len(texts))
+
+    if progress:
+        progress(0, len(texts))
+    vectors = embedder.embed(texts, progress=step) if texts else None
+    store.delete(root, removed + [d.source for d in todo])  # a changed document may now have fewer chunks
+    offset = 0
+    for doc, chunks in chunked:
+        store.add(doc, chunks, vectors[offset : offset + len(chunks)])
+        offset += len(chunks)
+    report.chunks_embedded = len(texts)
     return report

@@ -3,6 +3,10 @@
 Chroma only stores and searches vectors we computed (`embedding_function=None`): it never embeds
 or downloads anything. Each chunk's metadata carries its document's hash, so ingest can tell what
 changed without a separate manifest.
+
+A document is written in batches with its first chunk last, and only a document with a first
+chunk counts as stored: one cut off between batches is redone by the next ingest, never kept half.
+A rebuild fills a new store beside this one (`staging`) and swaps it in only when whole (`replace_with`).
 """
 
 from __future__ import annotations
@@ -75,6 +79,9 @@ class Store:
     @property
     def collection(self):
         if self._coll is None:
+            old = self._old()
+            if not self.server and not self.path.exists() and old.is_dir():
+                old.rename(self.path)  # a swap cut off between its two renames: keep the store as it was
             if not self.server and self.path.exists() and not self.path.is_dir():
                 raise StoreError(f"The store path {self.path} is a file, not a folder. Set ASSISTANT_STORE / --store to a folder.")
             with self._guard():
@@ -93,6 +100,12 @@ class Store:
         with self._guard():
             got = self.collection.get(where={"$and": [{"index": 0}, {"root": root}]}, include=["metadatas"])
         return {m["source"]: m["sha256"] for m in got["metadatas"]}
+
+    def partial(self, root: str) -> set[str]:
+        """Sources from `root` with chunks but no first chunk: written in part when a run was cut off."""
+        with self._guard():
+            got = self.collection.get(where={"$and": [{"index": 1}, {"root": root}]}, include=["metadatas"])
+        return {m["source"] for m in got["metadatas"]} - set(self.documents(root))
 
     def _first_chunks(self) -> list[dict]:
         """The metadata of every stored document's first chunk: one record per document."""
@@ -122,14 +135,16 @@ class Store:
             {"root": doc.root, "source": doc.source, "title": doc.title, "sha256": doc.sha256, "index": c.index, "start": c.start, "end": c.end, "page": c.page or 0}
             for c in chunks
         ]
+        order = list(range(1, len(chunks))) + [0]  # the first chunk, which marks the document stored, last
         with self._guard():
             batch = self.collection._client.get_max_batch_size()
-            for b in range(0, len(chunks), batch):
+            for b in range(0, len(order), batch):
+                part = order[b : b + batch]
                 self.collection.upsert(
-                    ids=[c.id for c in chunks[b : b + batch]],
-                    documents=[c.text for c in chunks[b : b + batch]],
-                    embeddings=vectors[b : b + batch],
-                    metadatas=metas[b : b + batch],
+                    ids=[chunks[i].id for i in part],
+                    documents=[chunks[i].text for i in part],
+                    embeddings=vectors[part],
+                    metadatas=[metas[i] for i in part],
                 )
 
     def delete(self, root: str, sources: list[str]) -> None:
@@ -151,8 +166,6 @@ class Store:
 
     def destroy(self) -> None:
         """Delete the collection (on a server) or the store folder (only if it looks like a Chroma store)."""
-        from chromadb.api.client import SharedSystemClient
-
         self._coll = None
         if self.server:
             with self._guard():
@@ -160,12 +173,56 @@ class Store:
                 if self.name in [c.name for c in client.list_collections()]:
                     client.delete_collection(self.name)
             return
-        SharedSystemClient.clear_system_cache()
-        if not self.path.exists():
-            return
-        if any(self.path.iterdir()) and not (self.path / "chroma.sqlite3").exists():
+        _forget_clients()
+        self.check_replaceable()
+        if self.path.exists():
+            shutil.rmtree(self.path)
+
+    def check_replaceable(self) -> None:
+        """StoreError unless the store folder is absent, empty or a Chroma store: never delete anything else."""
+        if (not self.server and self.path.is_dir() and any(self.path.iterdir())
+                and not (self.path / "chroma.sqlite3").exists()):
             raise StoreError(f"Refusing to delete {self.path}: it does not look like a Chroma store. Choose another --store.")
-        shutil.rmtree(self.path)
+
+    def staging(self) -> Store:
+        """An empty store beside this one (`<folder>.rebuild`, or collection `<name>.rebuild` on a server)."""
+        staged = (Store(self.path, self.name + ".rebuild", self.server) if self.server
+                  else Store(self.path.with_name(self.path.name + ".rebuild"), self.name))
+        staged.destroy()  # what a cut-off rebuild left
+        return staged
+
+    def replace_with(self, staged: Store) -> None:
+        """Make the whole `staged` store this one; the old one is deleted only after the new one is in place."""
+        self._coll = None
+        if self.server:
+            with self._guard():
+                client = self._client()
+                if self.name in [c.name for c in client.list_collections()]:
+                    client.delete_collection(self.name)
+                staged.collection.modify(name=self.name)
+            staged._coll = None
+            return
+        self.check_replaceable()
+        staged._coll = None
+        _forget_clients()
+        old = self._old()
+        if old.exists():
+            shutil.rmtree(old)
+        if self.path.exists():
+            self.path.rename(old)
+        staged.path.rename(self.path)
+        if old.exists():
+            shutil.rmtree(old)
+
+    def _old(self) -> Path:
+        return self.path.with_name(self.path.name + ".old")
+
+
+def _forget_clients() -> None:
+    """Drop Chroma's cached clients, so the next use opens the folder as it is on disk now."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
 
 
 def _record(id: str, text: str, meta: dict) -> dict:

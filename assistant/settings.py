@@ -65,6 +65,14 @@ class Settings(BaseSettings):
         False, description="serve on a non-loopback address without a password; you accept that anyone "
         "who can reach it can read your documents"
     )
+    allowed_hosts: str = Field(
+        "", description="comma-separated host names the chat page also answers to (besides the address it binds), "
+        "e.g. a name for this machine on your network"
+    )
+    allow_outside_links: bool = Field(
+        False, description="read links in the source folder to files outside it; you accept that a link "
+        "can put any file this user can read into the store"
+    )
 
     @field_validator("model", mode="before")
     @classmethod

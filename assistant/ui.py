@@ -1,7 +1,8 @@
 """The chat page: `assistant chat` serves it on 127.0.0.1 with Gradio; `create_app` builds it, `launch` runs it.
 
 `launch` refuses a non-loopback address unless a password is configured (`auth`, `auth_file`) or
-the user said the server may be open (`allow_open`); see `access`.
+the user said the server may be open (`allow_open`), and refuses requests not addressed to this
+server (Host and Origin headers); see `access`.
 
 Everything a document or a user typed is escaped before it is rendered (documents may hold HTML
 or `<script>`), the page loads nothing from outside this machine (system fonts only), and one
@@ -17,7 +18,6 @@ import ctypes.util
 import functools
 import hashlib
 import html
-import ipaddress
 import logging
 import queue
 import re
@@ -29,6 +29,7 @@ from pathlib import Path
 import gradio as gr
 from pydantic import BaseModel
 
+from .access import Credentials, _credential, access, credentials, guarded, is_loopback  # noqa: F401
 from .documents import read_document
 from .extraction import KINDS, SUFFIXES, extract
 from .errors import AssistantError
@@ -36,7 +37,6 @@ from .models import Answer, Citation
 from .pipeline import Assistant, clean_question
 from .reading import strip_markers
 from .text import terms
-from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -458,81 +458,6 @@ def create_app(assistant: Assistant) -> gr.Blocks:
     return demo.queue(default_concurrency_limit=1)
 
 
-# -- access ------------------------------------------------------------------------------------
-Credentials = list[tuple[str, str]]  # [(user, password)], Gradio's `auth`
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` only listens on this machine: 127.0.0.0/8, ::1 (also IPv4-mapped) or localhost."""
-    host = host.strip().strip("[]").lower()
-    if host in ("localhost", "localhost."):
-        return True
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return False  # a host name other than localhost may resolve to anything
-    mapped = getattr(ip, "ipv4_mapped", None)
-    return (mapped or ip).is_loopback
-
-
-def credentials(settings: Settings) -> Credentials:
-    """The (user, password) pairs from `auth` and `auth_file` (both may be set). Passwords are never
-    put in a message: a bad line is named by its file and line number only."""
-    pairs: Credentials = []
-    if settings.auth is not None:
-        pairs.append(_credential(settings.auth.get_secret_value(), "ASSISTANT_AUTH / --auth"))
-    if settings.auth_file is not None:
-        path = settings.auth_file
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as e:
-            raise AssistantError(f"Cannot read the password file {path} (ASSISTANT_AUTH_FILE / --auth-file): "
-                                 f"{type(e).__name__}: {e}. Point it at a UTF-8 file of user:password lines.") from e
-        found = [_credential(line, f"the password file {path}, line {n}")
-                 for n, line in enumerate((line.strip() for line in lines), 1) if line and not line.startswith("#")]
-        if not found:
-            raise AssistantError(f"The password file {path} (ASSISTANT_AUTH_FILE / --auth-file) holds no "
-                                 "user:password line. Add one per user.")
-        pairs += found
-    users = [user for user, _ in pairs]
-    if len(set(users)) < len(users):
-        twice = sorted({u for u in users if users.count(u) > 1})
-        raise AssistantError(f"User {', '.join(twice)} is given more than once in ASSISTANT_AUTH / ASSISTANT_AUTH_FILE: "
-                             "keep one password per user.")
-    return pairs
-
-
-def _credential(text: str, where: str) -> tuple[str, str]:
-    user, colon, password = text.strip().partition(":")
-    if not (colon and user.strip() and password):
-        raise AssistantError(f"Malformed credentials in {where}: expected user:password (a user name, a colon, "
-                             "a password, neither empty). Fix that entry.")
-    return user.strip(), password
-
-
-def access(settings: Settings, host: str) -> Credentials | None:
-    """Gradio's `auth` for serving on `host`, or None for an open page; AssistantError if that is unsafe.
-
-    Loopback needs nothing (credentials still apply if configured). Any other address needs
-    credentials, or `allow_open`, which logs a warning.
-    """
-    pairs = credentials(settings)
-    if pairs:
-        log.info("the chat page on %s asks for a password (%d user(s))", host, len(pairs))
-        return pairs
-    if is_loopback(host):
-        return None
-    if settings.allow_open:
-        log.warning("serving the chat page on %s WITHOUT a password (--allow-open): anyone who can reach this "
-                    "address can read your documents and ask questions", host)
-        return None
-    raise AssistantError(
-        f"Refusing to serve the chat page on {host} without a password: anyone who can reach that address could "
-        "read your documents. Set a password with ASSISTANT_AUTH=user:password (or --auth user:password), or a "
-        "file of user:password lines with ASSISTANT_AUTH_FILE=path (or --auth-file path); or pass --allow-open "
-        "(ASSISTANT_ALLOW_OPEN=true) to accept an open server; or bind to 127.0.0.1 (the default).")
-
-
 def launch(assistant: Assistant, host: str | None = None, port: int | None = None, **kwargs) -> gr.Blocks:
     """Serve the page on host:port (default: the settings, 127.0.0.1:7860); never shared publicly.
 
@@ -544,5 +469,5 @@ def launch(assistant: Assistant, host: str | None = None, port: int | None = Non
     auth = access(s, host)
     demo = create_app(assistant)
     demo.launch(server_name=host, server_port=port or s.port, share=False, theme=THEME, css=PAGE_CSS,
-                footer_links=["api", "settings"], auth=auth, **kwargs)
+                footer_links=["api", "settings"], auth=auth, app_kwargs={"lifespan": guarded(s, host)}, **kwargs)
     return demo

@@ -1,0 +1,160 @@
+"""Who may use the chat page: a password off loopback (`access`), and only requests addressed to
+this server (`HostGuard`).
+
+A page on another site can make a browser send requests to 127.0.0.1 (DNS rebinding: its own
+name made to point here), so every request whose Host, or Origin, is not this server's own
+address (or a name the user listed in `allowed_hosts`) is refused before Gradio sees it, and
+such a request never gets a CORS grant.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+
+from .errors import AssistantError
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+WILDCARD = {"0.0.0.0", "::", ""}
+
+Credentials = list[tuple[str, str]]  # [(user, password)], Gradio's `auth`
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` only listens on this machine: 127.0.0.0/8, ::1 (also IPv4-mapped) or localhost."""
+    host = host.strip().strip("[]").lower()
+    if host in ("localhost", "localhost."):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False  # a host name other than localhost may resolve to anything
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
+
+
+def credentials(settings: Settings) -> Credentials:
+    """The (user, password) pairs from `auth` and `auth_file` (both may be set). Passwords are never
+    put in a message: a bad line is named by its file and line number only."""
+    pairs: Credentials = []
+    if settings.auth is not None:
+        pairs.append(_credential(settings.auth.get_secret_value(), "ASSISTANT_AUTH / --auth"))
+    if settings.auth_file is not None:
+        path = settings.auth_file
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            raise AssistantError(f"Cannot read the password file {path} (ASSISTANT_AUTH_FILE / --auth-file): "
+                                 f"{type(e).__name__}: {e}. Point it at a UTF-8 file of user:password lines.") from e
+        found = [_credential(line, f"the password file {path}, line {n}")
+                 for n, line in enumerate((line.strip() for line in lines), 1) if line and not line.startswith("#")]
+        if not found:
+            raise AssistantError(f"The password file {path} (ASSISTANT_AUTH_FILE / --auth-file) holds no "
+                                 "user:password line. Add one per user.")
+        pairs += found
+    users = [user for user, _ in pairs]
+    if len(set(users)) < len(users):
+        twice = sorted({u for u in users if users.count(u) > 1})
+        raise AssistantError(f"User {', '.join(twice)} is given more than once in ASSISTANT_AUTH / ASSISTANT_AUTH_FILE: "
+                             "keep one password per user.")
+    return pairs
+
+
+def _credential(text: str, where: str) -> tuple[str, str]:
+    user, colon, password = text.strip().partition(":")
+    if not (colon and user.strip() and password):
+        raise AssistantError(f"Malformed credentials in {where}: expected user:password (a user name, a colon, "
+                             "a password, neither empty). Fix that entry.")
+    return user.strip(), password
+
+
+def access(settings: Settings, host: str) -> Credentials | None:
+    """Gradio's `auth` for serving on `host`, or None for an open page; AssistantError if that is unsafe.
+
+    Loopback needs nothing (credentials still apply if configured). Any other address needs
+    credentials, or `allow_open`, which logs a warning.
+    """
+    pairs = credentials(settings)
+    if pairs:
+        log.info("the chat page on %s asks for a password (%d user(s))", host, len(pairs))
+        return pairs
+    if is_loopback(host):
+        return None
+    if settings.allow_open:
+        log.warning("serving the chat page on %s WITHOUT a password (--allow-open): anyone who can reach this "
+                    "address can read your documents and ask questions", host)
+        return None
+    raise AssistantError(
+        f"Refusing to serve the chat page on {host} without a password: anyone who can reach that address could "
+        "read your documents. Set a password with ASSISTANT_AUTH=user:password (or --auth user:password), or a "
+        "file of user:password lines with ASSISTANT_AUTH_FILE=path (or --auth-file path); or pass --allow-open "
+        "(ASSISTANT_ALLOW_OPEN=true) to accept an open server; or bind to 127.0.0.1 (the default).")
+
+
+def _ip(name: str):
+    try:
+        return ipaddress.ip_address(name)
+    except ValueError:
+        return None
+
+
+def host_name(value: str) -> str:
+    """The host part of a Host header or an Origin (no scheme, port or brackets), lower case."""
+    value = value.strip().lower().split("://", 1)[-1].split("/", 1)[0]
+    if value.startswith("["):
+        return value[1:].split("]", 1)[0]
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+def host_allowed(settings: Settings, bound: str, name: str) -> bool:
+    """Whether a request for host `name` is addressed to this server, bound to `bound`: that address;
+    on loopback any loopback address or localhost; on every interface (0.0.0.0) any IP address or
+    localhost (a rebinding page always uses a name, never an address); and the names in `allowed_hosts`."""
+    name = host_name(name)
+    listed = {host_name(h) for h in settings.allowed_hosts.split(",") if h.strip()}
+    if name in listed or name == host_name(bound):
+        return True
+    if name in ("localhost", "localhost."):
+        return is_loopback(bound) or bound in WILDCARD
+    ip = _ip(name)
+    if ip is None:
+        return False
+    return bound in WILDCARD or (is_loopback(bound) and is_loopback(name))
+
+
+class HostGuard:
+    """ASGI wrapper around the whole app: refuses (403) a request whose Host or Origin is not this server."""
+
+    def __init__(self, app, allowed):
+        self.app, self.allowed = app, allowed
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+            host, origin = headers.get("host", ""), headers.get("origin")
+            if not self.allowed(host) or (origin is not None and not self.allowed(origin)):
+                log.warning("refused a request for host %r from origin %r (not this server)", host, origin)
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})
+                    return
+                body = (b"Refused: this request is not addressed to this server (Host or Origin header). Open the page "
+                        b"at the address the assistant printed, or add the name to ASSISTANT_ALLOWED_HOSTS.")
+                await send({"type": "http.response.start", "status": 403,
+                            "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
+def guarded(settings: Settings, bound: str):
+    """A lifespan for Gradio's app (`app_kwargs`) that puts `HostGuard` around all of it, Gradio's own
+    CORS middleware included, once it is built and before the server takes any request."""
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        app.middleware_stack = HostGuard(app.middleware_stack or app.build_middleware_stack(),
+                                         lambda name: host_allowed(settings, bound, name))
+        yield
+
+    return lifespan

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from .documents import CONTROLS, printable
 from .errors import AssistantError
 from .settings import REPO_ROOT, Settings
 
@@ -89,10 +90,15 @@ def make_assistant(args: argparse.Namespace):
 def cmd_ingest(args) -> int:
     assistant = make_assistant(args)
     report = assistant.ingest(rebuild=args.rebuild, progress=progress_bar("embedding"))
-    for line in report.skipped:
-        print(f"skipped {line}", file=sys.stderr)
-    print(f"ingest: {report.summary()} -> {assistant.settings.store}")
+    print_skipped(report)
+    print(f"ingest: {report.summary()} -> {printable(str(assistant.settings.store))}")
     return 0
+
+
+def print_skipped(report) -> None:
+    """Every file not ingested, with its reason, on stderr (names and reasons are printable already)."""
+    for line in report.skipped:
+        print(f"skipped {printable(line)}", file=sys.stderr)
 
 
 def cmd_ask(args) -> int:
@@ -101,16 +107,20 @@ def cmd_ask(args) -> int:
     assistant.generator  # fail fast on a missing or broken model, before ingesting
     report = assistant.ensure_ingested(progress=progress_bar("first ingest"))
     if report:
+        print_skipped(report)
         print(f"ingest: {report.summary()}", file=sys.stderr)
     answer = assistant.ask(question)
     if args.json:
-        print(answer.model_dump_json(indent=2))
+        # JSON escapes C0 controls itself; C1 and bidi controls are valid in it unescaped, so escape them too
+        print(CONTROLS.sub(lambda m: f"\\u{ord(m[0]):04x}", answer.model_dump_json(indent=2)))
         return 0
-    print(answer.text)
+    # document text and names are shown with control characters escaped: an escape sequence in a
+    # document must not retitle the window, write the clipboard or erase what was printed
+    print(printable(answer.text))
     for c in answer.citations:
         page = f"p. {c.page}, " if c.page else ""
-        print(f"\n[{c.n}] {c.title} ({c.source}, {page}characters {c.start}-{c.end})")
-        print(textwrap.indent(textwrap.fill(" ".join(c.text.split()), 100), "    "))
+        print(printable(f"\n[{c.n}] {c.title} ({c.source}, {page}characters {c.start}-{c.end})"))
+        print(printable(textwrap.indent(textwrap.fill(" ".join(c.text.split()), 100), "    ")))
     return 0
 
 
@@ -167,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: setting {name} (--{name.replace('_', '-')} / ASSISTANT_{name.upper()}): {err['msg']}", file=sys.stderr)
         return 2
     except AssistantError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {printable(str(e))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -55,11 +55,16 @@ class IngestReport(BaseModel):
     removed: int = 0
     unchanged: int = 0
     chunks_embedded: int = 0
-    skipped: list[str] = Field([], description="files not ingested, with the reason")
+    skipped: list[str] = Field([], description="files not ingested, as 'name: reason' (every one: unreadable, "
+                               "unsupported, links outside the folder, FIFOs, bad names...)")
 
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed)
+
+    def reason(self, source: str) -> str | None:
+        """Why the file `source` (relative to the folder) was not ingested, or None if it was."""
+        return next((line[len(source) + 2:] for line in self.skipped if line.startswith(source + ": ")), None)
 
     def summary(self) -> str:
         line = (

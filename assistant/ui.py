@@ -141,9 +141,9 @@ class ChatUI:
                                                                            ": none yet, add some below")
         except AssistantError as e:
             documents, note = "the collection cannot be read", note or str(e)
-        line = (f"**Documents:** {html.escape(documents)} · "
-                f"**Model:** {html.escape(self.assistant.model_name or 'none found')}")
-        return line + (f"\n\n{html.escape(note)}" if note else "")
+        line = (f"**Documents:** {_text(documents)} · "  # titles are document text: Markdown escaped too
+                f"**Model:** {_text(self.assistant.model_name or 'none found')}")
+        return line + (f"\n\n{_text(note)}" if note else "")
 
     def prepare(self, progress=gr.Progress()) -> str:
         """On page load: ingest the source folder if it changed and load the model, showing progress."""
@@ -153,7 +153,8 @@ class ChatUI:
         def ready() -> str:
             report = self.assistant.ensure_ingested(progress=step)
             self.assistant.generator  # load it now, not on the first question
-            return self.status(f"Ingested the documents: {report.summary()}" if report else "")
+            return self.status(f"Ingested the documents: {report.summary()}{skipped_list(report.skipped)}"
+                               if report else "")
 
         try:
             return self._run(ready)
@@ -248,9 +249,13 @@ class ChatUI:
         accepted, refused = [], []
         for file in files:
             path = Path(file)
-            name = path.name.lstrip(".") or "document.txt"
+            name = path.name.lstrip(".")  # a hidden name would not be read
             if path.suffix.lower() not in SUFFIXES:
-                refused.append(f"{name}: not a supported file type (supported: {KINDS})")
+                refused.append(f"{path.name}: not a supported file type (supported: {KINDS})")
+                continue
+            if Path(name).suffix.lower() not in SUFFIXES or not Path(name).stem:
+                refused.append(f"{path.name}: the name is only an extension: rename it, for example "
+                               f"document{path.suffix.lower()}")
                 continue
             try:
                 read_document(path, path.parent)
@@ -271,14 +276,22 @@ class ChatUI:
             try:
                 report = self._run(self.assistant.ingest, self.uploads, progress=lambda done, total: progress(
                     (done, total), desc="Embedding the new documents", unit="chunks"))
-                lines.append(f"Added {len(copied)} document(s) ({report.chunks_embedded} chunks embedded).")
+                stored = []
+                for target in map(Path, copied):  # count only what reached the store
+                    if (reason := report.reason(target.name)) is None:
+                        stored.append(target)
+                    else:
+                        refused.append(f"{target.name}: {reason}")
+                        target.unlink(missing_ok=True)
+                if stored:
+                    lines.append(f"Added {len(stored)} document(s) ({report.chunks_embedded} chunks embedded).")
             except AssistantError as e:
                 for target in copied:  # leave the folder as the store knows it
                     Path(target).unlink(missing_ok=True)
                 lines.append(f"⚠️ Nothing was added: {e}")
         if refused:
             lines.append("Not added:\n" + "\n".join(f"- {r}" for r in refused))
-        return "\n\n".join(html.escape(line) for line in lines), self._run(self.status)
+        return "\n\n".join(_text(line) for line in lines), self._run(self.status)
 
 
 try:
@@ -296,6 +309,11 @@ def release_freed_memory() -> None:
 
 
 # -- rendering (all text escaped) ------------------------------------------------------------
+def skipped_list(skipped: list[str]) -> str:
+    """The files not ingested, each with its reason, as a Markdown list (escaped when rendered)."""
+    return "".join(f"\n- skipped {line}" for line in skipped)
+
+
 def chat_messages(turns: list[Turn], working: str = "") -> list[dict]:
     """The chat as Gradio draws it: each question, then its reply (or what is being done, `working`)."""
     messages = []

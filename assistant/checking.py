@@ -1,21 +1,27 @@
 """The system checks what the model said, whatever the model: an answer is shown only when the
-sentences it cites support it.
+sentences it cites support it, word for word (`check`) and in meaning (`confirm`).
 
 Supported means: every name and number the answer adds to the question occurs in the cited
 sentences, and at least `min_support` of its other new content words do (compared after the
 normalisation retrieval uses, `text.fold`). When the sentences the model cited do not hold the answer but
 another evidence sentence does, the citation moves there; when none does, the answer is refused.
-Plain functions of strings and sentences: testable without a model.
+`check` is a plain function of strings and sentences, testable without a model. `confirm` is the
+second look: the same model, asked over only the cited sentences whether they state that this is the
+answer to this exact question, catches a true fact that answers a neighbouring question (a turnout
+share for a vote share, another person's sentence) that the word check passes.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import BaseModel
 
+from .generation import Generator
 from .grounding import Evidence
+from .prompts import render
 from .reading import Reading
 from .text import STOPWORDS, fold, terms
 
@@ -78,3 +84,12 @@ def _contributes(answer: str, asked: str, text: str) -> bool:
     folded = fold(text)
     return any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", folded) for f in facts(answer) - facts(asked)) or bool(
         (words(answer) - words(asked)) & words(text))
+
+
+def confirm(generator: Generator, prompts: Path, question: str, history: Sequence[tuple[str, str]], answer: str,
+            sentences: list[Evidence]) -> float:
+    """The model's probability that `sentences` state `answer` as the answer to `question` (its
+    first reply token's P(yes) to `verify_user.j2`)."""
+    user = render(prompts, "verify_user.j2", question=question, history=list(history[-1:]), answer=answer,
+                  sentences=sentences)
+    return generator.yes_probability([{"role": "user", "content": user}])

@@ -13,9 +13,11 @@ from pydantic import ValidationError
 
 from .documents import CONTROLS, printable
 from .errors import AssistantError
+from .models import Citation
 from .settings import REPO_ROOT, Settings
 
 log = logging.getLogger("assistant")
+CLOSEST = 3  # passages shown, labelled as not an answer, when the assistant abstains
 
 
 def settings_parser() -> argparse.ArgumentParser:
@@ -117,7 +119,9 @@ def cmd_ask(args) -> int:
     # document text and names are shown with control characters escaped: an escape sequence in a
     # document must not retitle the window, write the clipboard or erase what was printed
     print(printable(answer.text))
-    for c in answer.citations:
+    if answer.abstained and answer.passages:
+        print("\nClosest passages (not an answer):")
+    for c in answer.citations or [Citation.of(p, n, p.score) for n, p in enumerate(answer.passages[:CLOSEST], 1)]:
         page = f"p. {c.page}, " if c.page else ""
         print(printable(f"\n[{c.n}] {c.title} ({c.source}, {page}characters {c.start}-{c.end})"))
         print(printable(textwrap.indent(textwrap.fill(" ".join(c.text.split()), 100), "    ")))

@@ -129,7 +129,7 @@ def judge(item: EvalItem, answer: Answer) -> dict:
                  if p.source in item.sources and mentions_a_fact(p.text, item.must_include)), None)
     return {
         "id": item.id, "question": item.question, "reference": item.answer, "unanswerable": item.unanswerable,
-        "answer": answer.text, "abstained": answer.abstained, "verdict": answer.verdict,
+        "answer": answer.text, "abstained": answer.abstained, "verdict": answer.verdict, "confidence": answer.confidence,
         "correct": answerable and not answer.abstained and found_groups([body], item.must_include),
         "token_f1": token_f1(body, item.answer) if answerable and not answer.abstained else 0.0,
         "citations": cites,

@@ -9,15 +9,29 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
 from .catalog import MODELS
 from .errors import ModelError
 
 log = logging.getLogger(__name__)
+
+
+def is_yes(token: str) -> bool:
+    """A token that starts a "yes" reply: "yes", " Yes", "YES"."""
+    return token.strip().lower() == "yes"
+
+
+def yes_share(logits: np.ndarray, yes_ids: np.ndarray) -> float:
+    """Probability mass of the "yes" tokens under the softmax of `logits`."""
+    z = np.exp(logits - logits.max())
+    return float(z[yes_ids].sum() / z.sum())
 
 
 class Generator(Protocol):
@@ -36,6 +50,10 @@ class Generator(Protocol):
 
     def chat(self, messages: list[dict], max_tokens: int) -> str:
         """The whole reply to a chat: used by the naive baseline."""
+        ...
+
+    def yes_probability(self, messages: list[dict]) -> float:
+        """The model's probability that its reply to a yes/no chat starts with "yes" (the second look)."""
         ...
 
 
@@ -65,6 +83,7 @@ class LlamaGenerator:
         self.n_ctx = n_ctx
         # an unknown GGUF is read as an instruct model when it carries a chat template
         self.chat_template = "tokenizer.chat_template" in self.llm.metadata if chat_template is None else chat_template
+        self._yes: np.ndarray | None = None  # the token ids that spell "yes", found on first use
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8", "replace"), add_bos=False, special=False))
@@ -87,6 +106,24 @@ class LlamaGenerator:
         reply = self.llm.create_chat_completion(messages, max_tokens=max_tokens, temperature=self.temperature)
         return reply["choices"][0]["message"]["content"] or ""
 
+    def yes_probability(self, messages: list[dict]) -> float:
+        """Softmax of the first reply token's logits, read by a logits processor: the whole vocabulary,
+        without `logits_all` (which would keep n_ctx x n_vocab floats, over 1 GB for a 150k vocabulary)."""
+        seen: list[np.ndarray] = []
+
+        def capture(_ids, logits):
+            seen.append(np.array(logits, dtype=np.float64))
+            return logits
+
+        self.llm.create_chat_completion(messages, max_tokens=1, temperature=0.0, logits_processor=[capture])
+        return yes_share(seen[0], self._yes_tokens())
+
+    def _yes_tokens(self) -> np.ndarray:
+        if self._yes is None:
+            vocab = range(self.llm.n_vocab())
+            self._yes = np.array([t for t in vocab if is_yes(self.llm.detokenize([t]).decode("utf-8", "ignore"))])
+        return self._yes
+
 
 class ServerGenerator:
     """Completions from an OpenAI-compatible server at `url` (ending in /v1), streamed.
@@ -104,6 +141,7 @@ class ServerGenerator:
         self.url = url.rstrip("/")
         self.client = httpx.Client(timeout=httpx.Timeout(timeout, connect=5.0))
         self.temperature, self.seed, self.attempts = temperature, seed, attempts
+        self._warned = False
         models = self._request("GET", "/models").json().get("data") or [{}]
         self.name = f"{models[0].get('id', 'model')} @ {self.url}"
 
@@ -162,3 +200,19 @@ class ServerGenerator:
     def chat(self, messages: list[dict], max_tokens: int) -> str:
         body = {"messages": messages, "max_tokens": max_tokens, "temperature": self.temperature, "seed": self.seed}
         return self._request("POST", "/chat/completions", json=body).json()["choices"][0]["message"]["content"] or ""
+
+    def yes_probability(self, messages: list[dict]) -> float:
+        """From the first token's top logprobs (OpenAI `logprobs`/`top_logprobs`, which llama-cpp-python's
+        server and llama.cpp's llama-server both return). A server that returns none is answered from
+        its greedy reply, 1.0 or 0.0, and the log says so once."""
+        body = {"messages": messages, "max_tokens": 1, "temperature": 0.0, "seed": self.seed,
+                "logprobs": True, "top_logprobs": 10}
+        choice = self._request("POST", "/chat/completions", json=body).json()["choices"][0]
+        try:
+            top = choice["logprobs"]["content"][0]["top_logprobs"]
+            return float(sum(math.exp(t["logprob"]) for t in top if is_yes(t["token"])))
+        except (KeyError, IndexError, TypeError):
+            if not self._warned:
+                log.warning("the model server at %s returns no logprobs: the second look reads its greedy yes/no", self.url)
+                self._warned = True
+            return float(is_yes((choice.get("message") or {}).get("content") or ""))

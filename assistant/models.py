@@ -47,6 +47,8 @@ class Answer(BaseModel):
     timings: dict[str, float] = Field({}, description="seconds per stage")
     model: str = ""
     verdict: str = Field("", description="why the check showed this answer or abstained")
+    confidence: float | None = Field(None, description="the second look's P(yes) that the cited sentences answer "
+                                     "the question (None when it did not run)")
 
 
 class IngestReport(BaseModel):

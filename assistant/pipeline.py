@@ -2,11 +2,12 @@
 
   validate -> (ingest if the store is stale) -> retrieve passages -> rank their sentences as evidence
   -> enough evidence? (else abstain, without the model)
-  -> an instruct model reads the sentences, numbered, and answers in a few words citing their numbers;
-     the answer is shown when the cited sentences state it (`checking`), each cited by its exact span
-  -> otherwise, and with a base model: answer = verbatim quote of the best sentence, cut around the
-     model's answer if it found it there (else around the date or count the sentence holds), cited by
-     the passage that holds it (or abstain if the sentence lacks the kind of answer asked for)
+  -> an instruct model reads the sentences, numbered, and answers in a few words citing their numbers
+  -> the check: the cited sentences must state the answer's names, numbers and words (`checking.check`),
+     and the model, asked again over just those sentences, must agree that they answer this exact
+     question (`checking.confirm`, P(yes) >= min_confidence); else the assistant abstains
+  -> a base model (the fast mode) instead quotes the best sentence verbatim, cut around the model's
+     answer if it found it there (or abstains if the sentence lacks the kind of answer asked for)
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ class Assistant:
         """Add or refresh the documents of a folder (default: the source folder) in the store."""
         s = self.settings
         report = ingest(Path(path) if path else s.source, self.store, self.embedder, chunk_chars=s.chunk_chars,
-                        chunk_overlap=s.chunk_overlap, rebuild=rebuild, progress=progress)
+                        chunk_overlap=s.chunk_overlap, rebuild=rebuild, progress=progress,
+                        allow_outside_links=s.allow_outside_links)
         if report.changed or rebuild:
             self._retriever = None
         self._synced = self._synced or path is None
@@ -97,7 +99,7 @@ class Assistant:
             log.warning("source folder %s not found: answering from the store as it is", self.settings.source)
             self._synced = True
             return None
-        report = plan(self.settings.source, self.store)[-1]
+        report = plan(self.settings.source, self.store, self.settings.allow_outside_links)[-1]
         if report.changed:
             return self.ingest(progress=progress)
         self._synced = True
@@ -110,8 +112,8 @@ class Assistant:
         return answer
 
     def stream(self, question: str, history: History = ()) -> Iterator[str | Answer]:
-        """Yield the model's short answer as it is written, then the final `Answer`, whose text is
-        the verbatim quote built around it (or an abstention)."""
+        """Yield the answer's text once it is checked (nothing unchecked is shown), then the final
+        `Answer`: the reader's short cited answer, a quote (base models), or an abstention."""
         t0 = time.perf_counter()
         s = self.settings
         question = self.check_question(question)
@@ -138,12 +140,9 @@ class Assistant:
         if self.generator.chat_template:  # an instruct model reads the numbered evidence
             yield from self._read(question, history, evidence, passages, timings, t0)
             return
-        pieces = []
-        for piece in self.generator.stream(self._prompt(question, history, evidence), s.max_tokens):
-            pieces.append(piece)
-            yield piece
+        raw = "".join(self.generator.stream(self._prompt(question, history, evidence), s.max_tokens))
         timings["generate"] = time.perf_counter() - t0 - timings["retrieve"]
-        yield from self._finish(self._ground(question, "".join(pieces), evidence, passages), timings, t0)
+        yield from self._finish(self._ground(question, raw, evidence, passages), timings, t0)
 
     def check_question(self, question: str) -> str:
         """The question cleaned of control characters; QuestionError if empty or too long for the model."""
@@ -172,23 +171,33 @@ class Assistant:
 
     def _read(self, question: str, history: History, evidence: list[grounding.Evidence], passages: list[Passage],
               timings: dict, t0: float) -> Iterator[str | Answer]:
-        """The model reads the numbered sentences and answers citing their numbers; the answer is shown
-        when the cited sentences state it, each cited by its exact span, else the best sentence is quoted."""
+        """The model reads the numbered sentences and answers citing their numbers. The answer is shown
+        only when the cited sentences state it (`checking.check`) and the model, asked again over just
+        those sentences, agrees they answer this exact question (`checking.confirm`); else it abstains."""
         s = self.settings
-        numbered, pieces = evidence[: s.read_sentences], []
-        for piece in reading.Reader(self.generator, s.prompts, s.n_ctx, s.max_tokens).stream(question, history, numbered):
-            pieces.append(piece)
-            yield piece
+        numbered = evidence[: s.read_sentences]
+        raw = "".join(reading.Reader(self.generator, s.prompts, s.n_ctx, s.max_tokens).stream(question, history, numbered))
         timings["generate"] = time.perf_counter() - t0 - timings["retrieve"]
-        said = reading.parse("".join(pieces), len(numbered))
+        said = reading.parse(raw, len(numbered))
         verdict = checking.check(said, question, history, numbered, s.min_support)
-        if verdict.supported:
-            citations = [numbered[i].cite(n) for n, i in enumerate(verdict.sentences, start=1)]
-            answer = Answer(question=question, text=said.answer + " " + "".join(f"[{c.n}]" for c in citations),
-                            citations=citations, passages=passages, model=self.model_name, verdict=verdict.reason)
-        else:
-            answer = self._ground(question, "", evidence[: s.evidence_sentences], passages)
-            answer.verdict = f"{verdict.reason}; {answer.verdict}"
+        if not verdict.supported:
+            yield from self._finish(self._abstain(question, passages, verdict=verdict.reason), timings, t0)
+            return
+        cited = [numbered[i] for i in verdict.sentences]
+        confidence = None
+        if s.verify:
+            confidence = checking.confirm(self.generator, s.prompts, question, history, said.answer, cited)
+            timings["verify"] = time.perf_counter() - t0 - timings["retrieve"] - timings["generate"]
+            if confidence < s.min_confidence:
+                answer = self._abstain(question, passages, verdict=f"{verdict.reason}, but the second look doubts "
+                                       f"they answer this question (P(yes) {confidence:.2f} < {s.min_confidence})")
+                answer.confidence = round(confidence, 4)
+                yield from self._finish(answer, timings, t0)
+                return
+        citations = [e.cite(n) for n, e in enumerate(cited, start=1)]
+        answer = Answer(question=question, text=said.answer + " " + "".join(f"[{c.n}]" for c in citations),
+                        citations=citations, passages=passages, model=self.model_name, verdict=verdict.reason,
+                        confidence=None if confidence is None else round(confidence, 4))
         yield from self._finish(answer, timings, t0)
 
     def _ground(self, question: str, raw: str, evidence: list[grounding.Evidence], passages: list[Passage]) -> Answer:
@@ -217,11 +226,10 @@ class Assistant:
                       model=self.model_name, verdict=verdict)
 
     def _finish(self, answer: Answer, timings: dict, t0: float) -> Iterator[str | Answer]:
-        """Stamp the timings; an abstention decided before generation is also streamed as text."""
+        """Stamp the timings; yield the text as it will be shown, then the `Answer`."""
         timings["total"] = time.perf_counter() - t0
         answer.timings = {k: round(v, 4) for k, v in timings.items()}
-        if "generate" not in timings:
-            yield answer.text
+        yield answer.text
         yield answer
 
     @property

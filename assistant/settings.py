@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         0.5, ge=0.0, le=1.0, description="share of an instruct model's new answer words its cited sentences must hold, else it is not shown"
     )
 
+    verify: bool = Field(True, description="ask the model a second time whether the cited sentences answer the question")
+    min_confidence: float = Field(
+        0.7, ge=0.0, le=1.0, description="the second look's P(yes) an answer needs to be shown, else the assistant abstains"
+    )
+
     # generation
     n_ctx: int = Field(2048, ge=512, le=131072, description="model context size in tokens")
     max_tokens: int = Field(40, ge=8, le=2048, description="longest model answer in tokens")

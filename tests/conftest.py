@@ -61,10 +61,12 @@ class FakeGenerator:
 
     name = "fake-model"
 
-    def __init__(self, *replies: str, chat_template: bool = False):
+    def __init__(self, *replies: str, chat_template: bool = False, yes: float = 1.0):
         self.replies = list(replies)
         self.prompts: list = []
         self.chat_template = chat_template
+        self.yes = yes  # the second look's P(yes) for every answer
+        self.checks: list = []  # the second look's prompts
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
@@ -81,6 +83,10 @@ class FakeGenerator:
     def chat(self, messages, max_tokens):
         self.prompts.append(messages)
         return self.replies.pop(0) if self.replies else "I don't know."
+
+    def yes_probability(self, messages):
+        self.checks.append(messages)
+        return self.yes
 
 
 @pytest.fixture(autouse=True)
@@ -113,9 +119,10 @@ def fake_assistant(tmp_path, docs):
 @pytest.fixture
 def fake_reader(tmp_path, docs):
     """An assistant whose fake model is an instruct model (it reads the numbered evidence)."""
-    def make(*replies: str, **overrides) -> Assistant:
+    def make(*replies: str, yes: float = 1.0, **overrides) -> Assistant:
         settings = Settings(**{"store": tmp_path / "store", "source": docs, **overrides})
-        return Assistant(settings, generator=FakeGenerator(*replies, chat_template=True), embedder=FakeEmbedder())
+        return Assistant(settings, generator=FakeGenerator(*replies, chat_template=True, yes=yes),
+                         embedder=FakeEmbedder())
 
     return make
 

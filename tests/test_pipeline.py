@@ -82,11 +82,10 @@ def test_the_prompt_holds_the_evidence_and_the_last_turn(fake_assistant):
     assert "Ri Hi-Yong" in prompt.split("Earlier answer")[1]  # evidence retrieved with the earlier question
 
 
-def test_stream_yields_text_then_the_answer(fake_assistant):
-    a = fake_assistant("Kim Su-gil led the delegation.")
-    parts = list(a.stream("Who led the delegation to the For the Freedom of Nations forum?"))
-    assert all(isinstance(p, str) for p in parts[:-1]) and isinstance(parts[-1], Answer)
-    assert "".join(parts[:-1]).strip() == "Kim Su-gil led the delegation."
+def test_stream_yields_only_the_checked_text_then_the_answer(fake_reader):
+    a = fake_reader("Napoleon Bonaparte [1]")  # unsupported: the model's words must never be shown
+    *texts, answer = a.stream(QUESTION)
+    assert texts == [answer.text] == ["The documents do not say."] and isinstance(answer, Answer)
 
 
 def test_empty_and_control_character_questions(fake_assistant):
@@ -140,11 +139,34 @@ def test_a_supported_short_answer_cites_its_sentence(fake_reader):
     assert answer.verdict.startswith("supported")
 
 
-def test_an_answer_the_evidence_does_not_state_falls_back_to_the_quote(fake_reader):
+def test_an_answer_the_evidence_does_not_state_is_an_abstention_with_the_closest_passages(fake_reader):
     answer = fake_reader("Napoleon Bonaparte [1]").ask(QUESTION)
-    assert "Napoleon" not in answer.text and "Kim Su-gil" in quoted(answer)
-    assert "Napoleon" in answer.verdict
-    check_citations(answer)
+    assert answer.abstained and answer.text == "The documents do not say." and not answer.citations
+    assert "Napoleon" in answer.verdict and answer.passages  # kept, to be shown as not an answer
+
+
+def test_not_stated_is_an_abstention_not_a_quote(fake_reader):
+    a = fake_reader("not stated")
+    answer = a.ask(QUESTION)
+    assert answer.abstained and answer.text == "The documents do not say." and not answer.citations
+    assert a.generator.checks == []  # nothing to look at twice
+
+
+def test_the_second_look_refuses_an_answer_the_model_doubts(fake_reader):
+    a = fake_reader("Kim Su-gil [1]", yes=0.4)
+    answer = a.ask(QUESTION)
+    assert answer.abstained and answer.text == "The documents do not say." and answer.confidence == 0.4
+    [[check]] = a.generator.checks
+    assert "Question: " + QUESTION in check["content"] and "Proposed answer: Kim Su-gil" in check["content"]
+    assert "Kim Su-gil" in check["content"].split("Question:")[0]  # the cited sentence is the text
+
+
+def test_the_second_look_keeps_an_answer_the_model_confirms_and_can_be_switched_off(fake_reader):
+    kept = fake_reader("Kim Su-gil [1]", yes=0.9).ask(QUESTION)
+    assert not kept.abstained and kept.confidence == 0.9 and "verify" in kept.timings
+    off = fake_reader("Kim Su-gil [1]", yes=0.0, verify=False)
+    answer = off.ask(QUESTION)
+    assert not answer.abstained and answer.confidence is None and off.generator.checks == []
 
 
 def test_a_two_sentence_answer_cites_each_sentence(tmp_path, fake_reader):

@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", action="store_true", help="also run the naive and extractive reference pipelines")
     p.add_argument("--conversation", action="store_true",
                    help="also ask the items in order in one conversation, as the chat does")
+    p.add_argument("--compare-limit", type=int, default=None,
+                   help="run --baseline and --conversation on the first N items only (paired with the product on those)")
     p.set_defaults(run=cmd_eval)
 
     p = sub.add_parser("bench", parents=[common], help="measure speed and memory (prints a table, writes bench.json)")
@@ -148,7 +150,7 @@ def cmd_eval(args) -> int:
     assistant = make_assistant(args)
     assistant.ensure_ingested(progress=progress_bar("ingest"))  # a new corpus: embedding takes a while
     report = evaluate(assistant, args.dataset, args.out, limit=args.limit, baseline=args.baseline,
-                      conversation=args.conversation, progress=progress)
+                      conversation=args.conversation, compare_limit=args.compare_limit, progress=progress)
     names = ["product"] + list(report["paired"])
     print(f"{'metric':<24}" + "".join(f"{n:>12}" for n in names))
     for key, label, _ in METRICS:

@@ -236,7 +236,11 @@ def _markdown(report: dict, rows: dict[str, list[dict]]) -> str:
     lines += ["", "Product 95% bootstrap intervals: " + "; ".join(intervals) + ".", "", "![metrics](metrics.png)", ""]
     for name in names[1:]:
         win, loss = report["paired"][name]["product_only"], report["paired"][name]["other_only"]
+        same = report["paired"][name]["product"]
         lines += [f"## Paired with {name}", "",
+                  f"- on the same {same['n']} items, key-fact accuracy {fmt(same['key_fact_accuracy'])} (product) vs "
+                  f"{fmt(report[name]['key_fact_accuracy'])}; abstention recall {fmt(same['abstention_recall'])} vs "
+                  f"{fmt(report[name]['abstention_recall'])}",
                   f"- right only with the product ({len(win)}): {', '.join(win) or 'none'}",
                   f"- right only with {name} ({len(loss)}): {', '.join(loss) or 'none'}", ""]
     lines += ["## Worst failures of the product", ""]
@@ -274,40 +278,42 @@ def _chart(path: Path, report: dict, names: list[str]) -> None:
 
 
 def evaluate(assistant, dataset: Path, out: Path, *, limit: int | None = None, baseline: bool = False,
-             conversation: bool = False,
+             conversation: bool = False, compare_limit: int | None = None,
              progress: Callable[[str, int], Callable[[EvalItem], None]] | None = None) -> dict:
     """Run the product (and with `baseline` the two reference pipelines) on the same items; write the report.
     With `conversation`, the product also answers the items in one conversation (`run_conversation`),
-    reported beside the single-question figures as the "conversation" pipeline.
+    reported beside the single-question figures as the "conversation" pipeline. `compare_limit` runs
+    those comparisons on the first N items only (they cost as much as the product's run, or more); each
+    comparison's `paired` entry holds the product's figures on the same items.
 
     `progress(pipeline_name, n_items)` returns a per-item callback (the CLI shows a bar).
     """
     items = load_dataset(dataset)[:limit]
+    compared = items[:compare_limit]
     assistant.ensure_ingested()
     source = str(assistant.settings.source.expanduser().resolve())
     if others := sorted(assistant.store.roots() - {source}):
         raise AssistantError(
             f"The store at {assistant.store.where} also holds documents from {', '.join(others)}, so the figures "
             f"would mix corpora. Pass --store to a store of {source} alone (a new folder is ingested first).")
-    pipelines = {"product": assistant.ask}
+    rows = {"product": run_pipeline(assistant.ask, items, progress("product", len(items)) if progress else None)}
     if baseline:
         from .baselines import Extractive, NaiveRAG
 
-        pipelines |= {"baseline": NaiveRAG(assistant).ask, "extractive": Extractive(assistant).ask}
-    rows = {name: run_pipeline(ask, items, progress(name, len(items)) if progress else None)
-            for name, ask in pipelines.items()}
+        for name, ask in {"baseline": NaiveRAG(assistant).ask, "extractive": Extractive(assistant).ask}.items():
+            rows[name] = run_pipeline(ask, compared, progress(name, len(compared)) if progress else None)
     if conversation:
-        pipelines["conversation"] = assistant.ask
-        rows["conversation"] = run_conversation(assistant.ask, items,
-                                                progress("conversation", len(items)) if progress else None)
+        rows["conversation"] = run_conversation(assistant.ask, compared,
+                                                progress("conversation", len(compared)) if progress else None)
     settings = assistant.settings.model_dump(mode="json", exclude={"host", "port", "store", "auth", "auth_file", "allow_open"})
     report = summarize(rows["product"]) | {
         "config": {"dataset": str(dataset), **settings, "model": assistant.model_name,
                    "embedder": assistant.embedder.name}}
     report["paired"] = {}
-    for name in list(pipelines)[1:]:
+    for name in list(rows)[1:]:
         report[name] = summarize(rows[name])
-        product_only, other_only = paired(rows["product"], rows[name])
-        report["paired"][name] = {"product_only": product_only, "other_only": other_only}
+        same = [r for r in rows["product"] if r["id"] in {o["id"] for o in rows[name]}]
+        product_only, other_only = paired(same, rows[name])
+        report["paired"][name] = {"product": summarize(same), "product_only": product_only, "other_only": other_only}
     write_report(Path(out), report, rows)
     return report

@@ -1,8 +1,9 @@
 """The CI gate: the eval on each held-out test split (seeds and wiki) with the embedded default model.
 
 Each split has its own floors (evals/floors.json): the measured figures minus a margin for noise
-(about one item). On each, the product must also beat both reference pipelines
-on key-fact accuracy, on the same items.
+(about one item). On each, the product must also beat both reference pipelines on key-fact accuracy,
+paired on the same items: the first COMPARED of each split, since the naive pipeline's long prompts cost
+more than the product's whole run (the product's own figures are on every item).
 """
 
 import json
@@ -15,7 +16,8 @@ from conftest import CORPORA, ROOT
 
 pytestmark = pytest.mark.slow
 FLOORS = {k: v for k, v in json.loads((ROOT / "evals" / "floors.json").read_text()).items() if not k.startswith("_")}
-CONVERSATION = ["evals/test.jsonl"]  # also asked as one conversation, as the chat asks (about a minute)
+CONVERSATION = ["evals/test.jsonl"]  # also asked as one conversation, as the chat asks
+COMPARED = 24
 GATED = [(dataset, metric) for dataset, floors in FLOORS.items() for metric in sorted(floors)]
 
 
@@ -29,7 +31,7 @@ def reports(tmp_path_factory):
             name = dataset.removesuffix(".jsonl").replace("/", "-")
             settings = Settings(store=tmp_path_factory.mktemp(name) / "store", source=ROOT / CORPORA[dataset])
             cache[dataset] = evaluate(Assistant(settings), ROOT / dataset, ROOT / "test-artifacts" / name, baseline=True,
-                                      conversation=dataset in CONVERSATION)
+                                      conversation=dataset in CONVERSATION, compare_limit=COMPARED)
         return cache[dataset]
 
     return get
@@ -58,19 +60,23 @@ KNOWN_GAPS = {("evals/wiki/test.jsonl", "extractive"): "2026-12-02: key-fact acc
     for d in sorted(FLOORS) for o in ("baseline", "extractive")])
 def test_product_beats_each_reference_pipeline_on_key_facts(reports, dataset, other):
     report = reports(dataset)
-    assert report["key_fact_accuracy"] > report[other]["key_fact_accuracy"], report["paired"][other]
+    same = report["paired"][other]
+    assert same["product"]["key_fact_accuracy"] > report[other]["key_fact_accuracy"], same
 
 
 @pytest.mark.parametrize("dataset", sorted(FLOORS))
 def test_product_abstains_more_often_than_the_naive_baseline(reports, dataset):
     report = reports(dataset)
-    assert report["abstention_recall"] > report["baseline"]["abstention_recall"]
+    assert report["paired"]["baseline"]["product"]["abstention_recall"] > report["baseline"]["abstention_recall"]
 
 
 @pytest.mark.parametrize("dataset", CONVERSATION)
 @pytest.mark.parametrize("metric", ["key_fact_accuracy", "abstention_recall", "abstention_precision",
                                     "citation_precision", "citation_recall"])
-def test_asked_in_one_conversation_the_figures_stay_within_003_of_asked_alone(reports, dataset, metric):
+def test_asked_in_one_conversation_the_figures_stay_within_one_item_of_asked_alone(reports, dataset, metric):
     report = reports(dataset)
-    alone, together = report[metric], report["conversation"][metric]
-    assert abs(together - alone) <= 0.03, (metric, alone, together, report["paired"]["conversation"])
+    same = report["paired"]["conversation"]["product"]
+    alone, together = same[metric], report["conversation"][metric]
+    one_item = {"key_fact_accuracy": 1 / same["n_answerable"], "citation_recall": 1 / same["n_answerable"],
+                "abstention_recall": 1 / same["n_unanswerable"]}.get(metric, 0.1)  # precisions: a share of a share
+    assert abs(together - alone) <= one_item + 1e-9, (metric, alone, together, report["paired"]["conversation"])

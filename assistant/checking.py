@@ -2,8 +2,9 @@
 sentences it cites support it, word for word (`check`) and in meaning (`confirm`).
 
 Supported means: every name and number the answer adds to the question occurs in the cited
-sentences, and at least `min_support` of its other new content words do (compared after the
-normalisation retrieval uses, `text.fold`). When the sentences the model cited do not hold the answer but
+sentences, and at least `min_support` of its other new content words do (names and numbers compared
+after `text.fold`, with numbers written as words read as digits on both sides: "eight" = "8"; content
+words after the normalisation retrieval uses, `text.terms`). When the sentences the model cited do not hold the answer but
 another evidence sentence does, the citation moves there; when none does, the answer is refused.
 `check` is a plain function of strings and sentences, testable without a model. `confirm` is the
 second look: the same model, asked over only the cited sentences whether they state that this is the
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel
+from text_to_num import alpha2digit
 
 from .generation import Generator
 from .grounding import Evidence
@@ -47,8 +49,14 @@ def words(text: str) -> set[str]:
     return set(terms(fold(text)))
 
 
+def digits(text: str) -> str:
+    """Numbers written as words in digits ("fifteen votes to eight" -> "15 votes to 8")."""
+    return alpha2digit(text, "en", threshold=0)
+
+
 def holds(answer: str, asked: str, text: str, min_support: float) -> bool:
     """Does `text` state the answer's new names, numbers and (enough of) its new content words?"""
+    answer, asked, text = digits(answer), digits(asked), digits(text)
     folded = fold(text)
     new_facts = facts(answer) - facts(asked)
     if any(not re.search(rf"(?<!\w){re.escape(f)}(?!\w)", folded) for f in new_facts):
@@ -60,9 +68,11 @@ def holds(answer: str, asked: str, text: str, min_support: float) -> bool:
 
 
 def check(reading: Reading, question: str, history: Sequence[tuple[str, str]], evidence: list[Evidence],
-          min_support: float) -> Verdict:
+          min_support: float, examples: str = "") -> Verdict:
     """Which evidence sentences support the model's answer: the ones it cited if they do (keeping
-    those that contribute), else the first single sentence that does; else none."""
+    those that contribute, not only heading or title lines), else the first single sentence that
+    does; else none. An answer whose names come from the prompt's own `examples` is not moved to a
+    sentence the model did not cite (that would turn a leaked example into an answer)."""
     if reading.not_stated:
         return Verdict(supported=False, reason="the model found no answer in the evidence")
     answer = reading.answer
@@ -72,15 +82,18 @@ def check(reading: Reading, question: str, history: Sequence[tuple[str, str]], e
     cited = [n - 1 for n in reading.cited]
     if cited and holds(answer, asked, " ".join(evidence[i].text for i in cited), min_support):
         useful = [i for i in cited if _contributes(answer, asked, evidence[i].text)] or cited[:1]
-        return Verdict(supported=True, sentences=useful, reason="supported by the sentences the model cited")
+        if not all(evidence[i].context for i in useful):  # a heading or title line is never the answer alone
+            return Verdict(supported=True, sentences=useful, reason="supported by the sentences the model cited")
+    leaked = bool(new := facts(digits(answer)) - facts(digits(asked))) and new <= facts(examples)
     for i, sentence in enumerate(evidence):
-        if holds(answer, asked, sentence.text, min_support):
+        if not sentence.context and not leaked and holds(answer, asked, sentence.text, min_support):
             return Verdict(supported=True, sentences=[i], reason="supported by another evidence sentence")
     return Verdict(supported=False, reason=f"no evidence sentence states {answer!r}")
 
 
 def _contributes(answer: str, asked: str, text: str) -> bool:
     """Does the sentence hold any of the answer's new names, numbers or content words?"""
+    answer, asked, text = digits(answer), digits(asked), digits(text)
     folded = fold(text)
     return any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", folded) for f in facts(answer) - facts(asked)) or bool(
         (words(answer) - words(asked)) & words(text))

@@ -20,7 +20,7 @@ import blingfire
 
 from .models import Citation, Passage
 from .reading import is_abstention
-from .text import terms
+from .text import fold, terms
 
 # Words that say what kind of answer is wanted, not what it is about: they need not occur in the evidence.
 SCAFFOLD = set(terms(
@@ -48,6 +48,7 @@ class Evidence:
     score: float
     start: int = 0  # the sentence's characters in the file: text == file[start:end]
     end: int = 0
+    context: bool = False  # a heading, title, reference or footnote line: read, never an answer alone
 
     def cite(self, n: int) -> Citation:
         """Cite the sentence itself (not its whole chunk)."""
@@ -56,9 +57,22 @@ class Evidence:
                         start=self.start, end=self.end, text=self.text, page=p.page)
 
 
-def sentences(passages: list[Passage]) -> list[tuple[str, Passage, int, int]]:
-    """(sentence, passage, passage rank, start in the file) for every distinct sentence of the passages.
-    A line break ends a sentence too: a headline or a caption is not part of the sentence below it."""
+REFERENCE = re.compile(r"^\s*(\^|↑|\[\d+\])|\bISBN\b|\bdoi:\s*10\.|\bRetrieved( on)? \d|\barXiv:|\bArchived from the original")
+
+
+def is_context(sentence: str, line: str, title: str) -> bool:
+    """A line that frames the text rather than stating a fact: the document's title, a reference or
+    footnote line, or a heading (a whole short line without a sentence's end, digits, a colon or cells)."""
+    if fold(sentence) == fold(title) or REFERENCE.search(sentence):
+        return True
+    return (sentence == line.strip() and len(sentence.split()) <= 12 and not re.search(r"[.!?…;\"”')\]]$", sentence)
+            and not re.search(r"[\d:|\t]", sentence))
+
+
+def sentences(passages: list[Passage]) -> list[tuple[str, Passage, int, int, bool]]:
+    """(sentence, passage, passage rank, start in the file, is it context) for every distinct sentence
+    of the passages. A line break ends a sentence too: a headline or a caption is not part of the
+    sentence below it."""
     seen, out = set(), []
     for rank, p in enumerate(passages):
         for line in re.finditer(r"[^\n]+", p.text):
@@ -67,7 +81,7 @@ def sentences(passages: list[Passage]) -> list[tuple[str, Passage, int, int]]:
                 start = p.start + line.start() + s + len(raw) - len(raw.lstrip())
                 if (p.file_path, start) not in seen and raw.strip():
                     seen.add((p.file_path, start))
-                    out.append((raw.strip(), p, rank, start))
+                    out.append((raw.strip(), p, rank, start, is_context(raw.strip(), line.group(), p.title)))
     return out
 
 
@@ -97,8 +111,8 @@ def select_evidence(query: str, question: str, passages: list[Passage], embed, d
     dense = vectors[:-1] @ vectors[-1]
     kind = answer_type(question)
     scored = [Evidence(s, p, coverage(query, [s], df, n_docs) + float(d) - 0.05 * rank
-                       + (TYPE_BONUS if kind and has_type(s, kind, question) else 0.0), start, start + len(s))
-              for (s, p, rank, start), d in zip(found, dense)]
+                       + (TYPE_BONUS if kind and has_type(s, kind, question) else 0.0), start, start + len(s), context)
+              for (s, p, rank, start, context), d in zip(found, dense)]
     return sorted(scored, key=lambda e: -e.score)
 
 

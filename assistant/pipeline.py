@@ -179,7 +179,7 @@ class Assistant:
         raw = "".join(reading.Reader(self.generator, s.prompts, s.n_ctx, s.max_tokens).stream(question, history, numbered))
         timings["generate"] = time.perf_counter() - t0 - timings["retrieve"]
         said = reading.parse(raw, len(numbered))
-        verdict = checking.check(said, question, history, numbered, s.min_support)
+        verdict = checking.check(said, question, history, numbered, s.min_support, render(s.prompts, "read_system.j2"))
         if not verdict.supported:
             yield from self._finish(self._abstain(question, passages, verdict=verdict.reason), timings, t0)
             return

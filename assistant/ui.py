@@ -33,7 +33,7 @@ from .access import Credentials, _credential, access, credentials, guarded, is_l
 from .documents import read_document
 from .extraction import KINDS, SUFFIXES, extract
 from .errors import AssistantError
-from .models import Answer, Citation
+from .models import Answer, Citation, Passage
 from .pipeline import Assistant, clean_question
 from .reading import strip_markers
 from .text import terms
@@ -68,6 +68,7 @@ PANEL_CSS = """
 PAGE_CSS = """
 #announce { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
 #chat details.sources { margin-top: 6px; font-size: 0.9em; }
+#chat .abstained { font-weight: 600; border-left: 4px solid #b45309; padding-left: 8px; }
 #chat details.sources p { margin: 4px 0; }
 @media (max-width: 480px) {
   #input-row { flex-direction: column; }
@@ -323,8 +324,18 @@ def chat_messages(turns: list[Turn], working: str = "") -> list[dict]:
     return messages
 
 
+CLOSEST = 3  # passages shown under an abstention, labelled as not an answer
+
+
 def reply_html(answer: Answer, t: int) -> str:
-    """The answer with [n] markers that link to its passages, and under it the list of its sources."""
+    """The answer with [n] markers that link to its passages, and under it the list of its sources.
+    An abstention says so plainly; the closest passages may follow, folded and labelled as not an answer."""
+    if answer.abstained:
+        closest = "".join(f"<p><b>{_text(p.title)}</b> ({_text(_where(p))}): {_text(_snippet(p.text))}</p>"
+                          for p in answer.passages[:CLOSEST])
+        more = (f'<details class="sources closest"><summary>Closest passages (not an answer)</summary>{closest}</details>'
+                if closest else "")
+        return f'<div class="abstained">{_text(answer.text)}</div>{more}'
     text = MARKER.sub(lambda m: f'<a href="#citation-{t}-{m[1]}" class="cite">[{m[1]}]</a>', _text(answer.text))
     if not answer.citations:
         return text
@@ -359,8 +370,14 @@ def citations_html(turns: list[Turn], t: int) -> str:
     )
 
 
-def _where(c: Citation) -> str:
+def _where(c: Citation | Passage) -> str:
     return f"{c.source}, p. {c.page}" if c.page else c.source
+
+
+def _snippet(text: str, words: int = 40) -> str:
+    """The start of a passage, whole words, with an ellipsis where it was cut."""
+    cut = text.split()
+    return " ".join(cut[:words]) + (" …" if len(cut) > words else "")
 
 
 def _text(text: str) -> str:

@@ -76,3 +76,34 @@ def test_min_support_is_the_share_of_new_content_words():
     assert holds("60 rounds, then sharpened", "How many rounds?", text, 1.0)
     assert not holds("60 rounds, then replaced entirely", "How many rounds?", text, 1.0)
     assert holds("60 rounds, then replaced entirely", "How many rounds?", text, 0.25)
+
+
+@pytest.mark.parametrize("answer,text", [
+    ("15 votes to 8", "The motion passed by 15 votes to eight."),
+    ("fifteen votes to eight", "The motion passed by 15 votes to 8."),
+    ("twenty-three people", "Police said 23 people were arrested."),
+])
+def test_numbers_written_as_words_and_as_digits_are_the_same_number(answer, text):
+    assert holds(answer, "What was the vote?", text, 0.5)
+    assert not holds(answer.replace("8", "9").replace("eight", "nine").replace("23", "24").replace("twenty-three", "twenty-four"),
+                     "What was the vote?", text, 0.5)
+
+
+def context(text: str) -> Evidence:
+    return Evidence(**{**sentence(text).__dict__, "context": True})
+
+
+def test_a_heading_or_title_line_is_never_the_answer_alone():
+    evidence = [context("Opening hours of the Sunflower Bakery"), sentence("The bakery opens at 7 am on weekdays.")]
+    verdict = check(parse("Sunflower Bakery [1]", 2), "What is the bakery called?", [], evidence, 0.5)
+    assert not verdict.supported  # only the heading states it
+    verdict = check(parse("7 am on weekdays [1]", 2), "When does the Sunflower Bakery open?", [], evidence, 0.5)
+    assert verdict.supported and verdict.sentences == [1]  # moved to the sentence below the heading
+
+
+def test_an_answer_from_the_prompts_examples_is_not_moved_to_a_sentence_the_model_did_not_cite():
+    examples = "[1] (Geneva talks) The committee met in Geneva."
+    evidence = [sentence("The delegation flew home on Tuesday."), sentence("A Geneva bank paid for the trip.")]
+    assert check(parse("Geneva [2]", 2), "Where did they meet?", [], evidence, 0.5, examples).supported  # cited: read
+    assert not check(parse("Geneva [1]", 2), "Where did they meet?", [], evidence, 0.5, examples).supported
+    assert check(parse("Geneva [1]", 2), "Where did they meet?", [], evidence, 0.5).supported  # not an example

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from assistant import grounding
 from assistant.text import terms
@@ -96,3 +97,16 @@ def test_trim_keeps_a_verbatim_window_around_the_anchor():
 
 def test_unseen_terms_weigh_most():
     assert np.isclose(grounding.idf("never", DF, 10), np.log(11))
+
+
+@pytest.mark.parametrize("line,title,is_context", [
+    ("Opening hours of the Sunflower Bakery", "Bakery", True),  # a heading
+    ("Libtasn1", "Libtasn1", True),  # the document's title
+    ("^ Smith, J. (2001). A history. Oxford University Press.", "T", True),  # a footnote
+    ("[11] Jones, A. Retrieved 3 May 2020.", "T", True),
+    ("Monday to Friday: 7:00-18:00", "T", False),  # a label and its value
+    ("The bakery opens at seven.", "T", False),
+    ("Opened in 1998 by two sisters", "T", False),  # digits: a fact, not a heading
+])
+def test_headings_titles_and_references_are_context(line, title, is_context):
+    assert grounding.is_context(line, line, title) is is_context

@@ -92,8 +92,17 @@ def test_document_html_is_shown_as_text_never_rendered_fake_model(fake_assistant
 def test_when_the_documents_do_not_answer_the_reply_says_so_without_citations_fake_model(fake_assistant):
     app = ui.ChatUI(fake_assistant("Something invented."))
     chat, turns, panel = answer(app, "What is the recipe for Neapolitan pizza dough with sourdough starter?")
-    assert chat[-1]["content"] == "The documents do not say."
-    assert "No citations" in panel and "citation-" not in panel
+    assert chat[-1]["content"].startswith('<div class="abstained">The documents do not say.</div>')
+    assert "No citations" in panel and "citation-" not in panel and "citation-" not in chat[-1]["content"]
+
+
+def test_an_abstention_shows_the_closest_passages_labelled_as_not_an_answer_fake_model(fake_reader):
+    app = ui.ChatUI(fake_reader("not stated"))
+    chat, turns, _ = answer(app, "Who led the WPK delegation to Moscow in February 2025?")
+    reply = chat[-1]["content"]
+    assert turns[-1].answer.abstained and turns[-1].answer.passages
+    assert reply.startswith('<div class="abstained">The documents do not say.</div>')
+    assert "<summary>Closest passages (not an answer)</summary>" in reply and 'class="cite"' not in reply
 
 
 def test_an_empty_question_is_a_warning_not_a_chat_turn_fake_model(fake_assistant):

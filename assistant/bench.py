@@ -34,42 +34,103 @@ def pct(values: list[float], q: float) -> float:
     return round(float(np.percentile(values, q)), 4)
 
 
-def generation_speed(assistant: Assistant, runs: int = 5) -> dict:
-    """Tokens/s of the same prompt through the assistant's generator and through plain llama-cpp-python."""
+def raw_llama(settings: Settings):
+    """Plain llama-cpp-python on the same model file and threads: the reference every time stands beside."""
     from llama_cpp import Llama
 
-    gen = assistant.generator
-    s = assistant.settings
-    plain = Llama(model_path=str(s.model_path()), n_ctx=s.n_ctx, n_threads=s.threads, seed=s.seed, verbose=False)
-
-    def speed(stream) -> float:
-        first, n = None, 0
-        for _ in stream:
-            n += 1
-            first = first or time.perf_counter()
-        return (n - 1) / (time.perf_counter() - first) if n > 1 else 0.0
-
-    def plain_stream():
-        for part in plain.create_completion(SPEED_PROMPT, max_tokens=SPEED_TOKENS, temperature=s.temperature,
-                                            stop=["\n"], stream=True):
-            yield part["choices"][0]["text"]
-
-    ours = [speed(gen.stream(SPEED_PROMPT, SPEED_TOKENS)) for _ in range(runs)]
-    theirs = [speed(plain_stream()) for _ in range(runs)]
-    return {"assistant_tokens_per_s": pct(ours, 50), "plain_tokens_per_s": pct(theirs, 50),
-            "generation_overhead_ratio": round(pct(ours, 50) / pct(theirs, 50), 3)}
+    s = settings
+    return Llama(model_path=str(s.model_path()), n_ctx=s.n_ctx, n_threads=s.threads, seed=s.seed, verbose=False)
 
 
-def answer_latency(assistant: Assistant, questions: list[str]) -> dict:
-    ttft, total = [], []
+def raw_speed(plain, runs: int = 3) -> dict:
+    """This machine's raw llama.cpp speed: prompt evaluation of a ~400-token text and generation, tokens/s."""
+    text = (REPO_ROOT / "seeds" / sorted(p.name for p in (REPO_ROOT / "seeds").iterdir())[0]).read_text(encoding="utf-8")
+    tokens = plain.tokenize(text.encode())[:400]
+    evals = []
+    for _ in range(runs):
+        plain.reset()
+        t0 = time.perf_counter()
+        plain.eval(tokens)
+        evals.append(len(tokens) / (time.perf_counter() - t0))
+    gens = [_tokens_per_s(_plain_stream(plain)) for _ in range(runs)]
+    return {"raw_prompt_tokens_per_s": round(pct(evals, 50), 1), "raw_generation_tokens_per_s": round(pct(gens, 50), 1)}
+
+
+def _tokens_per_s(stream) -> float:
+    first, n = None, 0
+    for _ in stream:
+        n += 1
+        first = first or time.perf_counter()
+    return (n - 1) / (time.perf_counter() - first) if n > 1 else 0.0
+
+
+def _plain_stream(plain):
+    for part in plain.create_completion(SPEED_PROMPT, max_tokens=SPEED_TOKENS, temperature=0.0, stop=["\n"], stream=True):
+        yield part["choices"][0]["text"]
+
+
+def generation_speed(assistant: Assistant, plain, pairs: int = 5) -> dict:
+    """Tokens/s of the same prompt through the assistant's generator and through plain llama-cpp-python,
+    in interleaved pairs (so a machine that slows down slows both): the median of the pairs' ratios."""
+    ours, theirs = [], []
+    for _ in range(pairs):
+        ours.append(_tokens_per_s(assistant.generator.stream(SPEED_PROMPT, SPEED_TOKENS)))
+        theirs.append(_tokens_per_s(_plain_stream(plain)))
+    return {"assistant_tokens_per_s": pct(ours, 50), "plain_tokens_per_s": pct(theirs, 50), "overhead_pairs": pairs,
+            "generation_overhead_ratio": round(float(np.median(np.array(ours) / np.array(theirs))), 3)}
+
+
+class TokenCounter:
+    """Counts, on an in-process model, the prompt tokens of each call, those llama.cpp evaluated anew
+    (the rest came from its KV cache: a prompt that starts as the last one did), and the tokens generated."""
+
+    def __init__(self, llm):
+        self.prompt = self.new = self.generated = 0
+        generate, evaluate = llm.generate, llm.eval
+
+        def counting_generate(tokens, *a, **k):
+            self.prompt += len(tokens)
+            return generate(tokens, *a, **k)
+
+        def counting_eval(tokens):
+            if len(tokens) == 1:
+                self.generated += 1  # generation feeds back one token at a time
+            else:
+                self.new += len(tokens)
+            return evaluate(tokens)
+
+        llm.generate, llm.eval = counting_generate, counting_eval
+
+    def take(self) -> tuple[int, int, int]:
+        out = (self.prompt, self.new, self.generated)
+        self.prompt = self.new = self.generated = 0
+        return out
+
+
+def answer_latency(assistant: Assistant, questions: list[str], raw: dict | None = None) -> dict:
+    """Time to first text and to the answer; with an in-process model also the prompt tokens per question
+    (new and reused) and the ratio of each answer's time to what raw llama.cpp needs for the same tokens
+    at the speeds `raw` measured in this run."""
+    counter = TokenCounter(assistant.generator.llm) if raw and hasattr(assistant.generator, "llm") else None
+    ttft, total, ratios, prompt, new = [], [], [], [], []
     for q in questions:
         t0, first = time.perf_counter(), None
         for part in assistant.stream(q):
             first = first or time.perf_counter()
         ttft.append(first - t0)
         total.append(time.perf_counter() - t0)
-    return {"ttft_p50_s": pct(ttft, 50), "ttft_p95_s": pct(ttft, 95),
-            "answer_p50_s": pct(total, 50), "answer_p95_s": pct(total, 95), "questions": len(questions)}
+        if counter:
+            p, n, g = counter.take()
+            prompt.append(p)
+            new.append(n)
+            ratios.append(total[-1] / (n / raw["raw_prompt_tokens_per_s"] + g / raw["raw_generation_tokens_per_s"]))
+    figures = {"ttft_p50_s": pct(ttft, 50), "ttft_p95_s": pct(ttft, 95),
+               "answer_p50_s": pct(total, 50), "answer_p95_s": pct(total, 95), "questions": len(questions)}
+    if counter:
+        figures |= {"prompt_tokens_per_question_p50": pct(prompt, 50), "new_prompt_tokens_per_question_p50": pct(new, 50),
+                    "reused_prompt_tokens_share": round(1 - sum(new) / max(sum(prompt), 1), 3),
+                    "answer_to_raw_llama_ratio_p50": pct(ratios, 50), "answer_to_raw_llama_ratio_p95": pct(ratios, 95)}
+    return figures
 
 
 def ingest_speed(settings: Settings, store_dir: Path) -> dict:
@@ -165,11 +226,16 @@ def _measure(settings: Settings, tmp: Path, sizes, log) -> dict:
     figures["model"] = assistant.model_name
     log("PDF extraction and ingest ...")
     figures |= pdf_speed(settings, tmp)
-    log("generation speed ...")
-    figures |= generation_speed(assistant)
-    log("time to first token and to the answer ...")
+    raw = None
+    if not settings.llm_server:
+        log("raw llama.cpp speed, and the generation overhead in interleaved pairs ...")
+        plain = raw_llama(settings)
+        raw = raw_speed(plain)
+        figures |= raw | generation_speed(assistant, plain)
+        del plain
+    log("time to first text and to the answer ...")
     questions = [i.question for i in load_dataset(REPO_ROOT / "evals" / "dev.jsonl") if not i.history][:20]
-    figures |= answer_latency(assistant, questions)
+    figures |= answer_latency(assistant, questions, raw)
     log("peak memory ...")
     figures |= peak_rss(settings, tmp / "cold")
     log(f"retrieval latency at {', '.join(map(str, sizes))} chunks ...")

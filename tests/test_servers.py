@@ -72,13 +72,13 @@ def test_answers_through_both_servers_with_valid_citations(chroma, llm, tmp_path
     assert not answer.abstained and answer.citations
     for c in answer.citations:
         assert (SEEDS / c.source).read_text(encoding="utf-8")[c.start : c.end] == c.text
-    assert answer.model.endswith(llm) and "generate" in answer.timings
+    assert answer.model.endswith(llm) and "generate" in answer.timings and "verify" in answer.timings
+    assert 0.0 < answer.confidence < 1.0  # the second look read the server's logprobs, not its greedy yes/no
     assert not (tmp_path / "unused").exists()  # the local store folder is not used
     assert a.ingest().chunks_embedded == 0  # incremental on the server too
     parts = list(a.stream("When did Choe Son-hui visit Moscow?"))
     assert isinstance(parts[-1], type(answer)) and all(isinstance(p, str) for p in parts[:-1])
-    # The server streams token by token. (Checked on the completion endpoint: through the chat
-    # endpoint the base Gemma model of this fixture may end its turn at once, with no text at all.)
+    # The server streams token by token (checked on the completion endpoint, which base models use).
     pieces = list(a.generator.stream("The capital of France is", 8))
     assert len(pieces) > 1 and "".join(pieces).strip()
 

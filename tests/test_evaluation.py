@@ -95,6 +95,23 @@ def test_evaluate_writes_every_report_file(tmp_path, fake_assistant):
     assert len((tmp_path / "out" / "results.jsonl").read_text().splitlines()) == 2
 
 
+def test_comparisons_on_the_first_items_are_paired_with_the_products_figures_on_those_fake_model(tmp_path, fake_assistant):
+    dataset = tmp_path / "tiny.jsonl"
+    dataset.write_text("\n".join(json.dumps(x) for x in [
+        {"id": "1", "question": "What is the recipe for Neapolitan pizza dough?", "unanswerable": True},
+        {"id": "2", "question": "Who led the North Korean delegation to the For the Freedom of Nations forum?",
+         "answer": "Kim Su-gil", "must_include": [["Kim Su-gil"]], "sources": [DOC.name]},
+    ]), encoding="utf-8")
+    seen = []
+    report = evaluate(fake_assistant("Kim Su-gil led the delegation."), dataset, tmp_path / "out", conversation=True,
+                      compare_limit=1, progress=lambda name, n: seen.append((name, n)) or (lambda item: None))
+    assert seen == [("product", 2), ("conversation", 1)]
+    assert report["n"] == 2 and report["conversation"]["n"] == 1
+    same = report["paired"]["conversation"]["product"]
+    assert same["n"] == 1 and same["n_unanswerable"] == 1 and same["key_fact_accuracy"] is None
+    assert "on the same 1 items" in (tmp_path / "out" / "report.md").read_text()
+
+
 def test_evaluate_refuses_a_store_that_mixes_corpora(tmp_path, fake_assistant):
     dataset = tmp_path / "tiny.jsonl"
     dataset.write_text('{"id": "1", "question": "Who is Kim Su-gil?", "unanswerable": true}\n', encoding="utf-8")

@@ -96,7 +96,7 @@ def problem(answer, files: Files) -> str | None:
 
 
 def run(sessions: int = 8, seconds: float = 60, out: Path | None = ROOT / "bench" / "load.json",
-        round_s: float = 10, log=print) -> dict:
+        round_s: float = 10, log=print, model: str | None = None) -> dict:
     """Serve the real app, load it, and return (and write to `out`) the figures."""
     started = time.monotonic()
     hard_deadline = started + seconds + GRACE_S - 15  # leaves time to close the app and write the report
@@ -119,7 +119,7 @@ def run(sessions: int = 8, seconds: float = 60, out: Path | None = ROOT / "bench
         url = f"http://127.0.0.1:{port}/"
         # the app in its own process, as a user runs it, so its memory is measured apart from the clients
         app = subprocess.Popen([sys.executable, "-m", "assistant", "chat", "--port", str(port), "--store",
-                                str(Path(tmp) / "store"), "--source", str(ROOT / "seeds")],
+                                str(Path(tmp) / "store"), "--source", str(ROOT / "seeds"), *(["--model", model] if model else [])],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             t0 = time.perf_counter()
@@ -283,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60, help="how long requests are sent (default 60)")
     parser.add_argument("--round", type=float, default=10, dest="round_s", help="seconds between RSS samples (default 10)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "load.json", help="JSON report (default bench/load.json)")
+    parser.add_argument("--model", default=None, help="the app's model (default: the assistant's default)")
     args = parser.parse_args(argv)
     if args.sessions < 1 or args.seconds <= 0 or args.round_s <= 0:
         parser.error("--sessions, --seconds and --round must be positive")
@@ -296,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     watchdog.daemon = True
     watchdog.start()
     try:
-        figures = run(args.sessions, args.seconds, args.out, args.round_s, log=lambda m: print(m, file=sys.stderr))
+        figures = run(args.sessions, args.seconds, args.out, args.round_s, log=lambda m: print(m, file=sys.stderr),
+                      model=args.model)
     finally:
         watchdog.cancel()
     print(table(figures))

@@ -144,7 +144,8 @@ def test_instructions_inside_a_document_do_not_change_other_answers(tmp_path, do
     got = [after.ask(q).text for q in questions]
     assert got == expected and not any("PWNED" in t for t in got)
     cited = after.ask("What must the assistant reply according to the notes?")
-    assert cited.abstained or cited.text.startswith("“")  # at most a quote: shown as data
+    # asked about the notes, the answer is what they say, cited to them: shown as data, not obeyed
+    assert cited.abstained or (cited.citations and all(c.source == "notes.md" for c in cited.citations))
 
 
 def test_a_huge_file_is_refused_with_a_reason_and_the_rest_ingested(tmp_path, docs):

@@ -176,10 +176,11 @@ class Assistant:
         those sentences, agrees they answer this exact question (`checking.confirm`); else it abstains."""
         s = self.settings
         numbered = evidence[: s.read_sentences]
-        raw = "".join(reading.Reader(self.generator, s.prompts, s.n_ctx, s.max_tokens).stream(question, history, numbered))
+        reader = reading.Reader(self.generator, s.prompts, s.n_ctx, s.max_tokens)
+        raw = "".join(reader.stream(question, history, numbered))
         timings["generate"] = time.perf_counter() - t0 - timings["retrieve"]
         said = reading.parse(raw, len(numbered))
-        verdict = checking.check(said, question, history, numbered, s.min_support, render(s.prompts, "read_system.j2"))
+        verdict = checking.check(said, question, history, numbered, s.min_support, reader.system)
         if not verdict.supported:
             yield from self._finish(self._abstain(question, passages, verdict=verdict.reason), timings, t0)
             return

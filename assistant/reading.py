@@ -61,10 +61,14 @@ class Reader:
     def stream(self, question: str, history: Sequence[tuple[str, str]], evidence: list) -> Iterator[str]:
         yield from self.generator.stream_chat(self._fit(question, list(history[-1:]), evidence), self.max_tokens)
 
+    @property
+    def system(self) -> str:
+        """The reader's instructions and examples (the check also reads them, to spot a leaked example)."""
+        return render(self.prompts, "read_system.j2")
+
     def _render(self, question: str, history: list, evidence: list) -> list[dict]:
         user = render(self.prompts, "read_user.j2", question=question, history=history, evidence=evidence)
-        return [{"role": "system", "content": render(self.prompts, "read_system.j2")},
-                {"role": "user", "content": user}]
+        return [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
 
     def _fit(self, question: str, history: list, evidence: list) -> list[dict]:
         """The messages, dropping the weakest evidence until they fit the context."""

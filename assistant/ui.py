@@ -477,17 +477,17 @@ def create_app(assistant: Assistant) -> gr.Blocks:
         announce = gr.HTML("", elem_id="announce")  # read out by screen readers, not shown
         turns = gr.State([])  # [Turn]: the conversation, on the server
 
-        demo.load(ui.prepare, outputs=status, **private, show_progress="hidden")
+        # the page says what is being done itself: Gradio's own tracker would also read out a raw
+        # "common.complete" key to screen readers when a slow step ends
+        quiet = {**private, "show_progress": "hidden"}
+        demo.load(ui.prepare, outputs=status, **quiet)
         outputs = [chat, turns, panel, ask, announce]
         # one listener for Enter and Ask: while it answers, another Enter or click is ignored and the text stays
-        # the reply says what is being done itself: Gradio's own tracker would also read out a raw
-        # "common.complete" key to screen readers when a slow answer ends
-        answering = {**private, "show_progress": "hidden"}
         gr.on([question.submit, ask.click], ui.respond, [question, turns], outputs, trigger_mode="once",
-              js=TAKE_QUESTION, **answering)
+              js=TAKE_QUESTION, **quiet)
         for example in examples:  # a click asks it; the box keeps what the user was typing
-            example.click(ui.respond, [example, turns], outputs, **answering)
-        chat.select(ui.pick, turns, panel, **answering).then(None, js=SHOW_PICKED, **answering)
+            example.click(ui.respond, [example, turns], outputs, **quiet)
+        chat.select(ui.pick, turns, panel, **quiet).then(None, js=SHOW_PICKED, **quiet)
         clear.click(lambda: ([], [], NOTHING_YET), outputs=[chat, turns, panel], queue=False, **private)
         chat.clear(lambda: ([], NOTHING_YET), outputs=[turns, panel], queue=False, **private)  # its trash icon
         add.click(ui.add_documents, inputs=files, outputs=[added, status], **private).then(

@@ -14,14 +14,17 @@ import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 
 import pycountry
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+from .text import terms
+
 NAMES = {"CJK": "Han (Chinese)"}  # Unicode's first word where it is not the script's usual name
 MIN_SHARE = 0.01  # a script (language) used in less than this share of their words (passages) is not theirs
 MIN_CONFIDENCE = 0.6  # on 257 English eval questions none is this sure of another language; 26 of 28 translations are
+MAX_THEIRS = 0.05  # below this P(documents' language), 0 of 257 English eval questions; 16 of 16 translations
 SAMPLE = 200  # passages whose language is identified to know the documents' languages
 
 
@@ -72,13 +75,32 @@ def languages(texts: Sequence[str]) -> Counter:
     return sure if 2 * sum(sure.values()) >= len(found) else Counter()
 
 
-def unfamiliar_language(question: str, theirs: Counter) -> tuple[str, str] | None:
-    """(the question's language, the documents' main language) when the classifier is sure of the
-    question's language and the documents (`theirs`: `languages` of their passages) hardly use it."""
-    code, p = identify(question)
-    if p < MIN_CONFIDENCE or not theirs or theirs[code] >= MIN_SHARE * sum(theirs.values()):
+def unfamiliar_language(question: str, theirs: Counter, vocabulary: Container[str] = ()) -> tuple[str, str] | None:
+    """(the question's language, the documents' main language) when the documents (`theirs`: `languages`
+    of their passages) hardly use the question's language: either the classifier is sure of it, or it
+    gives the documents' languages under MAX_THEIRS and most of the question's words (names aside)
+    are unknown to the documents' `vocabulary` (their `text.terms`). Names pull the classifier
+    towards chance ("Wann besuchte Choe Son-hui Moskau?"); unknown words are what make it foreign."""
+    if not theirs:
         return None
+    ranked = dict(_identifier().rank(question))
+    code = max(ranked, key=ranked.get)
+    share = MIN_SHARE * sum(theirs.values())
+    if theirs[code] >= share:
+        return None
+    if ranked[code] < MIN_CONFIDENCE:
+        words = [t for w in _common_words(question) for t in terms(w)]
+        unknown = [t for t in words if t not in vocabulary]
+        ours = sum(ranked.get(c, 0.0) for c, n in theirs.items() if n >= share)
+        if not (ours < MAX_THEIRS and len(unknown) >= 2 and 2 * len(unknown) > len(words)):
+            return None
     return _language(code), _language(theirs.most_common(1)[0][0])
+
+
+def _common_words(question: str) -> list[str]:
+    """The question's words but names: no word with a digit, no capitalised word but the first."""
+    words = re.findall(r"[^\W_]+(?:[-'’][^\W_]+)*", question)
+    return [w for i, w in enumerate(words) if not re.search(r"\d", w) and (i == 0 or not w[:1].isupper())]
 
 
 def _language(code: str) -> str:

@@ -119,21 +119,16 @@ class Assistant:
         question = self.check_question(question)
         self.ensure_ingested()
         if foreign := (language.unfamiliar_script(question, self.retriever.scripts)
-                       or language.unfamiliar_language(question, self.retriever.languages)):
+                       or language.unfamiliar_language(question, self.retriever.languages, self.retriever.df)):
             text = render(s.prompts, "other_language.j2", asked=foreign[0], theirs=foreign[1])
             yield from self._finish(self._abstain(question, [], text, "the question's language is not the documents'"),
                                     {"retrieve": time.perf_counter() - t0}, t0)
             return
         history = conversation.relevant(question, history)  # none unless the question leans on the last turn
-        query = conversation.query(question, history)
-        passages = self.retriever.search(query, s.top_k)
-        df, n = self.retriever.df, len(self.retriever.ids)
-        evidence = grounding.select_evidence(query, question, passages, self.embedder.embed, df, n)
-        evidence.sort(key=lambda e: conversation.already_said(e.text, history))  # a follow-up asks for something new
-        evidence = evidence[: max(s.evidence_sentences, s.read_sentences if self.generator.chat_template else 0)]
+        passages, evidence = self._evidence(question, history)
         timings = {"retrieve": time.perf_counter() - t0}
 
-        if not evidence or grounding.unknown_names(question, df):
+        if not evidence:
             yield from self._finish(self._abstain(question, passages), timings, t0)
             return
 
@@ -144,16 +139,34 @@ class Assistant:
         timings["generate"] = time.perf_counter() - t0 - timings["retrieve"]
         yield from self._finish(self._ground(question, raw, evidence, passages), timings, t0)
 
+    def could_answer(self, question: str) -> bool:
+        """Whether the documents hold evidence for the question (retrieval only, no model): what the
+        page checks before it offers a question as an example."""
+        self.ensure_ingested()
+        return bool(self._evidence(self.check_question(question), [])[1])
+
     def check_question(self, question: str) -> str:
         """The question cleaned of control characters; QuestionError if empty or too long for the model."""
         question = clean_question(question)
         limit = 2 * self.settings.n_ctx  # about half the context, at 4 characters a token
         if len(question) > limit:
-            raise QuestionError(f"The question is too long for the model's context ({len(question)} characters, at most "
-                                f"{limit}). Shorten it, or raise ASSISTANT_N_CTX / --n-ctx (now {self.settings.n_ctx}).")
+            raise QuestionError(f"The question is too long: {len(question):,} characters, at most {limit:,}. Shorten it.")
         return question
 
     # -- steps ------------------------------------------------------------------------------
+    def _evidence(self, question: str, history: History) -> tuple[list[Passage], list[grounding.Evidence]]:
+        """The passages retrieved and their sentences ranked as evidence; no evidence when the question
+        names what the documents never mention."""
+        s = self.settings
+        query = conversation.query(question, history)
+        passages = self.retriever.search(query, s.top_k)
+        df, n = self.retriever.df, len(self.retriever.ids)
+        if grounding.unknown_names(question, df):
+            return passages, []
+        evidence = grounding.select_evidence(query, question, passages, self.embedder.embed, df, n)
+        evidence.sort(key=lambda e: conversation.already_said(e.text, history))  # a follow-up asks for something new
+        return passages, evidence[: max(s.evidence_sentences, s.read_sentences if self.generator.chat_template else 0)]
+
     def _prompt(self, question: str, history: History, evidence: list[grounding.Evidence]) -> str:
         """The model's prompt, dropping the weakest evidence until it fits the context."""
         s = self.settings
@@ -164,10 +177,7 @@ class Assistant:
             used = self.generator.count_tokens(prompt)
             if used <= budget:
                 return prompt
-        raise QuestionError(
-            f"The question is too long for the model's context ({used} of {budget} tokens). "
-            f"Shorten it, or raise ASSISTANT_N_CTX / --n-ctx (now {s.n_ctx})."
-        )
+        raise QuestionError(f"The question is too long for the model: {len(question):,} characters. Shorten it.")
 
     def _read(self, question: str, history: History, evidence: list[grounding.Evidence], passages: list[Passage],
               timings: dict, t0: float) -> Iterator[str | Answer]:
@@ -187,7 +197,8 @@ class Assistant:
         cited = [numbered[i] for i in verdict.sentences]
         confidence = None
         if s.verify:
-            confidence = checking.confirm(self.generator, s.prompts, question, history, said.answer, cited)
+            confidence = checking.confirm(self.generator, s.prompts, question, history, said.answer, cited,
+                                          s.verify_context)
             timings["verify"] = time.perf_counter() - t0 - timings["retrieve"] - timings["generate"]
             if confidence < s.min_confidence:
                 answer = self._abstain(question, passages, verdict=f"{verdict.reason}, but the second look doubts "

@@ -78,7 +78,4 @@ class Reader:
             used = self.generator.count_tokens("\n".join(m["content"] for m in messages)) + 16  # template tokens
             if used <= budget:
                 return messages
-        raise QuestionError(
-            f"The question is too long for the model's context ({used} of {budget} tokens). "
-            f"Shorten it, or raise ASSISTANT_N_CTX / --n-ctx (now {self.n_ctx})."
-        )
+        raise QuestionError(f"The question is too long for the model: {len(question):,} characters. Shorten it.")

@@ -23,7 +23,7 @@ import queue
 import re
 import shutil
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError
 from pathlib import Path
 
 import gradio as gr
@@ -70,9 +70,15 @@ PAGE_CSS = """
 #chat details.sources { margin-top: 6px; font-size: 0.9em; }
 #chat .abstained { font-weight: 600; border-left: 4px solid #b45309; padding-left: 8px; }
 #chat details.sources p { margin: 4px 0; }
+#queued { font-size: 0.9em; opacity: 0.85; }
+/* visible focus on every control: the theme's own ring is faint, and the box has none */
+#question textarea:focus, button:focus-visible, a:focus-visible, summary:focus-visible, input:focus-visible {
+  outline: 3px solid #1d4ed8 !important; outline-offset: 1px; }
 @media (max-width: 480px) {
   #input-row { flex-direction: column; }
   #input-row > * { width: 100%; min-width: 100% !important; }
+  #chat { height: 46vh !important; }
+  #intro p, #status .titles { display: none; }
 }
 """
 # As a question is sent: empty the box in the page itself, so that nothing typed after it can be
@@ -81,6 +87,20 @@ TAKE_QUESTION = """(question, turns) => {
   const box = document.querySelector('#question textarea');
   if (box) { box.value = ''; box.dispatchEvent(new Event('input', {bubbles: true})); }
   return [question, turns];
+}"""
+# Enter while an answer is being written: the question stays in the box and is asked next.
+QUEUE_IF_BUSY = """() => {
+  const ask = document.querySelector('#ask'), box = document.querySelector('#question textarea');
+  if (ask && ask.disabled && box && box.value.trim()) {
+    window.__askNext = true;
+    document.querySelector('#queued').innerText = 'Will ask next, once this answer is in: ' + box.value.trim();
+  }
+}"""
+ASK_QUEUED = """() => {
+  if (!window.__askNext) return;
+  window.__askNext = false;
+  document.querySelector('#queued').innerText = '';
+  setTimeout(() => document.querySelector('#ask').click(), 0);
 }"""
 # After a reply is picked: bring the passage its clicked [n] marker names into view, marked.
 SHOW_PICKED = """() => {
@@ -138,50 +158,70 @@ class ChatUI:
             titles = self.assistant.store.titles()
             shown = "; ".join(titles[:TITLES_SHOWN]) + (f"; and {len(titles) - TITLES_SHOWN} more"
                                                        if len(titles) > TITLES_SHOWN else "")
-            documents = f"{len(titles)} document{'s' * (len(titles) != 1)}" + (f" ({shown})" if titles else
-                                                                           ": none yet, add some below")
+            documents = f"{len(titles)} document{'s' * (len(titles) != 1)}" + (
+                f' <span class="titles">({_text(shown)})</span>' if titles else ": none yet, add some below")
         except AssistantError as e:
-            documents, note = "the collection cannot be read", note or str(e)
-        line = (f"**Documents:** {_text(documents)} · "  # titles are document text: Markdown escaped too
+            documents, note = _text("the collection cannot be read"), note or str(e)
+        line = (f"**Documents:** {documents} · "  # titles are document text: Markdown escaped too
                 f"**Model:** {_text(self.assistant.model_name or 'none found')}")
         return line + (f"\n\n{_text(note)}" if note else "")
 
-    def prepare(self, progress=gr.Progress()) -> str:
-        """On page load: ingest the source folder if it changed and load the model, showing progress."""
-        def step(done: int, total: int) -> None:
-            progress((done, total), desc="Embedding the documents", unit="chunks")
+    def prepare(self) -> Iterator[tuple]:
+        """On page load: ingest the source folder if it changed and load the model, saying so in the
+        status line; then show the examples the documents can answer. Yields (status, *example buttons)."""
+        hidden = [gr.update(visible=False)] * len(EXAMPLES)
+        yield ("Checking the documents…", *hidden)
 
-        def ready() -> str:
+        def ready(step) -> str:
             report = self.assistant.ensure_ingested(progress=step)
+            step(-1, 0)  # the model's turn
             self.assistant.generator  # load it now, not on the first question
-            return self.status(f"Ingested the documents: {report.summary()}{skipped_list(report.skipped)}"
+            return self.status(f"Read the documents: {plain_report(report)}{skipped_list(report.skipped)}"
                                if report else "")
 
         try:
-            return self._run(ready)
+            line = yield from self._progress(ready, lambda done, total: (
+                "Loading the model…" if done < 0 else f"Reading the documents: {done * 100 // max(total, 1)}%…",
+                *hidden))
         except AssistantError as e:
             log.error("not ready: %s", e)
-            return self.status(f"⚠️ {e}")
+            yield (self.status(f"⚠️ {e}"), *hidden)
+            return
+        yield (line, *[gr.update(visible=self._run(self.assistant.could_answer, q)) for q in EXAMPLES])
+
+    def _progress(self, fn, shown) -> Iterator:
+        """Run `fn(step)` on the worker thread, yielding `shown(done, total)` for its latest step every
+        half second; returns what `fn` returns (raises what it raises)."""
+        latest: list = []
+        future = self._submit(fn, lambda done, total: latest.append((done, total)))
+        while True:
+            try:
+                return future.result(timeout=0.5)
+            except TimeoutError:
+                if latest:
+                    yield shown(*latest[-1])
 
     # -- questions -----------------------------------------------------------------------------
     def respond(self, question: str, turns: list[Turn]) -> Iterator[tuple]:
-        """Answer one question. Yields (chat, turns, citations panel, Ask button, announcement).
+        """Answer one question. Yields (chat, turns, citations panel, Ask button, announcement, question box).
 
         The chat is drawn from `turns` (state kept on the server) at every update, so a question
         sent while another is being answered waits for it and overwrites nothing. The server never
         writes the question box (the page empties it as it sends, `TAKE_QUESTION`), so what the user
-        types meanwhile stays, however late the first update arrives. The model's draft is never shown, as the check may replace it: the reply says what is being
-        done until the checked answer takes its place.
+        types meanwhile stays, however late the first update arrives; a question refused before it is
+        asked (empty, too long) goes back into the box. The model's draft is never shown, as the check
+        may replace it: the reply says what is being done until the checked answer takes its place.
         """
+        asked = question
         try:
-            question = clean_question(question)
+            question = self.assistant.check_question(question)
         except AssistantError as e:
             gr.Warning(html.escape(str(e)))
-            yield (gr.skip(),) * 5
+            yield (*(gr.skip(),) * 5, asked)
             return
         busy = gr.update(interactive=False, value="Answering…")
         asking = [*turns, Turn(question=question)]
-        yield chat_messages(asking, WORKING["search"]), turns, gr.skip(), busy, ""
+        yield chat_messages(asking, WORKING["search"]), turns, gr.skip(), busy, "", gr.skip()
         try:
             reading = False
             for part in self._stream(question, [(t.question, t.answer.text) for t in turns if t.answer]):
@@ -189,7 +229,7 @@ class ChatUI:
                     done = Turn(question=question, answer=part)
                 elif not reading:
                     reading = True
-                    yield chat_messages(asking, WORKING["read"]), turns, gr.skip(), busy, ""
+                    yield chat_messages(asking, WORKING["read"]), turns, gr.skip(), busy, "", gr.skip()
         except AssistantError as e:
             done = Turn(question=question, error=f"⚠️ {e}")
         except Exception as e:  # a bug: say so in the page, keep the traceback in the log
@@ -198,7 +238,7 @@ class ChatUI:
                                                   "The server log has the details.")
         turns = [*turns, done]
         yield (chat_messages(turns), turns, citations_html(turns, len(turns) - 1),
-               gr.update(interactive=True, value="Ask"), announcement(done))
+               gr.update(interactive=True, value="Ask"), announcement(done), gr.skip())
 
     def pick(self, turns: list[Turn], evt: gr.SelectData) -> str:
         """A click on a message (or on its [n] marker) shows the passages of that answer."""
@@ -238,14 +278,16 @@ class ChatUI:
             raise gr.Error(html.escape(str(e))) from e
 
     # -- documents ---------------------------------------------------------------------------
-    def add_documents(self, files: list[str] | None, progress=gr.Progress()) -> tuple[str, str]:
-        """Copy the acceptable uploads into `uploads/` and ingest that folder. Returns (message, status).
+    def add_documents(self, files: list[str] | None) -> Iterator[tuple[str, str]]:
+        """Copy the acceptable uploads into `uploads/` and ingest that folder. Yields (message, status),
+        the message saying how far the reading is meanwhile.
 
         Each file is checked before anything is written; files already present (same bytes) are
         skipped; ingesting a folder never removes documents of another folder from the store.
         """
         if not files:
-            return f"Choose one or more documents ({KINDS}) first.", self.status()
+            yield f"Choose one or more documents ({KINDS}) first.", self.status()
+            return
         known = {_sha256(p): p.name for p in _documents_in(self.uploads) + _documents_in(self.assistant.settings.source)}
         accepted, refused = [], []
         for file in files:
@@ -275,8 +317,9 @@ class ChatUI:
             self.uploads.mkdir(parents=True, exist_ok=True)
             copied = [shutil.copyfile(path, _free_name(self.uploads, name)) for path, name in accepted]
             try:
-                report = self._run(self.assistant.ingest, self.uploads, progress=lambda done, total: progress(
-                    (done, total), desc="Embedding the new documents", unit="chunks"))
+                report = yield from self._progress(
+                    lambda step: self.assistant.ingest(self.uploads, progress=step),
+                    lambda done, total: (f"Reading {len(copied)} document(s): {done * 100 // max(total, 1)}%…", gr.skip()))
                 stored = []
                 for target in map(Path, copied):  # count only what reached the store
                     if (reason := report.reason(target.name)) is None:
@@ -285,14 +328,14 @@ class ChatUI:
                         refused.append(f"{target.name}: {reason}")
                         target.unlink(missing_ok=True)
                 if stored:
-                    lines.append(f"Added {len(stored)} document(s) ({report.chunks_embedded} chunks embedded).")
+                    lines.append(f"Added {len(stored)} document(s).")
             except AssistantError as e:
                 for target in copied:  # leave the folder as the store knows it
                     Path(target).unlink(missing_ok=True)
                 lines.append(f"⚠️ Nothing was added: {e}")
         if refused:
             lines.append("Not added:\n" + "\n".join(f"- {r}" for r in refused))
-        return "\n\n".join(_text(line) for line in lines), self._run(self.status)
+        yield "\n\n".join(_text(line) for line in lines), self._run(self.status)
 
 
 try:
@@ -310,6 +353,13 @@ def release_freed_memory() -> None:
 
 
 # -- rendering (all text escaped) ------------------------------------------------------------
+def plain_report(report) -> str:
+    """An ingest report in a reader's words: documents, not chunks."""
+    parts = [f"{n} {what}" for n, what in ((report.added, "new"), (report.updated, "changed"), (report.removed, "removed"),
+                                          (report.unchanged, "unchanged")) if n]
+    return ", ".join(parts) or "none"
+
+
 def skipped_list(skipped: list[str]) -> str:
     """The files not ingested, each with its reason, as a Markdown list (escaped when rendered)."""
     return "".join(f"\n- skipped {line}" for line in skipped)
@@ -453,19 +503,20 @@ def create_app(assistant: Assistant) -> gr.Blocks:
     private = {"api_visibility": "private"}  # the page's own events; scripts use /ask
     with gr.Blocks(title="Ask your documents") as demo:
         gr.Markdown("# Ask your documents\nAnswers come only from the documents, with the passages they rely on. "
-                    "Everything runs on this computer.")
-        status = gr.Markdown("⏳ Checking the documents and loading the model…", elem_id="status")
+                    "Everything runs on this computer.", elem_id="intro")
+        status = gr.Markdown("Checking the documents…", elem_id="status")
         with gr.Row():
             with gr.Column(scale=3, min_width=300):
                 chat = gr.Chatbot(label="Conversation", height="52vh", min_height=260, buttons=["copy"], elem_id="chat",
-                                  placeholder="Ask a question about the documents, or pick an example below.")
+                                  placeholder="Ask a question about the documents.")
                 with gr.Row(elem_id="input-row"):
                     question = gr.Textbox(label="Your question about the documents", show_label=False, scale=5,
                                           placeholder="Your question", elem_id="question", max_lines=4)
                     ask = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="ask")
                     clear = gr.Button("Clear conversation", scale=1, min_width=90, size="sm", elem_id="clear")
                 with gr.Row(elem_id="examples"):
-                    examples = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
+                    examples = [gr.Button(q, size="sm", variant="secondary", visible=False) for q in EXAMPLES]
+                queued = gr.HTML("", elem_id="queued")  # "will ask next", written by the page itself
             with gr.Column(scale=2, min_width=300):
                 gr.Markdown("### Cited passages")
                 panel = gr.HTML(NOTHING_YET, css_template=PANEL_CSS, elem_id="citations")
@@ -480,17 +531,18 @@ def create_app(assistant: Assistant) -> gr.Blocks:
         # the page says what is being done itself: Gradio's own tracker would also read out a raw
         # "common.complete" key to screen readers when a slow step ends
         quiet = {**private, "show_progress": "hidden"}
-        demo.load(ui.prepare, outputs=status, **quiet)
-        outputs = [chat, turns, panel, ask, announce]
-        # one listener for Enter and Ask: while it answers, another Enter or click is ignored and the text stays
+        demo.load(ui.prepare, outputs=[status, *examples], **quiet)
+        outputs = [chat, turns, panel, ask, announce, question]
+        # one listener for Enter and Ask; Enter while it answers queues the text in the box: asked next
         gr.on([question.submit, ask.click], ui.respond, [question, turns], outputs, trigger_mode="once",
-              js=TAKE_QUESTION, **quiet)
+              js=TAKE_QUESTION, **quiet).then(None, js=ASK_QUEUED, **quiet)
+        question.submit(None, js=QUEUE_IF_BUSY, queue=False, **private)
         for example in examples:  # a click asks it; the box keeps what the user was typing
             example.click(ui.respond, [example, turns], outputs, **quiet)
         chat.select(ui.pick, turns, panel, **quiet).then(None, js=SHOW_PICKED, **quiet)
         clear.click(lambda: ([], [], NOTHING_YET), outputs=[chat, turns, panel], queue=False, **private)
         chat.clear(lambda: ([], NOTHING_YET), outputs=[turns, panel], queue=False, **private)  # its trash icon
-        add.click(ui.add_documents, inputs=files, outputs=[added, status], **private).then(
+        add.click(ui.add_documents, inputs=files, outputs=[added, status], **quiet).then(
             lambda: None, outputs=files, queue=False, **private)
         gr.api(ui.ask, api_name="ask")
     return demo.queue(default_concurrency_limit=1)

@@ -1,5 +1,6 @@
 """Questions in a script the documents do not use (plain logic, no model)."""
 
+from assistant.text import terms
 from assistant.language import languages, scripts, unfamiliar_language, unfamiliar_script
 
 ENGLISH = scripts("the treaty was signed in vilnius by the two foreign ministers in march".split())
@@ -31,6 +32,25 @@ def test_a_question_in_another_language_is_named_with_the_documents_language():
     assert unfamiliar_language("Qui a signé le traité à Vilnius ?", ENGLISH_PASSAGES) == ("French", "English")
     assert unfamiliar_language("Wer hat den Vertrag unterschrieben?", ENGLISH_PASSAGES) == ("German", "English")
     assert unfamiliar_language("¿Quién firmó el tratado?", ENGLISH_PASSAGES) == ("Spanish", "English")
+
+
+ENGLISH_WORDS = {t for p in ["The treaty was signed in Vilnius by the two foreign ministers in March.",
+                             "Choe Son-hui visited Moscow in November and met the minister."] for t in terms(p)}
+
+
+def test_names_do_not_hide_a_question_in_another_language():
+    # names pull the classifier towards chance; the question's other words are unknown to the documents
+    asked = {"Wann besuchte Choe Son-hui Moskau?": "German", "Quando Choe Son-hui visitou Moscou?": "Portuguese",
+             "Hvornår besøgte Choe Son-hui Moskva?": "Danish", "¿Cuándo visitó Choe Son-hui Moscú?": "Spanish",
+             "Wanneer bezocht Choe Son-hui Moskou?": "Dutch", "Quando ha visitato Mosca Choe Son-hui?": "Italian"}
+    for question, name in asked.items():
+        assert unfamiliar_language(question, ENGLISH_PASSAGES, ENGLISH_WORDS) == (name, "English"), question
+
+
+def test_names_alone_or_known_words_never_make_a_question_foreign():
+    for question in ["When did Choe Son-hui visit Moscow?", "Vilnius?", "Kim Jong Un?", "And Lavrov?",
+                     "Choe Son-hui in Moscow?", "Who signed the treaty in Vilnius?"]:
+        assert unfamiliar_language(question, ENGLISH_PASSAGES, ENGLISH_WORDS) is None, question
 
 
 def test_a_question_in_the_documents_language_or_too_short_to_tell_passes():

@@ -21,11 +21,21 @@ FORUM_Q = "Who led the North Korean delegation to the For the Freedom of Nations
 FORUM_A = "Kim Su-gil led the delegation to the forum."
 
 
+def last(updates):
+    """The last of a handler's updates: what the page shows once it is done."""
+    return list(updates)[-1]
+
+
+def ready_status(app: ui.ChatUI) -> str:
+    """The status line once the page's load is done."""
+    return last(app.prepare())[0]
+
+
 def answer(app: ui.ChatUI, question: str, turns=()):
     """Run `respond` to the end: (chat, turns, citations panel) of the last update."""
     updates = list(app.respond(question, list(turns)))
-    chat, turns, panel, button, announced = updates[-1]
-    assert button["interactive"] and "Answer: " in announced
+    chat, turns, panel, button, announced, box = updates[-1]
+    assert button["interactive"] and "Answer: " in announced and box == gr.skip()
     return chat, turns, panel
 
 
@@ -109,14 +119,14 @@ def test_an_empty_question_is_a_warning_not_a_chat_turn_fake_model(fake_assistan
     app = ui.ChatUI(fake_assistant())
     with pytest.warns(UserWarning, match="The question is empty"):
         updates = list(app.respond("  \n ", []))
-    assert updates == [(gr.skip(),) * 5]  # nothing changes: no chat turn
+    assert updates == [(*(gr.skip(),) * 5, "  \n ")]  # no chat turn; the box keeps what was typed
 
 
 def test_a_missing_model_is_a_readable_message_in_the_page(fake_assistant, tmp_path):
     a = fake_assistant(model=tmp_path / "missing.gguf")
     a._generator = None  # the real loader, pointed at a file that does not exist
     app = ui.ChatUI(a)
-    assert "⚠️ Model file not found" in app.prepare()
+    assert "⚠️ Model file not found" in ready_status(app)
     chat, _, panel = answer(app, FORUM_Q)
     assert chat[-1]["content"].startswith("⚠️ Model file not found") and "Traceback" not in chat[-1]["content"]
     with pytest.raises(gr.Error, match="Model file not found"):
@@ -164,17 +174,17 @@ def test_questions_from_many_server_threads_are_answered_one_at_a_time_on_one_th
 
 def test_the_status_names_the_model_and_the_collection_fake_model(fake_assistant):
     app = ui.ChatUI(fake_assistant())
-    ready = app.prepare()
+    ready = ready_status(app)
     assert "**Model:** fake-model" in ready and str(SEEDS.parent) not in ready  # a copy of the seeds
-    assert "**Documents:** 5 documents (" in ready and "chunks" not in ready.split("·")[0] and "5 added" in ready
+    assert '**Documents:** 5 documents <span class="titles">(' in ready and "chunks" not in ready and "5 new" in ready
     assert "North Korean Delegation Heads to Russia for International Forum" in ready  # by title
-    assert "Ingested" not in app.prepare()  # only once
+    assert "Read the documents" not in ready_status(app)  # only once
 
 
 def test_uploads_are_added_and_bad_files_and_duplicates_refused_fake_model(fake_assistant, docs, tmp_path):
     a = fake_assistant("The Zorblax treaty was signed in Vilnius.")
     app = ui.ChatUI(a)
-    app.prepare()
+    ready_status(app)
     before = a.store.count()
     up = tmp_path / "incoming"
     up.mkdir()
@@ -185,7 +195,7 @@ def test_uploads_are_added_and_bad_files_and_duplicates_refused_fake_model(fake_
     (up / "copy.txt").write_bytes((docs / "000_d60495a78590dd9c.txt").read_bytes())
     files = [str(up / n) for n in ("new.md", "blob.txt", "latin1.txt", "report.xls", "copy.txt")]
 
-    message, status = app.add_documents(files)
+    message, status = last(app.add_documents(files))
     message = html.unescape(message)  # the message is Markdown with its special characters escaped
     assert message.startswith("Added 1 document(s)")
     assert "blob.txt: binary file, not text" in message
@@ -193,13 +203,13 @@ def test_uploads_are_added_and_bad_files_and_duplicates_refused_fake_model(fake_
     assert "report.xls: not a supported file type" in message
     assert "copy.txt: already in the collection (same content as 000_d60495a78590dd9c.txt)" in message
     assert sorted(p.name for p in app.uploads.iterdir()) == ["new.md"]
-    assert a.store.count() > before and "6 documents (" in status
+    assert a.store.count() > before and "6 documents <span" in status
     assert a.ask("Where was the Zorblax treaty signed?").citations[0].source == "new.md"
 
-    again, _ = app.add_documents([str(up / "new.md")])  # same file again: ignored, nothing lost
+    again, _ = last(app.add_documents([str(up / "new.md")]))  # same file again: ignored, nothing lost
     assert again == "Not added:\n- new.md: already in the collection (same content as new.md)"
     assert a.store.count() > before
-    assert app.add_documents([])[0].startswith("Choose")
+    assert last(app.add_documents([]))[0].startswith("Choose")
 
 
 def test_the_context_of_a_citation_comes_from_its_file(tmp_path):
@@ -268,7 +278,7 @@ def test_three_concurrent_questions_all_get_complete_answers(real_app):
 def test_pdf_word_and_html_uploads_are_checked_and_added_fake_model(fake_assistant, tmp_path):
     a = fake_assistant("Vilnius")
     app = ui.ChatUI(a)
-    app.prepare()
+    ready_status(app)
     up = tmp_path / "incoming"
     up.mkdir()
     make_pdf(up / "treaty.pdf", ["A first page.", "The Zorblax treaty was signed in Vilnius in 1999."])
@@ -276,7 +286,7 @@ def test_pdf_word_and_html_uploads_are_checked_and_added_fake_model(fake_assista
     make_html(up / "page.html", "News", "Headline", ["The Plimbo festival is held in Tartu."])
     make_pdf(up / "scanned.pdf", ["x"], image_only=True)
     (up / "fake.docx").write_text("not really Word", encoding="utf-8")
-    message, _ = app.add_documents([str(p) for p in sorted(up.iterdir())])
+    message, _ = last(app.add_documents([str(p) for p in sorted(up.iterdir())]))
     assert message.startswith("Added 3 document(s)")
     assert "scanned.pdf: no text layer: run OCR on it first" in message
     assert "fake.docx: the file holds plain text" in message
@@ -298,3 +308,28 @@ def test_show_in_context_stays_on_the_cited_page(tmp_path):
     shown = ui.context_html(c, chars=1000)
     assert "Vilnius" in shown and "Page two" in shown
     assert "Oslo" not in shown and "Riga" not in shown
+
+
+def test_a_too_long_question_is_a_warning_and_goes_back_into_the_box_fake_model(fake_assistant):
+    app = ui.ChatUI(fake_assistant(n_ctx=512))
+    long = "Why " * 400
+    with pytest.warns(UserWarning, match=r"The question is too long: 1,599 characters, at most 1,024. Shorten it."):
+        updates = list(app.respond(long, []))
+    assert updates == [(*(gr.skip(),) * 5, long)]  # no chat turn repeats it; the box holds it again
+
+
+def test_examples_are_offered_only_where_the_documents_hold_their_evidence_fake_model(fake_assistant, tmp_path):
+    on_seeds = last(ui.ChatUI(fake_assistant()).prepare())
+    assert [u["visible"] for u in on_seeds[1:]] == [True] * len(ui.EXAMPLES)
+    manuals = tmp_path / "manuals"
+    manuals.mkdir()
+    (manuals / "mime.md").write_text("# MIME\n\nThe shared MIME database is stored in /usr/share/mime.\n", encoding="utf-8")
+    other = fake_assistant(source=manuals, store=tmp_path / "other")
+    shown = last(ui.ChatUI(other).prepare())
+    assert "1 document" in shown[0] and [u["visible"] for u in shown[1:]] == [False] * len(ui.EXAMPLES)
+
+
+def test_progress_is_said_in_the_status_line_in_words_fake_model(fake_assistant):
+    lines = [u[0] for u in ui.ChatUI(fake_assistant()).prepare()]
+    assert lines[0] == "Checking the documents…" and "Read the documents: 5 new" in lines[-1]
+    assert all("chunk" not in line and "⏳" not in line for line in lines)

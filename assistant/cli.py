@@ -124,8 +124,7 @@ def cmd_ask(args) -> int:
     if answer.abstained and answer.passages:
         print("\nClosest passages (not an answer):")
     for c in answer.citations or [Citation.of(p, n, p.score) for n, p in enumerate(answer.passages[:CLOSEST], 1)]:
-        page = f"p. {c.page}, " if c.page else ""
-        print(printable(f"\n[{c.n}] {c.title} ({c.source}, {page}characters {c.start}-{c.end})"))
+        print(printable(f"\n[{c.n}] {c.title} ({c.where()}, characters {c.start}-{c.end})"))
         print(printable(textwrap.indent(textwrap.fill(" ".join(c.text.split()), 100), "    ")))
     return 0
 

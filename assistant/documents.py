@@ -32,6 +32,10 @@ class Document:
     text: str  # exactly `extraction.extract_text` of the file: what is chunked and cited
     sha256: str
     pages: tuple[int, ...] = ()  # where each page starts in `text` (PDF), empty for unpaged formats
+    labels: tuple[str, ...] = ()  # each page's printed label, where the PDF has labels other than 1, 2, 3...
+
+    def label(self, page: int | None) -> str | None:
+        return (self.labels[page - 1] or None) if page and page <= len(self.labels) else None
 
     @property
     def id(self) -> str:
@@ -55,7 +59,7 @@ def read_document(path: Path, root: Path, title: str | None = None) -> Document:
     digest = got.digest.copy()  # the hash of the bytes the text was read from, not of a second read
     digest.update(b"\x00" + title.encode())
     return Document(root=str(root), source=path.relative_to(root).as_posix(), title=title, text=got.text,
-                    sha256=digest.hexdigest(), pages=got.pages)
+                    sha256=digest.hexdigest(), pages=got.pages, labels=got.labels)
 
 
 CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")

@@ -44,6 +44,7 @@ class Unreadable(ValueError):
 class Extracted:
     text: str
     pages: tuple[int, ...] = ()  # where each page starts in `text` (paged formats only)
+    labels: tuple[str, ...] = ()  # each page's printed label ("x", "10"), where the PDF's labels differ from 1, 2, 3...
     title: str | None = None  # the file's own title (PDF/DOCX metadata, HTML <title>), if any
     # sha256 of the very bytes the text came from (a hashlib object, so a title can be added to it):
     # the stored hash and the stored text always describe the same version of the file
@@ -96,7 +97,7 @@ def _cached(path: str, mtime_ns: int, size: int, kind: str) -> Extracted:
     out = {"text": _text, "pdf": _pdf, "docx": _docx, "html": _html}[kind](data)
     if not out.text.strip():
         raise Unreadable("empty file (no text in it)")
-    return Extracted(out.text, out.pages, out.title, hashlib.sha256(data))
+    return Extracted(out.text, out.pages, out.labels, out.title, hashlib.sha256(data))
 
 
 def sniff(data: bytes) -> str:
@@ -151,6 +152,7 @@ def _pdf(data: bytes) -> Extracted:
     try:
         texts = [_reflow(_clean(_page_text(page, n))) for n, page in enumerate(pdf, 1)]
         title = pdf.get_metadata_dict().get("Title")
+        labels = tuple(pdf.get_page_label(i) or "" for i in range(len(pdf)))
     finally:
         pdf.close()
     if not any(t.strip() for t in texts):
@@ -159,7 +161,9 @@ def _pdf(data: bytes) -> Extracted:
     for t in texts:
         pages.append(at)
         at += len(t) + 2
-    return Extracted("\n\n".join(texts), tuple(pages), _title(title))
+    if not any(labels) or labels == tuple(str(n) for n in range(1, len(labels) + 1)):
+        labels = ()  # no labels, or the page numbers themselves: nothing to add
+    return Extracted("\n\n".join(texts), tuple(pages), labels, _title(title))
 
 
 def _page_text(page, number: int) -> str:

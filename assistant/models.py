@@ -15,6 +15,13 @@ class Span(BaseModel):
     end: int = Field(ge=0)
     text: str
     page: int | None = Field(None, description="1-based page where the text starts (paged formats: PDF), else null")
+    page_label: str | None = Field(None, description="that page's printed number, where the PDF labels its pages "
+                                   "otherwise than 1, 2, 3... (\"x\", \"10\"), else null")
+
+    def where(self) -> str:
+        """The file and, in a PDF, the page: "manual.pdf, p. 13, printed 10" where the printed number differs."""
+        printed = f", printed {self.page_label}" if self.page_label and self.page_label != str(self.page) else ""
+        return f"{self.source}, p. {self.page}{printed}" if self.page else self.source
 
 
 class Passage(Span):

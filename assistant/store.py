@@ -132,7 +132,8 @@ class Store:
 
     def add(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None:
         metas = [
-            {"root": doc.root, "source": doc.source, "title": doc.title, "sha256": doc.sha256, "index": c.index, "start": c.start, "end": c.end, "page": c.page or 0}
+            {"root": doc.root, "source": doc.source, "title": doc.title, "sha256": doc.sha256, "index": c.index, "start": c.start, "end": c.end, "page": c.page or 0,
+             "page_label": doc.label(c.page) or ""}
             for c in chunks
         ]
         order = list(range(1, len(chunks))) + [0]  # the first chunk, which marks the document stored, last
@@ -228,4 +229,5 @@ def _forget_clients() -> None:
 def _record(id: str, text: str, meta: dict) -> dict:
     file_path = str(Path(meta["root"]) / meta["source"])
     return {"id": id, "text": text, "file_path": file_path, "page": meta.get("page") or None,
+            "page_label": meta.get("page_label") or None,
             **{k: meta[k] for k in ("source", "title", "start", "end")}}

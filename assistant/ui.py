@@ -381,7 +381,7 @@ def reply_html(answer: Answer, t: int) -> str:
     """The answer with [n] markers that link to its passages, and under it the list of its sources.
     An abstention says so plainly; the closest passages may follow, folded and labelled as not an answer."""
     if answer.abstained:
-        closest = "".join(f"<p><b>{_text(p.title)}</b> ({_text(_where(p))}): {_text(_snippet(p.text))}</p>"
+        closest = "".join(f"<p><b>{_text(p.title)}</b> ({_text(p.where())}): {_text(_snippet(p.text))}</p>"
                           for p in answer.passages[:CLOSEST])
         more = (f'<details class="sources closest"><summary>Closest passages (not an answer)</summary>{closest}</details>'
                 if closest else "")
@@ -389,7 +389,7 @@ def reply_html(answer: Answer, t: int) -> str:
     text = MARKER.sub(lambda m: f'<a href="#citation-{t}-{m[1]}" class="cite">[{m[1]}]</a>', _text(answer.text))
     if not answer.citations:
         return text
-    sources = "".join(f"<p>[{c.n}] <b>{_text(c.title)}</b> ({_text(_where(c))}): “{_text(c.text)}”</p>"
+    sources = "".join(f"<p>[{c.n}] <b>{_text(c.title)}</b> ({_text(c.where())}): “{_text(c.text)}”</p>"
                       for c in answer.citations)
     return f'{text}<details class="sources"><summary>Sources ({len(answer.citations)})</summary>{sources}</details>'
 
@@ -413,15 +413,11 @@ def citations_html(turns: list[Turn], t: int) -> str:
     words = set(terms(strip_markers(answer.text)))
     return head + "".join(
         f'<div class="citation" id="citation-{t}-{c.n}"><div class="head"><b>[{c.n}] {html.escape(c.title)}</b> '
-        f'<span class="file">{html.escape(_where(c))}</span></div>'
+        f'<span class="file">{html.escape(c.where())}</span></div>'
         f'<div class="passage">{context_html(c, PASSAGE_CHARS, words, css="around")}</div>'
         f"<details><summary>Show in context</summary>{context_html(c)}</details></div>"
         for c in answer.citations
     )
-
-
-def _where(c: Citation | Passage) -> str:
-    return f"{c.source}, p. {c.page}" if c.page else c.source
 
 
 def _snippet(text: str, words: int = 40) -> str:

@@ -141,14 +141,16 @@ def ascii_text(text: str) -> str:
     return text
 
 
-def make_pdf(path: Path, pages: list[str], *, password: str | None = None, image_only: bool = False) -> Path:
-    """A PDF with one page per text (a text layer, or with `image_only` none: a drawing only)."""
+def make_pdf(path: Path, pages: list[str], *, password: str | None = None, image_only: bool = False,
+             labels: list[dict] | None = None) -> Path:
+    """A PDF with one page per text (a text layer, or with `image_only` none: a drawing only); `labels`:
+    each page's printed-number style, as fpdf2's add_page takes it ({"label_style": "r"}...)."""
     from fpdf import FPDF
 
     pdf = FPDF()
     pdf.set_font("Helvetica", size=11)
-    for text in pages:
-        pdf.add_page()
+    for n, text in enumerate(pages):
+        pdf.add_page(**(labels[n] if labels else {}))
         if image_only:
             pdf.rect(20, 20, 100, 60, style="F")
         else:

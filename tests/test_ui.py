@@ -333,3 +333,18 @@ def test_progress_is_said_in_the_status_line_in_words_fake_model(fake_assistant)
     lines = [u[0] for u in ui.ChatUI(fake_assistant()).prepare()]
     assert lines[0] == "Checking the documents…" and "Read the documents: 5 new" in lines[-1]
     assert all("chunk" not in line and "⏳" not in line for line in lines)
+
+
+def test_a_pdf_page_is_named_with_its_printed_number_where_that_differs_fake_model(fake_assistant, tmp_path):
+    folder = tmp_path / "manual"
+    folder.mkdir()
+    make_pdf(folder / "manual.pdf", ["Preface of the manual.", "Contents of the manual.", "The Zorblax treaty was signed in Vilnius."],
+             labels=[{"label_style": "r", "label_start": 1}, {}, {"label_style": "D", "label_start": 1}])
+    a = fake_assistant("Vilnius", source=folder, store=tmp_path / "store")
+    answer = a.ask("Where was the Zorblax treaty signed?")
+    c = answer.citations[0]
+    assert (c.page, c.page_label) == (3, "1") and c.where() == "manual.pdf, p. 3, printed 1"
+    assert "manual.pdf, p. 3, printed 1" in ui.citations_html([ui.Turn(question=answer.question, answer=answer)], 0)
+    unlabelled = make_pdf(tmp_path / "plain.pdf", ["One.", "Two."])
+    from assistant.extraction import extract
+    assert extract(unlabelled).labels == ()  # printed numbers equal to the page numbers add nothing

@@ -164,7 +164,7 @@ class ChatUI:
             documents, note = _text("the collection cannot be read"), note or str(e)
         line = (f"**Documents:** {documents} · "  # titles are document text: Markdown escaped too
                 f"**Model:** {_text(self.assistant.model_name or 'none found')}")
-        return line + (f"\n\n{_text(note)}" if note else "")
+        return line + (f" · {_text(note)}" if note else "")
 
     def prepare(self) -> Iterator[tuple]:
         """On page load: ingest the source folder if it changed and load the model, saying so in the
@@ -503,7 +503,7 @@ def create_app(assistant: Assistant) -> gr.Blocks:
         status = gr.Markdown("Checking the documents…", elem_id="status")
         with gr.Row():
             with gr.Column(scale=3, min_width=300):
-                chat = gr.Chatbot(label="Conversation", height="52vh", min_height=260, buttons=["copy"], elem_id="chat",
+                chat = gr.Chatbot(label="Conversation", height="48vh", min_height=260, buttons=["copy"], elem_id="chat",
                                   placeholder="Ask a question about the documents.")
                 with gr.Row(elem_id="input-row"):
                     question = gr.Textbox(label="Your question about the documents", show_label=False, scale=5,

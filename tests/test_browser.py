@@ -190,6 +190,10 @@ def test_each_question_is_answered_as_if_asked_alone_and_keeps_its_sources(brows
         if question == population:  # an abstention, shown as such: the closest passages folded, labelled
             expect(reply.locator(".abstained")).to_have_text("The documents do not say.")
             expect(reply.locator("details.closest summary")).to_have_text("Closest passages (not an answer)")
+            reply.locator("details.closest summary").click()
+            shot(page, "abstention.png")
+            shutil.copyfile(ROOT / "test-artifacts" / "abstention.png", ROOT / "docs" / "abstention.png")
+            reply.locator("details.closest summary").click()
         expect(page.locator("#announce")).to_contain_text("Answer: " + alone[question][:40])
     cited = [n for n, q in enumerate([corruption, population, ri, corruption]) if "[1]" in alone[q]]
     assert cited, "no answer cited anything: nothing to scroll back to"
@@ -222,14 +226,56 @@ def test_a_follow_up_and_a_question_typed_while_one_is_answered(browse, real_ass
     page.locator("#question textarea").fill("Which forum did Kim Su-gil's delegation attend?")
     page.locator("#ask").click()
     page.locator("#question textarea").fill("Who led the WPK delegation to Moscow in February 2025?")  # meanwhile
-    page.locator("#question textarea").press("Enter")
-    expect(page.locator("#ask")).to_be_disabled()
+    page.locator("#question textarea").press("Enter")  # while the third is answered: asked next
+    expect(page.locator("#queued")).to_contain_text("Will ask next")
     wait_for_reply(page, 3)
-    expect(page.locator("#question textarea")).to_have_value("Who led the WPK delegation to Moscow in February 2025?")
-    assert page.locator('#chat [data-testid="bot"]').count() == 3  # the second was kept, not sent or lost
-    page.get_by_role("button", name=ui.EXAMPLES[0]).click()  # an example is asked at once
-    expect(page.locator('#chat [data-testid="user"]').nth(3)).to_contain_text(ui.EXAMPLES[0])
+    expect(page.locator('#chat [data-testid="user"]').nth(3)).to_contain_text("Who led the WPK delegation")
     wait_for_reply(page, 4)
+    expect(page.locator("#question textarea")).to_have_value("")
+    expect(page.locator("#queued")).to_have_text("")
+    assert page.locator('#chat [data-testid="bot"]').count() == 4  # asked once, nothing lost
+    page.get_by_role("button", name=ui.EXAMPLES[0]).click()  # an example is asked at once
+    expect(page.locator('#chat [data-testid="user"]').nth(4)).to_contain_text(ui.EXAMPLES[0])
+    wait_for_reply(page, 5)
+    assert_local_only(urls)
+
+
+def outline(page, selector: str) -> tuple[str, float]:
+    """The focused element's outline style and width in pixels."""
+    style = page.locator(selector).evaluate("e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth]; }")
+    return style[0], float(style[1].rstrip("px") or 0)
+
+
+def test_a_folder_of_pdfs_first_screen_its_own_examples_focus_and_a_too_long_question(browse, tmp_path):
+    from playwright.sync_api import expect
+
+    from assistant import Assistant, Settings
+
+    folder = tmp_path / "manuals"
+    folder.mkdir()
+    shutil.copy(SPEC_PDF, folder)
+    page, urls = browse(Assistant(Settings(store=tmp_path / "store", source=folder)))
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(page.locator("#status")).to_contain_text("1 document (")
+    ready(page)
+    for example in ui.EXAMPLES:  # questions about the seeds are not offered on someone else's documents
+        expect(page.get_by_role("button", name=example)).to_be_hidden()
+    assert page.evaluate("document.scrollingElement.scrollHeight") <= 800  # the first screen fits
+    shot(page, "first-screen-pdf.png")
+    shutil.copyfile(ROOT / "test-artifacts" / "first-screen-pdf.png", ROOT / "docs" / "first-screen-pdf.png")
+
+    page.locator("#question textarea").focus()  # visible focus on the box, then on Ask
+    assert outline(page, "#question textarea")[0] != "none" and outline(page, "#question textarea")[1] >= 2
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.id")
+    assert focused == "ask" and outline(page, "#ask")[0] != "none" and outline(page, "#ask")[1] >= 2
+
+    long = "Why does the specification say so? " * 150
+    page.locator("#question textarea").fill(long)
+    page.locator("#ask").click()
+    expect(page.get_by_text("The question is too long")).to_be_visible()
+    expect(page.locator("#question textarea")).to_have_value(long)  # kept, to shorten
+    assert page.locator('#chat [data-testid="user"]').count() == 0  # and not repeated in the chat
     assert_local_only(urls)
 
 
@@ -242,6 +288,8 @@ def test_on_a_phone_the_input_takes_the_width_and_sources_sit_under_the_answer(b
     reply = ask(page, "Who led the WPK delegation to Moscow in February 2025?")
     box, chat = page.locator("#question").bounding_box(), page.locator("#chat").bounding_box()
     assert box["width"] >= 0.95 * chat["width"] and chat["width"] >= 0.8 * 420, (box, chat)
+    button = page.locator("#ask").bounding_box()  # the box and Ask stay on screen after an answer
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 860 and button["y"] + button["height"] <= 860, (box, button)
     reply.locator("summary").click()
     sources = reply.locator("details.sources p").first
     expect(sources).to_be_visible()

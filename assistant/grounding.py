@@ -5,7 +5,7 @@ A small model cannot be trusted to say "I don't know" or to stick to the text, s
 - abstains when the question names something the documents never mention (`unknown_names`);
 - uses the model as a reader: its short answer counts only when its words come from one evidence
   sentence and it adds the kind of information asked for (`supported`, `answer_type`, `has_type`);
-  the answer shown is then a verbatim quote of that sentence (`trim`), so every word is checkable.
+  the answer shown is then a verbatim quote of that sentence (whole), so every word is checkable.
   Otherwise the best evidence sentence is quoted, or the assistant abstains when even that lacks
   the kind of answer asked for.
 """
@@ -183,25 +183,3 @@ def supported(answer: str, evidence: list[Evidence], question: str) -> Evidence 
         if a <= set(terms(e.text)):
             return e
     return None
-
-
-def trim(sentence: str, anchor: str, max_words: int) -> str:
-    """The window of about `max_words` words of the sentence that holds most of the anchor's terms,
-    widened so that it does not cut a name in half, with an ellipsis where it was cut: still a
-    verbatim quote, just shorter."""
-    words = sentence.split()
-    if len(words) <= max_words:
-        return sentence
-    wanted = set(terms(anchor))
-    hits = [len(wanted & set(terms(w))) > 0 for w in words]
-    start = max(range(len(words) - max_words + 1), key=lambda i: (sum(hits[i : i + max_words]), -i))
-    end = start + max_words
-
-    def joined(a: str, b: str) -> bool:  # two words of one name: "Central Auditing", "Auditing Commission"
-        return a[0].isupper() and b[0].isupper() and a[-1] not in ",.;:!?»”\""
-
-    while end < len(words) and joined(words[end - 1], words[end]):
-        end += 1
-    while start > 0 and joined(words[start - 1], words[start]):
-        start -= 1
-    return ("…" if start > 0 else "") + " ".join(words[start:end]) + ("…" if end < len(words) else "")

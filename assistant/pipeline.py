@@ -6,8 +6,8 @@
   -> the check: the cited sentences must state the answer's names, numbers and words (`checking.check`),
      and the model, asked again over just those sentences, must agree that they answer this exact
      question (`checking.confirm`, P(yes) >= min_confidence); else the assistant abstains
-  -> a base model (the fast mode) instead quotes the best sentence verbatim, cut around the model's
-     answer if it found it there (or abstains if the sentence lacks the kind of answer asked for)
+  -> a base model (the fast mode) instead quotes the best sentence verbatim, whole (or abstains if
+     neither it nor the model's answer holds the kind of answer asked for)
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .embedding import Embedder
 from .errors import QuestionError
 from .generation import Generator, LlamaGenerator, ServerGenerator
 from .ingest import Progress, ingest, plan
-from .models import Answer, Citation, IngestReport, Passage
+from .models import Answer, IngestReport, Passage
 from .prompts import render
 from .retrieval import Retriever
 from .settings import Settings
@@ -201,8 +201,8 @@ class Assistant:
                                           s.verify_context)
             timings["verify"] = time.perf_counter() - t0 - timings["retrieve"] - timings["generate"]
             if confidence < s.min_confidence:
-                answer = self._abstain(question, passages, verdict=f"{verdict.reason}, but the second look doubts "
-                                       f"they answer this question (P(yes) {confidence:.2f} < {s.min_confidence})")
+                answer = self._abstain(question, passages, verdict=f"{said.answer!r}: {verdict.reason}, but the second "
+                                       f"look doubts they answer this question (P(yes) {confidence:.2f} < {s.min_confidence})")
                 answer.confidence = round(confidence, 4)
                 yield from self._finish(answer, timings, t0)
                 return
@@ -213,23 +213,17 @@ class Assistant:
         yield from self._finish(answer, timings, t0)
 
     def _ground(self, question: str, raw: str, evidence: list[grounding.Evidence], passages: list[Passage]) -> Answer:
-        """Answer with a verbatim quote of the best evidence sentence, cut down to the words around
-        the model's answer when the model found its answer there, else around the date, year or count
-        asked for; abstain when the sentence lacks the kind of answer asked for (a date for "when",
-        a count for "how many", a new name for "who" and "which")."""
+        """Answer with a verbatim quote of the best evidence sentence, whole (a cut sentence can drop
+        what qualifies the answer); abstain when neither the model's answer found there nor the
+        sentence holds the kind of answer asked for (a date for "when", a count for "how many", a new
+        name for "who" and "which")."""
         best, kind = evidence[0], grounding.answer_type(question)
         model_answer = reading.strip_markers(raw).strip(" .")
-        words = self.settings.max_quote_words
-        if grounding.supported(model_answer, [best], question) and grounding.has_type(model_answer, kind, question):
-            quote = grounding.trim(best.text, model_answer, words)
-        elif not grounding.has_type(best.text, kind, question):
+        found = grounding.supported(model_answer, [best], question) and grounding.has_type(model_answer, kind, question)
+        if not found and not grounding.has_type(best.text, kind, question):
             return self._abstain(question, passages)
-        elif kind not in ("year", "date", "number"):
-            quote = best.text  # nothing says which part answers (names are everywhere): quote it whole
-        else:  # the words around the date, year or count it holds
-            quote = grounding.trim(best.text, " ".join(grounding.typed_words(best.text, kind, question)), words)
-        citation = Citation.of(best.passage, 1, round(best.score, 3))
-        return Answer(question=question, text=f"“{quote}” [1]", citations=[citation], passages=passages,
+        quote = best.text
+        return Answer(question=question, text=f"“{quote}” [1]", citations=[best.cite(1)], passages=passages,
                       model=self.model_name, verdict="a quote of the best evidence sentence")
 
     def _abstain(self, question: str, passages: list[Passage], text: str = "",

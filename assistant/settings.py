@@ -41,7 +41,6 @@ class Settings(BaseSettings):
     chunk_chars: int = Field(400, ge=100, le=4000, description="target chunk size in characters")
     chunk_overlap: int = Field(1, ge=0, le=3, description="sentences shared by neighbouring chunks")
 
-    max_quote_words: int = Field(29, ge=5, le=200, description="a quote is cut to about this many words around the model's answer")
     read_sentences: int = Field(5, ge=1, le=20, description="evidence sentences an instruct model reads, numbered")
     min_support: float = Field(
         0.5, ge=0.0, le=1.0, description="share of an instruct model's new answer words its cited sentences must hold, else it is not shown"

@@ -81,7 +81,6 @@ VARIANTS = {  # name -> (settings overrides, patches)
     "no answer-type check": ({}, [mock.patch.object(grounding, "has_type", lambda *a: True)]),
     "no unknown-name gate": ({}, [mock.patch.object(grounding, "unknown_names", lambda q, df: [])]),
     "no unpunctuated lines (headings, captions) as evidence": ({}, [mock.patch.object(grounding, "sentences", punctuated_only)]),
-    "quotes cut to 15 words": ({"max_quote_words": 15}, []),
     "no model (always quote the best sentence)": ({}, [mock.patch.object(grounding, "supported", lambda *a: None)]),
     "SmolLM2-135M-Instruct reads (instruct path)": ({"model": "smollm2-135m"}, []),
     "Qwen2.5-Coder-0.5B-Instruct reads (instruct path)": ({"model": "qwen2.5-coder-0.5b"}, []),

@@ -27,14 +27,14 @@ def quoted(answer: Answer) -> str:
     return answer.text[1:-5].strip("…")
 
 
-def test_a_supported_answer_becomes_a_short_verbatim_quote_with_its_citation(fake_assistant):
+def test_a_supported_answer_becomes_a_verbatim_quote_of_its_whole_sentence_with_its_citation(fake_assistant):
     a = fake_assistant("Kim Su-gil")
     answer = a.ask("Who led the North Korean delegation to the For the Freedom of Nations forum?")
     assert not answer.abstained
     quote = quoted(answer)
-    assert "Kim Su-gil" in quote and len(quote.split()) <= a.settings.max_quote_words
+    assert "Kim Su-gil" in quote and not answer.text.startswith("“…") and "…”" not in answer.text
     assert len(answer.citations) == 1 and answer.citations[0].source == "003_fb9d92a72d6051b6.txt"
-    assert quote in answer.citations[0].text
+    assert quote == answer.citations[0].text  # the whole sentence it cites
     check_citations(answer)
     assert set(answer.timings) == {"retrieve", "generate", "total"}
     assert answer.model == "fake-model"
@@ -63,14 +63,14 @@ def test_evidence_without_the_kind_of_answer_asked_for_means_abstaining(tmp_path
     assert a.generator.prompts and answer.abstained and answer.citations == []
 
 
-def test_a_date_the_model_missed_is_quoted_with_the_words_around_it(tmp_path, fake_assistant):
+def test_a_date_the_model_missed_is_quoted_in_its_whole_sentence(tmp_path, fake_assistant):
     filler = " ".join(["and the members of the committee talked at length about the budget"] * 4)
     folder = committee(tmp_path, f"The committee chaired by Maria Lopez met in Geneva {filler} on 14 March 2023 "
                                  f"{filler} before it went home.")
-    a = fake_assistant("Napoleon", source=folder, max_quote_words=12)
+    a = fake_assistant("Napoleon", source=folder)
     answer = a.ask("When did the committee chaired by Maria Lopez meet in Geneva?")
     quote = quoted(answer)
-    assert "14 March 2023" in quote and len(quote.split()) <= 12 and quote in answer.citations[0].text
+    assert "14 March 2023" in quote and quote == answer.citations[0].text  # as far as its passage holds it
 
 
 def test_the_prompt_holds_the_evidence_and_the_last_turn(fake_assistant):
@@ -159,6 +159,20 @@ def test_the_second_look_refuses_an_answer_the_model_doubts(fake_reader):
     [[check]] = a.generator.checks
     assert "Question: " + QUESTION in check["content"] and "Proposed answer: Kim Su-gil" in check["content"]
     assert "Kim Su-gil" in check["content"].split("Question:")[0]  # the cited sentence is the text
+    assert answer.verdict.startswith("'Kim Su-gil': ") and "P(yes) 0.40 < 0.65" in answer.verdict  # what was refused
+
+
+def test_the_second_look_can_read_the_sentence_before_each_cited_one(fake_reader, tmp_path):
+    folder = committee(tmp_path, "Heavy rain fell on Zorblax that spring. The treaty was signed there by Marshal Quintero.")
+    texts = {}
+    for context in (False, True):
+        a = fake_reader("Marshal Quintero [1]", yes=0.9, source=folder, store=tmp_path / f"store-{context}",
+                        verify_context=context)
+        assert a.ask("Who signed the treaty in Zorblax?").citations[0].text == "The treaty was signed there by Marshal Quintero."
+        [[check]] = a.generator.checks
+        texts[context] = check["content"].split("Question:")[0].removeprefix("Text:").strip()
+    assert texts == {False: "The treaty was signed there by Marshal Quintero.",
+                     True: "Heavy rain fell on Zorblax that spring. The treaty was signed there by Marshal Quintero."}
 
 
 def test_the_second_look_keeps_an_answer_the_model_confirms_and_can_be_switched_off(fake_reader):

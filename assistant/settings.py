@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from importlib.resources import files
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -10,7 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .catalog import DEFAULT, MODELS
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parent.parent  # a checkout: seeds/, evals/ (not in an installed wheel)
+PROMPTS = Path(str(files("assistant.templates")))  # prompts/ of the checkout, shipped in the package
 
 
 class Settings(BaseSettings):
@@ -25,7 +27,7 @@ class Settings(BaseSettings):
     store: Path = Field(Path(".assistant/store"), description="folder of the persistent Chroma store")
     source: Path = Field(REPO_ROOT / "seeds", description="folder of documents to answer from (.pdf, .docx, .html, .htm, .txt, .md)")
     collection: str = Field("documents", pattern=r"^[a-zA-Z0-9._-]{3,512}$", description="Chroma collection name")
-    prompts: Path = Field(REPO_ROOT / "prompts", description="folder of prompt templates")
+    prompts: Path = Field(PROMPTS, description="folder of prompt templates")
 
     # scale-out: servers instead of in-process components
     chroma_server: str | None = Field(

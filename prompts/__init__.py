@@ -1,0 +1,1 @@
+"""The prompt templates (`prompts/` in the repository), shipped as package data: `settings.PROMPTS`."""

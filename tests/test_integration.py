@@ -42,6 +42,7 @@ def test_question_the_documents_do_not_answer(real_assistant):
 
 def test_broken_model_file_is_a_model_error(tmp_path):
     bad = tmp_path / "truncated.gguf"
-    bad.write_bytes(open(Settings().model_path(), "rb").read(100_000))
+    with open(Settings().model_path(), "rb") as model:
+        bad.write_bytes(model.read(100_000))
     with pytest.raises(ModelError, match="Could not load the model .*ASSISTANT_MODEL or --model"):
         Assistant(model=bad, store=tmp_path / "s").generator

@@ -1,6 +1,7 @@
 """The flow question -> cited answer, with the fake model and fake embedder (unit tests of logic)."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +11,7 @@ from assistant.pipeline import clean_question
 
 def check_citations(answer: Answer):
     for c in answer.citations:
-        assert open(c.file_path, encoding="utf-8").read()[c.start : c.end] == c.text
+        assert Path(c.file_path).read_text(encoding="utf-8")[c.start : c.end] == c.text
 
 
 def committee(tmp_path, text: str):

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from assistant.ingest import ingest
@@ -42,7 +44,7 @@ def test_hybrid_search_finds_exact_names_and_reports_both_ranks(retriever):
     assert passages[0].lexical_rank is not None and passages[0].dense_rank is not None
     assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
     for p in passages:
-        assert open(p.file_path, encoding="utf-8").read()[p.start : p.end] == p.text
+        assert Path(p.file_path).read_text(encoding="utf-8")[p.start : p.end] == p.text
 
 
 def test_each_retrievers_top_hit_is_kept_even_when_the_other_misses_it(retriever, monkeypatch):

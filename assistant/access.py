@@ -13,7 +13,7 @@ import contextlib
 import ipaddress
 import logging
 
-from .errors import AssistantError
+from .errors import AccessError
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,18 +46,18 @@ def credentials(settings: Settings) -> Credentials:
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as e:
-            raise AssistantError(f"Cannot read the password file {path} (ASSISTANT_AUTH_FILE / --auth-file): "
+            raise AccessError(f"Cannot read the password file {path} (ASSISTANT_AUTH_FILE / --auth-file): "
                                  f"{type(e).__name__}: {e}. Point it at a UTF-8 file of user:password lines.") from e
         found = [_credential(line, f"the password file {path}, line {n}")
                  for n, line in enumerate((line.strip() for line in lines), 1) if line and not line.startswith("#")]
         if not found:
-            raise AssistantError(f"The password file {path} (ASSISTANT_AUTH_FILE / --auth-file) holds no "
+            raise AccessError(f"The password file {path} (ASSISTANT_AUTH_FILE / --auth-file) holds no "
                                  "user:password line. Add one per user.")
         pairs += found
     users = [user for user, _ in pairs]
     if len(set(users)) < len(users):
         twice = sorted({u for u in users if users.count(u) > 1})
-        raise AssistantError(f"User {', '.join(twice)} is given more than once in ASSISTANT_AUTH / ASSISTANT_AUTH_FILE: "
+        raise AccessError(f"User {', '.join(twice)} is given more than once in ASSISTANT_AUTH / ASSISTANT_AUTH_FILE: "
                              "keep one password per user.")
     return pairs
 
@@ -65,13 +65,13 @@ def credentials(settings: Settings) -> Credentials:
 def _credential(text: str, where: str) -> tuple[str, str]:
     user, colon, password = text.strip().partition(":")
     if not (colon and user.strip() and password):
-        raise AssistantError(f"Malformed credentials in {where}: expected user:password (a user name, a colon, "
+        raise AccessError(f"Malformed credentials in {where}: expected user:password (a user name, a colon, "
                              "a password, neither empty). Fix that entry.")
     return user.strip(), password
 
 
 def access(settings: Settings, host: str) -> Credentials | None:
-    """Gradio's `auth` for serving on `host`, or None for an open page; AssistantError if that is unsafe.
+    """Gradio's `auth` for serving on `host`, or None for an open page; AccessError if that is unsafe.
 
     Loopback needs nothing (credentials still apply if configured). Any other address needs
     credentials, or `allow_open`, which logs a warning.
@@ -86,7 +86,7 @@ def access(settings: Settings, host: str) -> Credentials | None:
         log.warning("serving the chat page on %s WITHOUT a password (--allow-open): anyone who can reach this "
                     "address can read your documents and ask questions", host)
         return None
-    raise AssistantError(
+    raise AccessError(
         f"Refusing to serve the chat page on {host} without a password: anyone who can reach that address could "
         "read your documents. Set a password with ASSISTANT_AUTH=user:password (or --auth user:password), or a "
         "file of user:password lines with ASSISTANT_AUTH_FILE=path (or --auth-file path); or pass --allow-open "

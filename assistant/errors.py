@@ -4,7 +4,8 @@ AssistantError
  ├── QuestionError   empty or too long a question
  ├── SourceError     documents folder missing or without readable documents
  ├── ModelError      model file missing, unreadable or not a GGUF model
- └── StoreError      Chroma store corrupted, locked or unreachable
+ ├── StoreError      Chroma store corrupted, locked or unreachable
+ └── AccessError     the page's password settings unusable, or an open address without them
 """
 
 
@@ -13,19 +14,23 @@ class AssistantError(Exception):
 
 
 class QuestionError(AssistantError, ValueError):
-    pass
+    """An empty question, or one too long for the model."""
 
 
 class SourceError(AssistantError):
-    pass
+    """A documents folder that is missing or holds no readable document."""
 
 
 class ModelError(AssistantError):
-    pass
+    """A model file that is missing, unreadable or not a GGUF model; a model server that is down."""
 
 
 class StoreError(AssistantError):
-    pass
+    """A Chroma store that is corrupted, locked, of another corpus, or a server that is down."""
+
+
+class AccessError(AssistantError):
+    """Password settings that cannot be used, or a non-loopback address without any."""
 
 
 REBUILD_HINT = "Rebuild it from the source documents with: assistant ingest --rebuild"

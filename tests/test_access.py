@@ -12,7 +12,7 @@ import pytest
 
 from assistant import Settings, ui
 from assistant.cli import build_parser, main
-from assistant.errors import AssistantError
+from assistant.errors import AccessError
 
 from conftest import free_port
 
@@ -27,7 +27,7 @@ def test_loopback_needs_no_password(host):
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "my-laptop.local"])
 def test_another_address_without_a_password_is_refused_with_the_fix(host):
-    with pytest.raises(AssistantError) as refused:
+    with pytest.raises(AccessError) as refused:
         ui.access(Settings(), host)
     message = str(refused.value)
     assert host in message
@@ -62,21 +62,21 @@ def test_the_password_file_is_parsed_with_comments_and_blank_lines(tmp_path):
 def test_a_malformed_password_line_names_the_file_and_line_not_the_secret(tmp_path, bad):
     users = tmp_path / "users.txt"
     users.write_text(f"# header\nalice:one\n{bad}\n", encoding="utf-8")
-    with pytest.raises(AssistantError, match=r"users\.txt, line 3: expected user:password") as error:
+    with pytest.raises(AccessError, match=r"users\.txt, line 3: expected user:password") as error:
         ui.access(Settings(auth_file=users), "0.0.0.0")
     assert "SECRET" not in str(error.value)
 
 
 def test_bad_auth_settings_are_errors_not_an_open_server(tmp_path):
-    with pytest.raises(AssistantError, match="ASSISTANT_AUTH / --auth"):
+    with pytest.raises(AccessError, match="ASSISTANT_AUTH / --auth"):
         ui.access(Settings(auth="just-a-name"), "127.0.0.1")
-    with pytest.raises(AssistantError, match="Cannot read the password file"):
+    with pytest.raises(AccessError, match="Cannot read the password file"):
         ui.access(Settings(auth_file=tmp_path / "missing.txt"), "127.0.0.1")
     (tmp_path / "empty.txt").write_text("# nobody yet\n", encoding="utf-8")
-    with pytest.raises(AssistantError, match="holds no user:password line"):
+    with pytest.raises(AccessError, match="holds no user:password line"):
         ui.access(Settings(auth_file=tmp_path / "empty.txt"), "127.0.0.1")
     (tmp_path / "twice.txt").write_text("alice:one\nalice:two\n", encoding="utf-8")
-    with pytest.raises(AssistantError, match="alice is given more than once"):
+    with pytest.raises(AccessError, match="alice is given more than once"):
         ui.access(Settings(auth_file=tmp_path / "twice.txt"), "0.0.0.0")
 
 

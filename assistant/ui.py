@@ -410,7 +410,8 @@ def citations_html(turns: list[Turn], t: int) -> str:
     answer = turn.answer
     if answer.abstained or not answer.citations:
         return head + '<p class="note">No citations: the documents do not answer this question.</p>'
-    words = set(terms(strip_markers(answer.text)))
+    # the answer's words, marked in the cited text; a quote is the cited sentence itself: nothing to mark
+    words = set() if answer.text.startswith("“") else set(terms(strip_markers(answer.text)))
     return head + "".join(
         f'<div class="citation" id="citation-{t}-{c.n}"><div class="head"><b>[{c.n}] {html.escape(c.title)}</b> '
         f'<span class="file">{html.escape(c.where())}</span></div>'

@@ -54,7 +54,7 @@ def test_the_reply_says_what_is_done_then_shows_the_checked_answer_and_its_sourc
     assert [t.question for t in turns] == [FORUM_Q] and "Kim Su-gil" in turns[0].answer.text
     assert "North Korean Delegation Heads to Russia for International Forum" in panel
     assert "003_fb9d92a72d6051b6.txt" in panel and 'id="citation-0-1"' in panel
-    assert "<mark>Kim</mark> <mark>Su-gil</mark>" in panel  # words shared with the answer
+    assert "<mark>" not in panel  # a quote is the cited sentence itself: only that is marked
     assert "Show in context" in panel and '<mark class="cited">' in panel
 
 
@@ -348,3 +348,9 @@ def test_a_pdf_page_is_named_with_its_printed_number_where_that_differs_fake_mod
     unlabelled = make_pdf(tmp_path / "plain.pdf", ["One.", "Two."])
     from assistant.extraction import extract
     assert extract(unlabelled).labels == ()  # printed numbers equal to the page numbers add nothing
+
+
+def test_the_panel_marks_the_answers_words_not_the_questions_fake_model(fake_reader):
+    chat, turns, panel = answer(ui.ChatUI(fake_reader("Kim Su-gil [1]")), FORUM_Q)
+    assert "<mark>Kim</mark> <mark>Su-gil</mark>" in panel and '<mark class="cited">' in panel
+    assert "<mark>delegation</mark>" not in panel and "<mark>forum</mark>" not in panel

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from text_to_num import alpha2digit
 
 from .generation import Generator
-from .grounding import Evidence, preceding
+from .grounding import Evidence
 from .prompts import render
 from .reading import Reading
 from .text import STOPWORDS, fold, terms
@@ -100,10 +100,9 @@ def _contributes(answer: str, asked: str, text: str) -> bool:
 
 
 def confirm(generator: Generator, prompts: Path, question: str, history: Sequence[tuple[str, str]], answer: str,
-            sentences: list[Evidence], context: bool = False) -> float:
+            sentences: list[Evidence]) -> float:
     """The model's probability that `sentences` state `answer` as the answer to `question` (its
     first reply token's P(yes) to `verify_user.j2`)."""
-    texts = [(preceding(e) + " " + e.text).strip() if context else e.text for e in sentences]
     user = render(prompts, "verify_user.j2", question=question, history=list(history[-1:]), answer=answer,
-                  texts=texts)
+                  texts=[e.text for e in sentences])
     return generator.yes_probability([{"role": "user", "content": user}])

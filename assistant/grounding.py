@@ -85,15 +85,6 @@ def sentences(passages: list[Passage]) -> list[tuple[str, Passage, int, int, boo
     return out
 
 
-def preceding(e: Evidence) -> str:
-    """The sentence before `e` in its passage ("" when it opens the passage): what its pronouns refer to."""
-    before = e.passage.text[: e.start - e.passage.start].rstrip()
-    if not before:
-        return ""
-    spans = blingfire.text_to_sentences_and_offsets(before)[1]
-    return before[spans[-1][0]:spans[-1][1]].strip() if spans else ""
-
-
 def key_terms(question: str) -> set[str]:
     return set(terms(question)) - SCAFFOLD
 

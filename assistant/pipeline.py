@@ -197,8 +197,7 @@ class Assistant:
         cited = [numbered[i] for i in verdict.sentences]
         confidence = None
         if s.verify:
-            confidence = checking.confirm(self.generator, s.prompts, question, history, said.answer, cited,
-                                          s.verify_context)
+            confidence = checking.confirm(self.generator, s.prompts, question, history, said.answer, cited)
             timings["verify"] = time.perf_counter() - t0 - timings["retrieve"] - timings["generate"]
             if confidence < s.min_confidence:
                 answer = self._abstain(question, passages, verdict=f"{said.answer!r}: {verdict.reason}, but the second "

@@ -49,7 +49,6 @@ class Settings(BaseSettings):
     )
 
     verify: bool = Field(True, description="ask the model a second time whether the cited sentences answer the question")
-    verify_context: bool = Field(False, description="the second look also reads the sentence before each cited one")
     min_confidence: float = Field(
         0.65, ge=0.0, le=1.0, description="the second look's P(yes) an answer needs to be shown, else the assistant abstains"
     )

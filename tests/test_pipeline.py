@@ -163,19 +163,6 @@ def test_the_second_look_refuses_an_answer_the_model_doubts(fake_reader):
     assert answer.verdict.startswith("'Kim Su-gil': ") and "P(yes) 0.40 < 0.65" in answer.verdict  # what was refused
 
 
-def test_the_second_look_can_read_the_sentence_before_each_cited_one(fake_reader, tmp_path):
-    folder = committee(tmp_path, "Heavy rain fell on Zorblax that spring. The treaty was signed there by Marshal Quintero.")
-    texts = {}
-    for context in (False, True):
-        a = fake_reader("Marshal Quintero [1]", yes=0.9, source=folder, store=tmp_path / f"store-{context}",
-                        verify_context=context)
-        assert a.ask("Who signed the treaty in Zorblax?").citations[0].text == "The treaty was signed there by Marshal Quintero."
-        [[check]] = a.generator.checks
-        texts[context] = check["content"].split("Question:")[0].removeprefix("Text:").strip()
-    assert texts == {False: "The treaty was signed there by Marshal Quintero.",
-                     True: "Heavy rain fell on Zorblax that spring. The treaty was signed there by Marshal Quintero."}
-
-
 def test_the_second_look_keeps_an_answer_the_model_confirms_and_can_be_switched_off(fake_reader):
     kept = fake_reader("Kim Su-gil [1]", yes=0.9).ask(QUESTION)
     assert not kept.abstained and kept.confidence == 0.9 and "verify" in kept.timings

@@ -84,22 +84,26 @@ PAGE_CSS = """
 # As a question is sent: empty the box in the page itself, so that nothing typed after it can be
 # erased by an update from the server (returns the inputs unchanged).
 TAKE_QUESTION = """(question, turns) => {
+  window.__busy = true;
   const box = document.querySelector('#question textarea');
   if (box) { box.value = ''; box.dispatchEvent(new Event('input', {bubbles: true})); }
   return [question, turns];
 }"""
-# Enter while an answer is being written: the question stays in the box and is asked next.
+# Enter while an answer is being written: the question stays in the box and is asked next. The page
+# keeps its own busy flag (set as a question is sent, cleared when its answer is in): Ask's disabled
+# state arrives from the server a moment later.
 QUEUE_IF_BUSY = """() => {
-  const ask = document.querySelector('#ask'), box = document.querySelector('#question textarea');
-  if (ask && ask.disabled && box && box.value.trim()) {
+  const box = document.querySelector('#question textarea');
+  if (window.__busy && box && box.value.trim()) {
     window.__askNext = true;
-    document.querySelector('#queued').innerText = 'Will ask next, once this answer is in: ' + box.value.trim();
+    document.getElementById('queued-note').textContent = 'Will ask next, once this answer is in: ' + box.value.trim();
   }
 }"""
 ASK_QUEUED = """() => {
+  window.__busy = false;
   if (!window.__askNext) return;
   window.__askNext = false;
-  document.querySelector('#queued').innerText = '';
+  document.getElementById('queued-note').textContent = '';
   setTimeout(() => document.querySelector('#ask').click(), 0);
 }"""
 # After a reply is picked: bring the passage its clicked [n] marker names into view, marked.
@@ -513,7 +517,7 @@ def create_app(assistant: Assistant) -> gr.Blocks:
                     clear = gr.Button("Clear conversation", scale=1, min_width=90, size="sm", elem_id="clear")
                 with gr.Row(elem_id="examples"):
                     examples = [gr.Button(q, size="sm", variant="secondary", visible=False) for q in EXAMPLES]
-                queued = gr.HTML("", elem_id="queued")  # "will ask next", written by the page itself
+                gr.HTML('<span id="queued-note" role="status"></span>', elem_id="queued")  # "Will ask next", by the page
             with gr.Column(scale=2, min_width=300):
                 gr.Markdown("### Cited passages")
                 panel = gr.HTML(NOTHING_YET, css_template=PANEL_CSS, elem_id="citations")

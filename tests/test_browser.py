@@ -227,12 +227,12 @@ def test_a_follow_up_and_a_question_typed_while_one_is_answered(browse, real_ass
     page.locator("#ask").click()
     page.locator("#question textarea").fill("Who led the WPK delegation to Moscow in February 2025?")  # meanwhile
     page.locator("#question textarea").press("Enter")  # while the third is answered: asked next
-    expect(page.locator("#queued")).to_contain_text("Will ask next")
+    expect(page.locator("#queued-note")).to_contain_text("Will ask next")
     wait_for_reply(page, 3)
     expect(page.locator('#chat [data-testid="user"]').nth(3)).to_contain_text("Who led the WPK delegation")
     wait_for_reply(page, 4)
     expect(page.locator("#question textarea")).to_have_value("")
-    expect(page.locator("#queued")).to_have_text("")
+    expect(page.locator("#queued-note")).to_have_text("")
     assert page.locator('#chat [data-testid="bot"]').count() == 4  # asked once, nothing lost
     page.get_by_role("button", name=ui.EXAMPLES[0]).click()  # an example is asked at once
     expect(page.locator('#chat [data-testid="user"]').nth(4)).to_contain_text(ui.EXAMPLES[0])

@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
+# setuptools warns on every editable install that a folder named like the package may shadow it:
+# that folder is this package
+export PYTHONWARNINGS="ignore:Editable installation"
 .venv/bin/pip install -q --upgrade pip
 if [ "${1:-}" = "--test" ]; then
   .venv/bin/pip install -q -e '.[test]'

@@ -34,7 +34,7 @@ from .documents import read_document
 from .extraction import KINDS, SUFFIXES, extract
 from .errors import AssistantError
 from .models import Answer, Citation, Passage
-from .pipeline import Assistant, clean_question
+from .pipeline import Assistant
 from .reading import strip_markers
 from .text import terms
 

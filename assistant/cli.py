@@ -13,11 +13,10 @@ from pydantic import ValidationError
 
 from .documents import CONTROLS, printable
 from .errors import AssistantError
-from .models import Citation
+from .models import CLOSEST, Citation
 from .settings import REPO_ROOT, Settings
 
 log = logging.getLogger("assistant")
-CLOSEST = 3  # passages shown, labelled as not an answer, when the assistant abstains
 
 
 def settings_parser() -> argparse.ArgumentParser:

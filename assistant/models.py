@@ -45,6 +45,9 @@ class Citation(Span):
         return cls(n=n, score=score, **passage.model_dump(include=set(Span.model_fields)))
 
 
+CLOSEST = 3  # retrieved passages the CLI and the page show under an abstention, labelled as not an answer
+
+
 class Answer(BaseModel):
     question: str
     text: str

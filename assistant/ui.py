@@ -33,7 +33,7 @@ from .access import Credentials, _credential, access, credentials, guarded, is_l
 from .documents import read_document
 from .extraction import KINDS, SUFFIXES, extract
 from .errors import AssistantError
-from .models import Answer, Citation, Passage
+from .models import CLOSEST, Answer, Citation, Passage
 from .pipeline import Assistant
 from .reading import strip_markers
 from .text import terms
@@ -376,9 +376,6 @@ def chat_messages(turns: list[Turn], working: str = "") -> list[dict]:
         reply = reply_html(turn.answer, t) if turn.answer else _text(turn.error) or f'<span class="note">{working}</span>'
         messages += [{"role": "user", "content": _text(turn.question)}, {"role": "assistant", "content": reply}]
     return messages
-
-
-CLOSEST = 3  # passages shown under an abstention, labelled as not an answer
 
 
 def reply_html(answer: Answer, t: int) -> str:

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from . import grounding
+from . import evidence
 from .chunking import Chunk
 from .documents import Document
 from .ingest import ingest
@@ -72,7 +72,7 @@ class Extractive:
         self.product.ensure_ingested()
         query = follow_up_query(question, history)
         passages = self.product.retriever.search(query, self.product.settings.top_k)
-        found = grounding.sentences(passages)
+        found = evidence.sentences(passages)
         text, cites = "", []
         if found:
             vectors = self.product.embedder.embed([s for s, *_ in found] + [query])

@@ -6,7 +6,7 @@ sentences, and at least `min_support` of its other new content words do (names a
 after `text.fold`, with numbers written as words read as digits on both sides: "eight" = "8"; content
 words after the normalisation retrieval uses, `text.terms`). When the sentences the model cited do not hold the answer but
 another evidence sentence does, the citation moves there; when none does, the answer is refused.
-`check` is a plain function of strings and sentences, testable without a model. `confirm` is the
+`judge` runs both. `check` is a plain function of strings and sentences, testable without a model. `confirm` is the
 second look: the same model, asked over only the cited sentences whether they state that this is the
 answer to this exact question, catches a true fact that answers a neighbouring question (a turnout
 share for a vote share, another person's sentence) that the word check passes.
@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from text_to_num import alpha2digit
 
 from .generation import Generator
-from .grounding import Evidence
+from .evidence import Evidence
 from .prompts import render
 from .reading import Reading
 from .text import STOPWORDS, fold, terms
@@ -34,6 +34,7 @@ class Verdict(BaseModel):
     supported: bool
     sentences: list[int] = []
     reason: str
+    confidence: float | None = None  # the second look's P(yes), when it was asked
 
 
 def facts(text: str) -> set[str]:
@@ -67,11 +68,30 @@ def holds(answer: str, asked: str, text: str, min_support: float) -> bool:
     return len(new_terms & words(text)) / len(new_terms) >= min_support
 
 
+def judge(generator: Generator, prompts: Path, reading: Reading, question: str, history: Sequence[tuple[str, str]],
+          evidence: list[Evidence], min_support: float, min_confidence: float | None, *,
+          word_check: bool = True) -> Verdict:
+    """The word check, then the second look (unless `min_confidence` is None). Without the word check
+    (`word_check=False`, only to measure what it catches) the model's citations are taken as they are."""
+    if word_check:
+        verdict = check(reading, question, history, evidence, min_support)
+    else:
+        verdict = Verdict(supported=not reading.not_stated, sentences=[n - 1 for n in reading.cited] or [0],
+                          reason="unchecked" if not reading.not_stated else "the model found no answer in the evidence")
+    if not verdict.supported or min_confidence is None:
+        return verdict
+    p = confirm(generator, prompts, question, history, reading.answer, [evidence[i] for i in verdict.sentences])
+    if p < min_confidence:
+        return Verdict(supported=False, confidence=p, reason=f"{reading.answer!r}: {verdict.reason}, but the second "
+                       f"look doubts they answer this question (P(yes) {p:.2f} < {min_confidence})")
+    return verdict.model_copy(update={"confidence": p})
+
+
 def check(reading: Reading, question: str, history: Sequence[tuple[str, str]], evidence: list[Evidence],
-          min_support: float, examples: str = "") -> Verdict:
+          min_support: float) -> Verdict:
     """Which evidence sentences support the model's answer: the ones it cited if they do (keeping
     those that contribute, not only heading or title lines), else the first single sentence that
-    does; else none. An answer whose names come from the prompt's own `examples` is not moved to a
+    does; else none. An answer whose names come from the prompt's own examples is not moved to a
     sentence the model did not cite (that would turn a leaked example into an answer)."""
     if reading.not_stated:
         return Verdict(supported=False, reason="the model found no answer in the evidence")
@@ -84,7 +104,7 @@ def check(reading: Reading, question: str, history: Sequence[tuple[str, str]], e
         useful = [i for i in cited if _contributes(answer, asked, evidence[i].text)] or cited[:1]
         if not all(evidence[i].context for i in useful):  # a heading or title line is never the answer alone
             return Verdict(supported=True, sentences=useful, reason="supported by the sentences the model cited")
-    leaked = bool(new := facts(digits(answer)) - facts(digits(asked))) and new <= facts(examples)
+    leaked = bool(new := facts(digits(answer)) - facts(digits(asked))) and new <= facts(reading.examples)
     for i, sentence in enumerate(evidence):
         if not sentence.context and not leaked and holds(answer, asked, sentence.text, min_support):
             return Verdict(supported=True, sentences=[i], reason="supported by another evidence sentence")

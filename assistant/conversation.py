@@ -59,6 +59,7 @@ def query(question: str, history: History) -> str:
     return " ".join([q for q, _ in history[-1:]] + [question])
 
 
-def already_said(text: str, history: History) -> bool:
-    """Did the last answer already quote this sentence? A follow-up asks for something new."""
-    return bool(history) and " ".join(text.split()) in " ".join(history[-1][1].split())
+def frame(question: str, history: History) -> tuple[History, str]:
+    """The turns that shape this question (`relevant`) and what to search for (`query`)."""
+    turns = relevant(question, history)
+    return turns, query(question, turns)

@@ -39,6 +39,11 @@ def scripts(words: Iterable[str]) -> Counter:
     return Counter(script(c) for w in words for c in w[:1] if c.isalpha())
 
 
+def unfamiliar(question: str, scripts: Counter, languages: Counter, vocabulary: Container[str]) -> tuple[str, str] | None:
+    """(the question's script or language, the documents') when they differ, else None."""
+    return unfamiliar_script(question, scripts) or unfamiliar_language(question, languages, vocabulary)
+
+
 def unfamiliar_script(question: str, theirs: Counter) -> tuple[str, str] | None:
     """(the question's script, the documents' main script) when the documents (`theirs`: `scripts`
     of their vocabulary) hardly use the question's script, else None."""

@@ -1,13 +1,16 @@
-"""Question in, cited answer out. Reading `Assistant.stream` top to bottom shows the whole flow:
+"""Question in, cited answer out. Reading `Assistant._answer` top to bottom shows the whole flow,
+one step per module:
 
-  validate -> (ingest if the store is stale) -> retrieve passages -> rank their sentences as evidence
-  -> enough evidence? (else abstain, without the model)
-  -> an instruct model reads the sentences, numbered, and answers in a few words citing their numbers
-  -> the check: the cited sentences must state the answer's names, numbers and words (`checking.check`),
-     and the model, asked again over just those sentences, must agree that they answer this exact
-     question (`checking.confirm`, P(yes) >= min_confidence); else the assistant abstains
-  -> a base model (the fast mode) instead quotes the best sentence verbatim, whole (or abstains if
-     neither it nor the model's answer holds the kind of answer asked for)
+  `language`      a question in another script or language than the documents' is told so
+  `conversation`  a follow-up ("Who did she meet there?") is searched with the turn it leans on
+  `retrieval`     passages by dense and BM25 search, fused
+  `evidence`      their sentences ranked; none when the question names what the documents never mention
+                  (then the assistant abstains without the model)
+  `reading`       an instruct model reads the sentences, numbered, and answers in a few words citing them
+  `checking`      the cited sentences must state the answer's names, numbers and words, and the model,
+                  asked again over just those sentences, must agree that they answer this exact question
+                  (P(yes) >= min_confidence); else the assistant abstains
+  `quoting`       a base model (the fast mode) instead: the best sentence quoted whole, or an abstention
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import checking, conversation, grounding, language, reading
+from . import checking, conversation, evidence, language, quoting, reading
 from .catalog import MODELS
 from .conversation import History
 from .embedding import Embedder
 from .errors import QuestionError
+from .evidence import Evidence
 from .generation import Generator, LlamaGenerator, ServerGenerator
 from .ingest import Progress, ingest, plan
 from .models import Answer, IngestReport, Passage
@@ -32,7 +36,6 @@ from .settings import Settings
 from .store import Store
 
 log = logging.getLogger(__name__)
-
 
 
 class Assistant:
@@ -109,41 +112,72 @@ class Assistant:
     def ask(self, question: str, history: History = ()) -> Answer:
         """Answer one question; `history` holds earlier (question, answer) turns for follow-ups."""
         *_, answer = self.stream(question, history)
-        return answer
+        return answer  # type: ignore[return-value]  # stream ends with the Answer
 
     def stream(self, question: str, history: History = ()) -> Iterator[str | Answer]:
         """Yield the answer's text once it is checked (nothing unchecked is shown), then the final
-        `Answer`: the reader's short cited answer, a quote (base models), or an abstention."""
+        `Answer`: the reader's short cited answer, a quote of the best sentence (base models), or
+        an abstention."""
         t0 = time.perf_counter()
+        timings: dict[str, float] = {}
+        answer = self._answer(self.check_question(question), history, timings, t0)
+        timings["total"] = time.perf_counter() - t0
+        answer.timings = {k: round(v, 4) for k, v in timings.items()}
+        yield answer.text
+        yield answer
+
+    def _answer(self, question: str, history: History, timings: dict[str, float], t0: float) -> Answer:
+        """The flow, a step per module: language, conversation, retrieval, evidence, then reading and
+        checking (an instruct model) or quoting (a base model)."""
         s = self.settings
-        question = self.check_question(question)
         self.ensure_ingested()
-        if foreign := (language.unfamiliar_script(question, self.retriever.scripts)
-                       or language.unfamiliar_language(question, self.retriever.languages, self.retriever.df)):
+        r = self.retriever
+        if foreign := language.unfamiliar(question, r.scripts, r.languages, r.df):
             text = render(s.prompts, "other_language.j2", asked=foreign[0], theirs=foreign[1])
-            yield from self._finish(self._abstain(question, [], text, "the question's language is not the documents'"),
-                                    {"retrieve": time.perf_counter() - t0}, t0)
-            return
-        history = conversation.relevant(question, history)  # none unless the question leans on the last turn
-        passages, evidence = self._evidence(question, history)
-        timings = {"retrieve": time.perf_counter() - t0}
+            return self._abstain(question, [], text, "the question's language is not the documents'")
+        history, passages, found = self._evidence(question, history)
+        lap(timings, "retrieve", t0)
+        if not found:
+            return self._abstain(question, passages)
 
-        if not evidence:
-            yield from self._finish(self._abstain(question, passages), timings, t0)
-            return
+        if not self.generator.chat_template:  # a base model: the fast mode quotes the best sentence whole
+            best = quoting.quote(self.generator, s.prompts, question, history, found, s.n_ctx, s.max_tokens,
+                                 type_check=s.type_check)
+            lap(timings, "generate", t0)
+            if best is None:
+                return self._abstain(question, passages)
+            return Answer(question=question, text=f"“{best.text}” [1]", citations=[best.cite(1)], passages=passages,
+                          model=self.model_name, verdict="a quote of the best evidence sentence")
 
-        if self.generator.chat_template:  # an instruct model reads the numbered evidence
-            yield from self._read(question, history, evidence, passages, timings, t0)
-            return
-        raw = "".join(self.generator.stream(self._prompt(question, history, evidence), s.max_tokens))
-        timings["generate"] = time.perf_counter() - t0 - timings["retrieve"]
-        yield from self._finish(self._ground(question, raw, evidence, passages), timings, t0)
+        said = reading.read(self.generator, s.prompts, question, history, found, s.n_ctx, s.max_tokens)
+        lap(timings, "generate", t0)
+        verdict = checking.judge(self.generator, s.prompts, said, question, history, found, s.min_support,
+                                 s.min_confidence if s.verify else None, word_check=s.word_check)
+        if verdict.confidence is not None:
+            lap(timings, "verify", t0)
+        confidence = None if verdict.confidence is None else round(verdict.confidence, 4)
+        if not verdict.supported:
+            return self._abstain(question, passages, verdict=verdict.reason, confidence=confidence)
+        citations = [found[i].cite(n) for n, i in enumerate(verdict.sentences, start=1)]
+        return Answer(question=question, text=said.answer + " " + "".join(f"[{c.n}]" for c in citations),
+                      citations=citations, passages=passages, model=self.model_name, verdict=verdict.reason,
+                      confidence=confidence)
+
+    def _evidence(self, question: str, history: History) -> tuple[History, list[Passage], list[Evidence]]:
+        """The turns the question leans on, the passages retrieved and their best sentences as evidence."""
+        s, r = self.settings, self.retriever
+        history, query = conversation.frame(question, history)
+        passages = r.search(query, s.top_k, bm25=s.bm25)
+        n = s.read_sentences if self.generator.chat_template else s.evidence_sentences
+        found = evidence.select(question, query, passages, self.embedder.embed, r.df, len(r.ids), n,
+                                said=history[-1][1] if history else "", type_bonus=s.type_bonus, name_gate=s.name_gate)
+        return history, passages, found
 
     def could_answer(self, question: str) -> bool:
         """Whether the documents hold evidence for the question (retrieval only, no model): what the
         page checks before it offers a question as an example."""
         self.ensure_ingested()
-        return bool(self._evidence(self.check_question(question), [])[1])
+        return bool(self._evidence(self.check_question(question), ())[2])
 
     def check_question(self, question: str) -> str:
         """The question cleaned of control characters; QuestionError if empty or too long for the model."""
@@ -153,89 +187,10 @@ class Assistant:
             raise QuestionError(f"The question is too long: {len(question):,} characters, at most {limit:,}. Shorten it.")
         return question
 
-    # -- steps ------------------------------------------------------------------------------
-    def _evidence(self, question: str, history: History) -> tuple[list[Passage], list[grounding.Evidence]]:
-        """The passages retrieved and their sentences ranked as evidence; no evidence when the question
-        names what the documents never mention."""
-        s = self.settings
-        query = conversation.query(question, history)
-        passages = self.retriever.search(query, s.top_k)
-        df, n = self.retriever.df, len(self.retriever.ids)
-        if grounding.unknown_names(question, df):
-            return passages, []
-        evidence = grounding.select_evidence(query, question, passages, self.embedder.embed, df, n)
-        evidence.sort(key=lambda e: conversation.already_said(e.text, history))  # a follow-up asks for something new
-        return passages, evidence[: max(s.evidence_sentences, s.read_sentences if self.generator.chat_template else 0)]
-
-    def _prompt(self, question: str, history: History, evidence: list[grounding.Evidence]) -> str:
-        """The model's prompt, dropping the weakest evidence until it fits the context."""
-        s = self.settings
-        budget = s.n_ctx - s.max_tokens
-        for keep in range(len(evidence), -1, -1):
-            prompt = render(s.prompts, "answer.j2", question=question, history=list(history[-1:]),
-                            evidence=" ".join(e.text for e in evidence[:keep]))
-            used = self.generator.count_tokens(prompt)
-            if used <= budget:
-                return prompt
-        raise QuestionError(f"The question is too long for the model: {len(question):,} characters. Shorten it.")
-
-    def _read(self, question: str, history: History, evidence: list[grounding.Evidence], passages: list[Passage],
-              timings: dict, t0: float) -> Iterator[str | Answer]:
-        """The model reads the numbered sentences and answers citing their numbers. The answer is shown
-        only when the cited sentences state it (`checking.check`) and the model, asked again over just
-        those sentences, agrees they answer this exact question (`checking.confirm`); else it abstains."""
-        s = self.settings
-        numbered = evidence[: s.read_sentences]
-        reader = reading.Reader(self.generator, s.prompts, s.n_ctx, s.max_tokens)
-        raw = "".join(reader.stream(question, history, numbered))
-        timings["generate"] = time.perf_counter() - t0 - timings["retrieve"]
-        said = reading.parse(raw, len(numbered))
-        verdict = checking.check(said, question, history, numbered, s.min_support, reader.system)
-        if not verdict.supported:
-            yield from self._finish(self._abstain(question, passages, verdict=verdict.reason), timings, t0)
-            return
-        cited = [numbered[i] for i in verdict.sentences]
-        confidence = None
-        if s.verify:
-            confidence = checking.confirm(self.generator, s.prompts, question, history, said.answer, cited)
-            timings["verify"] = time.perf_counter() - t0 - timings["retrieve"] - timings["generate"]
-            if confidence < s.min_confidence:
-                answer = self._abstain(question, passages, verdict=f"{said.answer!r}: {verdict.reason}, but the second "
-                                       f"look doubts they answer this question (P(yes) {confidence:.2f} < {s.min_confidence})")
-                answer.confidence = round(confidence, 4)
-                yield from self._finish(answer, timings, t0)
-                return
-        citations = [e.cite(n) for n, e in enumerate(cited, start=1)]
-        answer = Answer(question=question, text=said.answer + " " + "".join(f"[{c.n}]" for c in citations),
-                        citations=citations, passages=passages, model=self.model_name, verdict=verdict.reason,
-                        confidence=None if confidence is None else round(confidence, 4))
-        yield from self._finish(answer, timings, t0)
-
-    def _ground(self, question: str, raw: str, evidence: list[grounding.Evidence], passages: list[Passage]) -> Answer:
-        """Answer with a verbatim quote of the best evidence sentence, whole (a cut sentence can drop
-        what qualifies the answer); abstain when neither the model's answer found there nor the
-        sentence holds the kind of answer asked for (a date for "when", a count for "how many", a new
-        name for "who" and "which")."""
-        best, kind = evidence[0], grounding.answer_type(question)
-        model_answer = reading.strip_markers(raw).strip(" .")
-        found = grounding.supported(model_answer, [best], question) and grounding.has_type(model_answer, kind, question)
-        if not found and not grounding.has_type(best.text, kind, question):
-            return self._abstain(question, passages)
-        quote = best.text
-        return Answer(question=question, text=f"“{quote}” [1]", citations=[best.cite(1)], passages=passages,
-                      model=self.model_name, verdict="a quote of the best evidence sentence")
-
     def _abstain(self, question: str, passages: list[Passage], text: str = "",
-                 verdict: str = "the evidence does not answer") -> Answer:
+                 verdict: str = "the evidence does not answer", confidence: float | None = None) -> Answer:
         return Answer(question=question, text=text or self.abstain_text, abstained=True, passages=passages,
-                      model=self.model_name, verdict=verdict)
-
-    def _finish(self, answer: Answer, timings: dict, t0: float) -> Iterator[str | Answer]:
-        """Stamp the timings; yield the text as it will be shown, then the `Answer`."""
-        timings["total"] = time.perf_counter() - t0
-        answer.timings = {k: round(v, 4) for k, v in timings.items()}
-        yield answer.text
-        yield answer
+                      model=self.model_name, verdict=verdict, confidence=confidence)
 
     @property
     def abstain_text(self) -> str:
@@ -244,6 +199,11 @@ class Assistant:
     @property
     def model_name(self) -> str:
         return self._generator.name if self._generator is not None else self.settings.model_label()
+
+
+def lap(timings: dict[str, float], step: str, t0: float) -> None:
+    """Record how long `step` took: the time since t0 less the steps before it."""
+    timings[step] = time.perf_counter() - t0 - sum(timings.values())
 
 
 def clean_question(question: str) -> str:

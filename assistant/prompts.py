@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 import jinja2
+
+from .errors import QuestionError
+
+P = TypeVar("P")
 
 
 @lru_cache(maxsize=8)
@@ -17,3 +23,13 @@ def _env(folder: str) -> jinja2.Environment:
 
 def render(folder: Path, name: str, **variables) -> str:
     return _env(str(folder)).get_template(name).render(**variables).strip()
+
+
+def fit(build: Callable[[int], P], count: Callable[[P], int], budget: int, n_evidence: int, question: str) -> P:
+    """The prompt `build(keep)` with the most evidence sentences (the weakest dropped first) that fits
+    `budget` tokens; QuestionError when even none fits."""
+    for keep in range(n_evidence, -1, -1):
+        prompt = build(keep)
+        if count(prompt) <= budget:
+            return prompt
+    raise QuestionError(f"The question is too long for the model: {len(question):,} characters. Shorten it.")

@@ -2,20 +2,19 @@
 
 An instruct model gets the evidence through its own chat template (`read_system.j2` and
 `read_user.j2`); its reply is one line, "answer [n]" or "not stated", parsed into a `Reading`.
-(Base models keep the quoting pipeline's completion prompt, `answer.j2`.)
+(Base models, which have no chat template, are read by the fast mode, `quoting`.)
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel
 
-from .errors import QuestionError
 from .generation import Generator
-from .prompts import render
+from .prompts import fit, render
 
 ABSTAIN_PATTERNS = re.compile(
     r"do(es)? not (say|mention|contain|provide|specify|state)|don'?t know|not (mentioned|specified|stated|provided)"
@@ -32,6 +31,7 @@ class Reading(BaseModel):
     answer: str
     cited: list[int]
     not_stated: bool
+    examples: str = ""  # the prompt's own examples, which the check must not take for evidence
 
 
 def is_abstention(text: str) -> bool:
@@ -52,30 +52,19 @@ def parse(raw: str, n_evidence: int) -> Reading:
                    not_stated=is_abstention(answer))
 
 
-class Reader:
-    """Builds the chat prompt that fits the model's context and streams an instruct model's reply."""
+def read(generator: Generator, prompts: Path, question: str, history: Sequence[tuple[str, str]],
+         evidence: list, n_ctx: int, max_tokens: int) -> Reading:
+    """The model's reading of the numbered sentences, in a chat prompt that fits its context (the
+    weakest sentences dropped first)."""
+    system = render(prompts, "read_system.j2")
 
-    def __init__(self, generator: Generator, prompts: Path, n_ctx: int, max_tokens: int):
-        self.generator, self.prompts, self.n_ctx, self.max_tokens = generator, prompts, n_ctx, max_tokens
+    def messages(keep: int) -> list[dict]:
+        user = render(prompts, "read_user.j2", question=question, history=list(history[-1:]), evidence=evidence[:keep])
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
-    def stream(self, question: str, history: Sequence[tuple[str, str]], evidence: list) -> Iterator[str]:
-        yield from self.generator.stream_chat(self._fit(question, list(history[-1:]), evidence), self.max_tokens)
+    def count(m: list[dict]) -> int:
+        return generator.count_tokens("\n".join(x["content"] for x in m)) + 16  # template tokens
 
-    @property
-    def system(self) -> str:
-        """The reader's instructions and examples (the check also reads them, to spot a leaked example)."""
-        return render(self.prompts, "read_system.j2")
-
-    def _render(self, question: str, history: list, evidence: list) -> list[dict]:
-        user = render(self.prompts, "read_user.j2", question=question, history=history, evidence=evidence)
-        return [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
-
-    def _fit(self, question: str, history: list, evidence: list) -> list[dict]:
-        """The messages, dropping the weakest evidence until they fit the context."""
-        budget = self.n_ctx - self.max_tokens
-        for keep in range(len(evidence), -1, -1):
-            messages = self._render(question, history, evidence[:keep])
-            used = self.generator.count_tokens("\n".join(m["content"] for m in messages)) + 16  # template tokens
-            if used <= budget:
-                return messages
-        raise QuestionError(f"The question is too long for the model: {len(question):,} characters. Shorten it.")
+    chat = fit(messages, count, n_ctx - max_tokens, len(evidence), question)
+    raw = "".join(generator.stream_chat(chat, max_tokens))
+    return parse(raw, len(evidence)).model_copy(update={"examples": system})

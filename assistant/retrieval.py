@@ -72,11 +72,12 @@ class Retriever:
         """The languages of the passages, identified on the first question rather than at every refresh."""
         return language.languages([self.chunks[i]["text"] for i in self.ids])
 
-    def search(self, query: str, k: int) -> list[Passage]:
+    def search(self, query: str, k: int, *, bm25: bool = True) -> list[Passage]:
+        """The k best passages for the query, by dense and (unless `bm25` is off) BM25 search, fused."""
         if not self.ids:
             return []
         dense = self.store.query(self.embedder.embed([query])[0], CANDIDATES)
-        lexical = self._bm25(query, CANDIDATES)
+        lexical = self._bm25(query, CANDIDATES) if bm25 else []
         dense_ids = [c["id"] for c, _ in dense]
         best, fused = fuse(dense_ids, lexical, k)
         return [

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
 
     # retrieval
     top_k: int = Field(6, ge=1, le=50, description="passages retrieved per question")
+    bm25: bool = Field(True, description="search with BM25 beside the dense search (off only to measure what it adds)")
+    name_gate: bool = Field(
+        True, description="abstain without the model when the question names what the documents never mention"
+    )
+    type_bonus: float = Field(
+        0.3, ge=0.0, le=1.0, description="rank bonus of a sentence holding the kind of answer asked for (a date for 'when')"
+    )
     evidence_sentences: int = Field(3, ge=1, le=10, description="best sentences of those passages given to a base model")
     chunk_chars: int = Field(400, ge=100, le=4000, description="target chunk size in characters")
     chunk_overlap: int = Field(1, ge=0, le=3, description="sentences shared by neighbouring chunks")
@@ -47,6 +54,8 @@ class Settings(BaseSettings):
     min_support: float = Field(
         0.5, ge=0.0, le=1.0, description="share of an instruct model's new answer words its cited sentences must hold, else it is not shown"
     )
+    word_check: bool = Field(True, description="check an instruct model's answer word for word against the cited sentences (off only to measure what it catches)")
+    type_check: bool = Field(True, description="a base model's quote must hold the kind of answer asked for (a date for 'when')")
 
     verify: bool = Field(True, description="ask the model a second time whether the cited sentences answer the question")
     min_confidence: float = Field(

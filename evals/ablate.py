@@ -4,8 +4,9 @@
     .venv/bin/python evals/ablate.py --dataset evals/wiki/dev.jsonl --source evals/wiki/corpus \
         --out evals/wiki/ablation.md [--only "default pipeline" --only "no coverage gate"]
 
-Switches are applied by patching one component at a time, so the product code stays free of
-experiment flags. The model's replies are cached by prompt across variants (a variant that gives
+Each variant is a set of settings (`Settings.bm25`, `name_gate`, `type_bonus`, `word_check`,
+`type_check`, `verify`, the model...), the switches the product itself reads, so a variant cannot
+silently do nothing (tests/test_ablation_switches.py shows each one changes the output). The model's replies are cached by prompt across variants (a variant that gives
 the model the same prompt gets the same reply without running it again), so latency is measured
 on the rows marked "model run" only. Tune on dev only: the test splits are for reported figures.
 """
@@ -13,14 +14,11 @@ on the rows marked "model run" only. Tune on dev only: the test splits are for r
 from __future__ import annotations
 
 import argparse
-import contextlib
 import tempfile
 from pathlib import Path
-from unittest import mock
 
-from assistant import Assistant, Settings, checking, grounding, retrieval, text
+from assistant import Assistant, Settings
 from assistant.evaluation import evaluate
-from assistant.retrieval import Retriever
 
 HERE = Path(__file__).resolve().parent
 
@@ -50,45 +48,27 @@ class CachedReplies:
     def chat(self, messages, max_tokens):
         return self.generator.chat(messages, max_tokens)
 
-
-def plain_fusion(dense_ids: list[str], lexical: list[str], k: int) -> tuple[list[str], dict[str, float]]:
-    """retrieval.fuse without keeping each retriever's first hit."""
-    fused = retrieval.rrf([dense_ids, lexical], [1.0, retrieval.LEXICAL_WEIGHT])
-    return sorted(fused, key=fused.get, reverse=True)[:k], fused
-
-
-_sentences = grounding.sentences
+    def yes_probability(self, messages):
+        key = ("yes", repr(messages), 0)
+        if key not in self.cache:
+            self.misses += 1
+            self.cache[key] = self.generator.yes_probability(messages)
+        return self.cache[key]
 
 
-def punctuated_only(passages):
-    """grounding.sentences without lines that end with no punctuation (headings, captions, link lists)."""
-    return [s for s in _sentences(passages) if s[0][-1] in ".!?;:\"”’')»"]
-
-
-def unchecked(said, question, history, evidence, min_support):
-    """No check: whatever the instruct model says (but "not stated") is shown, citing what it cited (else [1])."""
-    if said.not_stated:
-        return checking.Verdict(supported=False, reason="not stated")
-    return checking.Verdict(supported=True, sentences=[n - 1 for n in said.cited] or [0], reason="unchecked")
-
-
-VARIANTS = {  # name -> (settings overrides, patches)
-    "default pipeline": ({}, []),
-    "no BM25 (dense retrieval only)": ({}, [mock.patch.object(Retriever, "_bm25", lambda self, q, n: [])]),
-    "plain fusion (each retriever's first hit not kept)": ({}, [mock.patch.object(retrieval, "fuse", plain_fusion)]),
-    "no British/American spelling normalisation": ({}, [mock.patch.object(text, "american", str.lower)]),
-    "no answer-type bonus in evidence ranking": ({}, [mock.patch.object(grounding, "TYPE_BONUS", 0.0)]),
-    "no answer-type check": ({}, [mock.patch.object(grounding, "has_type", lambda *a: True)]),
-    "no unknown-name gate": ({}, [mock.patch.object(grounding, "unknown_names", lambda q, df: [])]),
-    "no unpunctuated lines (headings, captions) as evidence": ({}, [mock.patch.object(grounding, "sentences", punctuated_only)]),
-    "no model (always quote the best sentence)": ({}, [mock.patch.object(grounding, "supported", lambda *a: None)]),
-    "SmolLM2-135M-Instruct reads (instruct path)": ({"model": "smollm2-135m"}, []),
-    "Qwen2.5-Coder-0.5B-Instruct reads (instruct path)": ({"model": "qwen2.5-coder-0.5b"}, []),
-    "Qwen2.5-Coder-1.5B-Instruct reads (instruct path)": ({"model": "qwen2.5-coder-1.5b"}, []),
-    "Qwen2.5-Coder-1.5B-Instruct reads 3 sentences": ({"model": "qwen2.5-coder-1.5b", "read_sentences": 3}, []),
-    "Qwen2.5-Coder-1.5B-Instruct reads 2 sentences": ({"model": "qwen2.5-coder-1.5b", "read_sentences": 2}, []),
-    "Qwen2.5-Coder-1.5B-Instruct, its answers unchecked": (
-        {"model": "qwen2.5-coder-1.5b"}, [mock.patch.object(checking, "check", unchecked)]),
+VARIANTS = {  # name -> settings overrides
+    "default pipeline": {},
+    "no BM25 (dense retrieval only)": {"bm25": False},
+    "no answer-type bonus in evidence ranking": {"type_bonus": 0.0},
+    "no unknown-name gate": {"name_gate": False},
+    "no second look": {"verify": False},
+    "its answers not checked word for word": {"word_check": False},
+    "neither check (the model's answer shown as it is)": {"word_check": False, "verify": False},
+    "reads 3 sentences": {"read_sentences": 3},
+    "Qwen2.5-Coder-0.5B-Instruct reads": {"model": "qwen2.5-coder-0.5b"},
+    "SmolLM2-135M-Instruct reads": {"model": "smollm2-135m"},
+    "Gemma 3 270M quotes (fast mode)": {"model": "gemma3-270m"},
+    "Gemma 3 270M quotes, no answer-type check": {"model": "gemma3-270m", "type_check": False},
 }
 KEYS = ["key_fact_accuracy", "abstention_recall", "abstention_precision", "citation_precision",
         "citation_recall", "answer_words_median", "latency_p50_s"]
@@ -108,16 +88,12 @@ def main() -> None:
              "| variant | " + " | ".join(KEYS) + " |", "|---" * (len(KEYS) + 1) + "|"]
     generators = {}  # model -> its cached generator, shared by the variants that use it
     for name in names:
-        overrides, patches = VARIANTS[name]
-        with contextlib.ExitStack() as stack:
-            for p in patches:
-                stack.enter_context(p)
-            settings = Settings(store=store, source=args.source, **overrides)
-            if settings.model not in generators:
-                generators[settings.model] = CachedReplies(Assistant(settings).generator)
-            generator = generators[settings.model]
-            before = generator.misses
-            report = evaluate(Assistant(settings, generator=generator), args.dataset, Path(tempfile.mkdtemp()))
+        settings = Settings(store=store, source=args.source, **VARIANTS[name])
+        if settings.model not in generators:
+            generators[settings.model] = CachedReplies(Assistant(settings).generator)
+        generator = generators[settings.model]
+        before = generator.misses
+        report = evaluate(Assistant(settings, generator=generator), args.dataset, Path(tempfile.mkdtemp()))
         row = [str(round(report[k], 3)) if report[k] is not None else "n/a" for k in KEYS[:-1]]  # n/a: no abstention
         fresh = generator.misses - before
         row.append(str(report["latency_p50_s"]) if fresh >= report["n"] // 2 else "(cached)")

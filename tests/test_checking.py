@@ -4,7 +4,7 @@ import pytest
 
 from assistant.checking import check, facts, holds
 from assistant.text import fold
-from assistant.grounding import Evidence
+from assistant.evidence import Evidence
 from assistant.models import Passage
 from assistant.reading import is_abstention, parse
 
@@ -104,6 +104,7 @@ def test_a_heading_or_title_line_is_never_the_answer_alone():
 def test_an_answer_from_the_prompts_examples_is_not_moved_to_a_sentence_the_model_did_not_cite():
     examples = "[1] (Geneva talks) The committee met in Geneva."
     evidence = [sentence("The delegation flew home on Tuesday."), sentence("A Geneva bank paid for the trip.")]
-    assert check(parse("Geneva [2]", 2), "Where did they meet?", [], evidence, 0.5, examples).supported  # cited: read
-    assert not check(parse("Geneva [1]", 2), "Where did they meet?", [], evidence, 0.5, examples).supported
+    shown = {"examples": examples}  # what the reader's prompt showed the model
+    assert check(parse("Geneva [2]", 2).model_copy(update=shown), "Where did they meet?", [], evidence, 0.5).supported
+    assert not check(parse("Geneva [1]", 2).model_copy(update=shown), "Where did they meet?", [], evidence, 0.5).supported
     assert check(parse("Geneva [1]", 2), "Where did they meet?", [], evidence, 0.5).supported  # not an example

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.conversation import already_said, is_follow_up, query, relevant
+from assistant.conversation import frame, is_follow_up, query, relevant
 
 LAST = [("Who founded the observatory?", "“The observatory was founded by Maria Lopez in 1901.” [1]")]
 
@@ -22,6 +22,7 @@ def test_a_question_that_points_back_is_a_follow_up(question):
     assert is_follow_up(question)
     assert relevant(question, LAST) == tuple(LAST)
     assert query(question, LAST) == f"{LAST[0][0]} {question}"
+    assert frame(question, LAST) == (tuple(LAST), f"{LAST[0][0]} {question}")
 
 
 @pytest.mark.parametrize("question", [
@@ -36,13 +37,8 @@ def test_a_question_that_points_back_is_a_follow_up(question):
 def test_a_question_that_names_what_it_asks_about_stands_alone(question):
     assert not is_follow_up(question)
     assert relevant(question, LAST) == ()
+    assert frame(question, LAST) == ((), question)
 
 
 def test_no_history_means_no_follow_up():
     assert relevant("Who did she meet there?", []) == ()
-
-
-def test_a_sentence_the_last_answer_quoted_is_already_said():
-    assert already_said("The observatory was founded by Maria   Lopez in 1901.", LAST)
-    assert not already_said("The observatory closed in 1950.", LAST)
-    assert not already_said("The observatory was founded by Maria Lopez in 1901.", [])

@@ -1,0 +1,117 @@
+"""Evidence: the sentences of the retrieved passages that may answer the question, best first.
+
+A passage is a few sentences; the model reads, and the check compares, single sentences, each an
+exact span of its file so that a citation points at it. They are ranked by the question's key terms
+they hold (IDF-weighted), their dense similarity to the query, their passage's rank, and whether
+they hold the kind of answer asked for (`kinds`). A question that names something the documents
+never mention has no evidence at all (`unknown_names`): no passage can be about it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import blingfire
+import numpy as np
+
+from .kinds import answer_type, has_type
+from .models import Citation, Passage
+from .text import fold, terms
+
+# Words that say what kind of answer is wanted, not what it is about: they need not occur in the evidence.
+SCAFFOLD = set(terms(
+    "date dates day year years time times many much number say said says according article quoted quote "
+    "mention mentioned name named called kind type role purpose reason way happen happened take took place"
+))
+
+
+def idf(term: str, df: dict[str, int], n_docs: int) -> float:
+    """Rare terms weigh more; a term the corpus never uses weighs most."""
+    return math.log(1 + n_docs / (1 + df.get(term, 0)))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    text: str
+    passage: Passage
+    score: float
+    start: int = 0  # the sentence's characters in the file: text == file[start:end]
+    end: int = 0
+    context: bool = False  # a heading, title, reference or footnote line: read, never an answer alone
+
+    def cite(self, n: int) -> Citation:
+        """Cite the sentence itself (not its whole chunk)."""
+        p = self.passage
+        return Citation(n=n, score=round(self.score, 3), source=p.source, file_path=p.file_path, title=p.title,
+                        start=self.start, end=self.end, text=self.text, page=p.page, page_label=p.page_label)
+
+
+REFERENCE = re.compile(r"^\s*(\^|↑|\[\d+\])|\bISBN\b|\bdoi:\s*10\.|\bRetrieved( on)? \d|\barXiv:|\bArchived from the original")
+
+
+def is_context(sentence: str, line: str, title: str) -> bool:
+    """A line that frames the text rather than stating a fact: the document's title, a reference or
+    footnote line, or a heading (a whole short line without a sentence's end, digits, a colon or cells)."""
+    if fold(sentence) == fold(title) or REFERENCE.search(sentence):
+        return True
+    return (sentence == line.strip() and len(sentence.split()) <= 12 and not re.search(r"[.!?…;\"”')\]]$", sentence)
+            and not re.search(r"[\d:|\t]", sentence))
+
+
+def sentences(passages: list[Passage]) -> list[tuple[str, Passage, int, int, bool]]:
+    """(sentence, passage, passage rank, start in the file, is it context) for every distinct sentence
+    of the passages. A line break ends a sentence too: a headline or a caption is not part of the
+    sentence below it."""
+    seen, out = set(), []
+    for rank, p in enumerate(passages):
+        for line in re.finditer(r"[^\n]+", p.text):
+            for s, e in blingfire.text_to_sentences_and_offsets(line.group())[1]:
+                raw = line.group()[s:e]
+                start = p.start + line.start() + s + len(raw) - len(raw.lstrip())
+                if (p.file_path, start) not in seen and raw.strip():
+                    seen.add((p.file_path, start))
+                    out.append((raw.strip(), p, rank, start, is_context(raw.strip(), line.group(), p.title)))
+    return out
+
+
+def key_terms(question: str) -> set[str]:
+    return set(terms(question)) - SCAFFOLD
+
+
+def coverage(question: str, texts: list[str], df: dict[str, int], n_docs: int) -> float:
+    """IDF-weighted share of the question's key terms found in the texts (1.0 when it has none)."""
+    q = key_terms(question)
+    if not q:
+        return 1.0
+    found = set().union(*(terms(t) for t in texts)) if texts else set()
+    return sum(idf(t, df, n_docs) for t in q & found) / sum(idf(t, df, n_docs) for t in q)
+
+
+def select(question: str, query: str, passages: list[Passage], embed: Callable[[list[str]], np.ndarray],
+           df: dict[str, int], n_docs: int, limit: int, *, said: str = "", type_bonus: float = 0.3,
+           name_gate: bool = True) -> list[Evidence]:
+    """The `limit` best sentences of the passages: coverage of the query's key terms, dense similarity,
+    passage rank and answer kind; a sentence the last answer already `said` last (a follow-up asks for
+    something new). None when the question names what the documents never mention (`name_gate`)."""
+    found = sentences(passages)
+    if not found or (name_gate and unknown_names(question, df)):
+        return []
+    vectors = embed([s for s, *_ in found] + [query])
+    dense = vectors[:-1] @ vectors[-1]
+    kind = answer_type(question)
+    scored = [Evidence(s, p, coverage(query, [s], df, n_docs) + float(d) - 0.05 * rank
+                       + (type_bonus if kind and has_type(s, kind, question) else 0.0), start, start + len(s), context)
+              for (s, p, rank, start, context), d in zip(found, dense)]
+    said = " ".join(said.split())
+    scored.sort(key=lambda e: (bool(said) and " ".join(e.text.split()) in said, -e.score))
+    return scored[:limit]
+
+
+def unknown_names(question: str, df: dict[str, int]) -> list[str]:
+    """Names and numbers in the question that the documents never mention: they cannot be about it."""
+    words = re.findall(r"[\w’'-]+", question)
+    named = [w for i, w in enumerate(words) if w[0].isdigit() or (i > 0 and w[0].isupper())]
+    return [w for w in named if any(t not in df for t in set(terms(w)) - SCAFFOLD)]

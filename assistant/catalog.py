@@ -70,6 +70,7 @@ class LocalModel:
 
 def _package_dir(name: str) -> Path:
     spec = importlib.util.find_spec(name)  # found, not imported: some packages import heavy things
+    assert spec and spec.submodule_search_locations, name
     return Path(spec.submodule_search_locations[0])
 
 

@@ -2,14 +2,16 @@
 sentences it cites support it, word for word (`check`) and in meaning (`confirm`).
 
 Supported means: every name and number the answer adds to the question occurs in the cited
-sentences, and at least `min_support` of its other new content words do (names and numbers compared
-after `text.fold`, with numbers written as words read as digits on both sides: "eight" = "8"; content
-words after the normalisation retrieval uses, `text.terms`). When the sentences the model cited do not hold the answer but
-another evidence sentence does, the citation moves there; when none does, the answer is refused.
-`judge` runs both. `check` is a plain function of strings and sentences, testable without a model. `confirm` is the
-second look: the same model, asked over only the cited sentences whether they state that this is the
-answer to this exact question, catches a true fact that answers a neighbouring question (a turnout
-share for a vote share, another person's sentence) that the word check passes.
+sentences, and at least `min_support` of its other new content words do. Both sides first have
+numbers written as words read as digits (`digits`: "eight" = "8"); names and numbers are then
+compared after `text.fold` (accents, apostrophes, case and thousands separators dropped), content
+words after `text.terms`, the normalisation retrieval uses. When the sentences the model cited do
+not hold the answer but another evidence sentence does, the citation moves there; when none does,
+the answer is refused. `judge` runs both. `check` is a plain function of strings and sentences,
+testable without a model. `confirm` is the second look: the same model, asked over only the cited
+sentences whether they state that this is the answer to this exact question, catches a true fact
+that answers a neighbouring question (a turnout share for a vote share, another person's sentence)
+that the word check passes.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from pathlib import Path
 from pydantic import BaseModel
 from text_to_num import alpha2digit
 
-from .generation import Generator
 from .evidence import Evidence
+from .generation import Generator
 from .prompts import render
 from .reading import Reading
 from .text import STOPWORDS, fold, terms

@@ -8,6 +8,7 @@ import logging
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -25,7 +26,7 @@ def settings_parser() -> argparse.ArgumentParser:
     group = parser.add_argument_group("settings (also env ASSISTANT_<NAME>)")
     for name, field in Settings.model_fields.items():
         # a bool field is a plain switch (`--allow-open`); an explicit value (`--allow-open false`) still works
-        switch = {"nargs": "?", "const": "true", "metavar": "true|false"} if field.annotation is bool else {}
+        switch: dict[str, Any] = {"nargs": "?", "const": "true", "metavar": "true|false"} if field.annotation is bool else {}
         group.add_argument("--" + name.replace("_", "-"), dest=name, default=argparse.SUPPRESS,
                            help=field.description, **{"metavar": name.upper(), **switch})
     return parser
@@ -107,7 +108,7 @@ def print_skipped(report) -> None:
 def cmd_ask(args) -> int:
     assistant = make_assistant(args)
     question = assistant.check_question(args.question)  # refuse a bad question before any slow work
-    assistant.generator  # fail fast on a missing or broken model, before ingesting
+    assistant.generator  # noqa: B018 (loads it) fail fast on a missing or broken model, before ingesting
     report = assistant.ensure_ingested(progress=progress_bar("first ingest"))
     if report:
         print_skipped(report)
@@ -159,7 +160,7 @@ def cmd_eval(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from . import bench
+    from .evaluation import bench
 
     settings = make_assistant(args).settings
     figures = bench.run(settings, args.out, tuple(int(x) for x in args.sizes.split(",")),

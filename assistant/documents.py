@@ -134,7 +134,8 @@ def load_documents(folder: Path, allow_outside_links: bool = False) -> tuple[lis
     if not _utf8(str(folder)):
         raise SourceError(f"The documents folder's name {printable(str(folder))} is not valid UTF-8: rename it.")
     titles = _read_titles(folder / TITLES_FILE)
-    docs, skipped = [], []
+    docs: list[Document] = []
+    skipped: list[str] = []
     for path in _walk(folder, skipped):
         rel = path.relative_to(folder).as_posix()
         if rel == TITLES_FILE:

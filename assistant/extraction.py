@@ -19,6 +19,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 MAX_BYTES = 20_000_000  # bigger files are refused: they would not fit a laptop's memory budget for embedding
 # Limits checked from a file's own structure before it is parsed (README, "bad files"):
@@ -48,7 +49,7 @@ class Extracted:
     title: str | None = None  # the file's own title (PDF/DOCX metadata, HTML <title>), if any
     # sha256 of the very bytes the text came from (a hashlib object, so a title can be added to it):
     # the stored hash and the stored text always describe the same version of the file
-    digest: object = field(default=None, compare=False, repr=False)
+    digest: Any = field(default=None, compare=False, repr=False)
 
     def page(self, offset: int) -> int | None:
         return page_at(self.pages, offset)
@@ -252,8 +253,8 @@ def _html(data: bytes) -> Extracted:
     text = decode_html(data)
     _check_depth(text)
     tree = LexborHTMLParser(text)
-    title = tree.css_first("title")
-    title = title.text(strip=True) if title else None
+    heading = tree.css_first("title")
+    title = heading.text(strip=True) if heading else None
     for node in reversed(tree.css("[hidden], [aria-hidden], [style]")):  # innermost first: each is removed once
         if _hidden(node.attributes):
             node.decompose()
@@ -305,9 +306,9 @@ META_CHARSET = re.compile(rb"<meta[^>]+?charset\s*=\s*[\"']?\s*([a-zA-Z0-9._:-]+
 def decode_html(data: bytes) -> str:
     """A page's text in its real encoding: its byte-order mark, else its <meta> charset, else UTF-8
     if it is valid UTF-8, else what charset-normalizer detects; Unreadable when none fits."""
-    for bom, encoding in BOMS:
+    for bom, marked in BOMS:
         if data.startswith(bom):
-            return _decode_as(data[len(bom):], encoding)
+            return _decode_as(data[len(bom):], marked)
     if (meta := META_CHARSET.search(data[:4096])) and (encoding := _codec(meta[1].decode("ascii"))):
         if not encoding.startswith("utf-16") and not encoding.startswith("utf-32"):  # as browsers do
             try:

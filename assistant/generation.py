@@ -88,22 +88,31 @@ class LlamaGenerator:
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8", "replace"), add_bos=False, special=False))
 
+    def _fresh(self):
+        """The model with its KV cache emptied. llama.cpp reuses the prefix a prompt shares with the one
+        before, but evaluates the rest in other batches, which shifts its logits (P(yes) 0.775 alone,
+        0.754 after a prompt with the same system message): an answer would depend on what was asked
+        before it. Lost: re-using the reader's system prompt (about 200 tokens) after a question
+        the reader refused, when no second look came between."""
+        self.llm.reset()
+        return self.llm
+
     def stream(self, prompt: str, max_tokens: int) -> Iterator[str]:
-        for part in self.llm.create_completion(
+        for part in self._fresh().create_completion(
             prompt, max_tokens=max_tokens, temperature=self.temperature, stop=["\n"], stream=True
         ):
             if text := part["choices"][0]["text"]:
                 yield text
 
     def stream_chat(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
-        for part in self.llm.create_chat_completion(
+        for part in self._fresh().create_chat_completion(
             messages, max_tokens=max_tokens, temperature=self.temperature, stop=["\n"], stream=True
         ):
             if text := part["choices"][0]["delta"].get("content"):
                 yield text
 
     def chat(self, messages: list[dict], max_tokens: int) -> str:
-        reply = self.llm.create_chat_completion(messages, max_tokens=max_tokens, temperature=self.temperature)
+        reply = self._fresh().create_chat_completion(messages, max_tokens=max_tokens, temperature=self.temperature)
         return reply["choices"][0]["message"]["content"] or ""
 
     def yes_probability(self, messages: list[dict]) -> float:
@@ -115,7 +124,7 @@ class LlamaGenerator:
             seen.append(np.array(logits, dtype=np.float64))
             return logits
 
-        self.llm.create_chat_completion(messages, max_tokens=1, temperature=0.0, logits_processor=[capture])
+        self._fresh().create_chat_completion(messages, max_tokens=1, temperature=0.0, logits_processor=[capture])
         return yes_share(seen[0], self._yes_tokens())
 
     def _yes_tokens(self) -> np.ndarray:

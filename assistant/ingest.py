@@ -107,7 +107,7 @@ def _sync(source: Path, store: Store, embedder: Embedder, chunker, progress: Pro
     store.delete(root, removed + [d.source for d in todo])  # a changed document may now have fewer chunks
     offset = 0
     for doc, chunks in chunked:
-        store.add(doc, chunks, vectors[offset : offset + len(chunks)])
+        store.add(doc, chunks, vectors[offset : offset + len(chunks)])  # type: ignore[index]
         offset += len(chunks)
     report.chunks_embedded = len(texts)
     return report

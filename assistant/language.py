@@ -89,7 +89,7 @@ def unfamiliar_language(question: str, theirs: Counter, vocabulary: Container[st
     if not theirs:
         return None
     ranked = dict(_identifier().rank(question))
-    code = max(ranked, key=ranked.get)
+    code = max(ranked, key=ranked.__getitem__)
     share = MIN_SHARE * sum(theirs.values())
     if theirs[code] >= share:
         return None

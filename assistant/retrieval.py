@@ -39,10 +39,10 @@ def fuse(dense_ids: list[str], lexical: list[str], k: int) -> tuple[list[str], d
     """The k best ids by weighted RRF, best first, with each retriever's first hit kept even when the
     other one missed it; and the fused scores."""
     fused = rrf([dense_ids, lexical], [1.0, LEXICAL_WEIGHT])
-    ranked = sorted(fused, key=fused.get, reverse=True)
+    ranked = sorted(fused, key=fused.__getitem__, reverse=True)
     forced = [top for top in dict.fromkeys(r[0] for r in (dense_ids, lexical) if r) if top not in ranked[:k]][:k]
     best = [i for i in ranked if i not in forced][: k - len(forced)] + forced
-    return sorted(best, key=fused.get, reverse=True), fused
+    return sorted(best, key=fused.__getitem__, reverse=True), fused
 
 
 class Retriever:

@@ -25,16 +25,20 @@ class Settings(BaseSettings):
         DEFAULT, min_length=1, description=f"GGUF model file, or the short name of a local model ({', '.join(MODELS)})"
     )
     store: Path = Field(Path(".assistant/store"), description="folder of the persistent Chroma store")
-    source: Path = Field(REPO_ROOT / "seeds", description="folder of documents to answer from (.pdf, .docx, .html, .htm, .txt, .md)")
+    source: Path = Field(
+        REPO_ROOT / "seeds", description="folder of documents to answer from (.pdf, .docx, .html, .htm, .txt, .md)"
+    )
     collection: str = Field("documents", pattern=r"^[a-zA-Z0-9._-]{3,512}$", description="Chroma collection name")
     prompts: Path = Field(PROMPTS, description="folder of prompt templates")
 
     # scale-out: servers instead of in-process components
     chroma_server: str | None = Field(
-        None, pattern=r"^(https?://)?[\w.-]+:\d+/?$", description="host:port of a Chroma server to use instead of the store folder"
+        None, pattern=r"^(https?://)?[\w.-]+:\d+/?$",
+        description="host:port of a Chroma server to use instead of the store folder",
     )
     llm_server: str | None = Field(
-        None, pattern=r"^https?://", description="base URL of an OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1) to generate with"
+        None, pattern=r"^https?://",
+        description="base URL of an OpenAI-compatible chat-completions server (e.g. http://127.0.0.1:8080/v1) to generate with",
     )
 
     # retrieval
@@ -52,9 +56,12 @@ class Settings(BaseSettings):
 
     read_sentences: int = Field(5, ge=1, le=20, description="evidence sentences an instruct model reads, numbered")
     min_support: float = Field(
-        0.5, ge=0.0, le=1.0, description="share of an instruct model's new answer words its cited sentences must hold, else it is not shown"
+        0.5, ge=0.0, le=1.0,
+        description="share of an instruct model's new answer words its cited sentences must hold, else it is not shown",
     )
-    word_check: bool = Field(True, description="check an instruct model's answer word for word against the cited sentences (off only to measure what it catches)")
+    word_check: bool = Field(
+        True, description="check an instruct model's answer word for word against its cited sentences (off only to measure)"
+    )
     type_check: bool = Field(True, description="a base model's quote must hold the kind of answer asked for (a date for 'when')")
 
     verify: bool = Field(True, description="ask the model a second time whether the cited sentences answer the question")

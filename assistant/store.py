@@ -83,7 +83,8 @@ class Store:
             if not self.server and not self.path.exists() and old.is_dir():
                 old.rename(self.path)  # a swap cut off between its two renames: keep the store as it was
             if not self.server and self.path.exists() and not self.path.is_dir():
-                raise StoreError(f"The store path {self.path} is a file, not a folder. Set ASSISTANT_STORE / --store to a folder.")
+                raise StoreError(f"The store path {self.path} is a file, not a folder. "
+                                 "Set ASSISTANT_STORE / --store to a folder.")
             with self._guard():
                 client = self._client()
                 self._coll = client.get_or_create_collection(
@@ -132,8 +133,8 @@ class Store:
 
     def add(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None:
         metas = [
-            {"root": doc.root, "source": doc.source, "title": doc.title, "sha256": doc.sha256, "index": c.index, "start": c.start, "end": c.end, "page": c.page or 0,
-             "page_label": doc.label(c.page) or ""}
+            {"root": doc.root, "source": doc.source, "title": doc.title, "sha256": doc.sha256, "index": c.index, "start": c.start,
+             "end": c.end, "page": c.page or 0, "page_label": doc.label(c.page) or ""}
             for c in chunks
         ]
         order = list(range(1, len(chunks))) + [0]  # the first chunk, which marks the document stored, last

@@ -103,7 +103,7 @@ def run(sessions: int = 8, seconds: float = 60, out: Path | None = ROOT / "bench
     from gradio_client import Client
 
     from assistant import Settings
-    from assistant.bench import pct
+    from assistant.evaluation.bench import pct
 
     seeds = questions()
     files = Files()
@@ -118,8 +118,9 @@ def run(sessions: int = 8, seconds: float = 60, out: Path | None = ROOT / "bench
         port = free_port()
         url = f"http://127.0.0.1:{port}/"
         # the app in its own process, as a user runs it, so its memory is measured apart from the clients
-        app = subprocess.Popen([sys.executable, "-m", "assistant", "chat", "--port", str(port), "--store",
-                                str(Path(tmp) / "store"), "--source", str(ROOT / "seeds"), *(["--model", model] if model else [])],
+        command = [sys.executable, "-m", "assistant", "chat", "--port", str(port), "--store", str(Path(tmp) / "store"),
+                   "--source", str(ROOT / "seeds"), *(["--model", model] if model else [])]
+        app = subprocess.Popen(command,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             t0 = time.perf_counter()

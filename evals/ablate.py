@@ -6,9 +6,10 @@
 
 Each variant is a set of settings (`Settings.bm25`, `name_gate`, `type_bonus`, `word_check`,
 `type_check`, `verify`, the model...), the switches the product itself reads, so a variant cannot
-silently do nothing (tests/test_ablation_switches.py shows each one changes the output). The model's replies are cached by prompt across variants (a variant that gives
-the model the same prompt gets the same reply without running it again), so latency is measured
-on the rows marked "model run" only. Tune on dev only: the test splits are for reported figures.
+silently do nothing (tests/test_ablation_switches.py shows each one changes the output). The model's
+replies are cached by prompt across variants (a variant that gives the model the same prompt gets
+the same reply without running it again), so latency is measured on the rows marked "model run"
+only. Tune on dev only: the test splits are for reported figures.
 """
 
 from __future__ import annotations

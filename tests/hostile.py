@@ -146,7 +146,8 @@ def b_html_deep_lists(folder, outside):
 
 
 def b_html_cp1251(folder, outside):
-    page = '<html><head><meta charset="windows-1251"><title>Новости</title></head><body><p>Привет, мир. Маяк светит.</p></body></html>'
+    page = ('<html><head><meta charset="windows-1251"><title>Новости</title></head>'
+            '<body><p>Привет, мир. Маяк светит.</p></body></html>')
     (folder / "ru.html").write_bytes(page.encode("cp1251"))
 
 

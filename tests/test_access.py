@@ -13,7 +13,6 @@ import pytest
 from assistant import Settings, ui
 from assistant.cli import build_parser, main
 from assistant.errors import AccessError
-
 from conftest import free_port
 
 FORUM_Q = "Who led the North Korean delegation to the For the Freedom of Nations forum?"
@@ -139,7 +138,7 @@ def test_the_app_on_0000_asks_for_the_password_fake_model(fake_assistant, tmp_pa
     ("192.168.1.5", "192.168.1.5", True), ("192.168.1.5", "127.0.0.1", False), ("127.0.0.1", "notes.lan:7860", True),
 ])
 def test_only_requests_for_this_servers_own_address_or_listed_names_are_allowed(bound, name, allowed):
-    from assistant.access import host_allowed
+    from assistant.ui.access import host_allowed
 
     assert host_allowed(Settings(allowed_hosts="notes.lan"), bound, name) is allowed
 

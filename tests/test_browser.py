@@ -135,7 +135,8 @@ def test_html_in_a_document_is_shown_never_run_fake_model(browse, tmp_path, docs
     ready(page)
     answer = ask(page, "Who signed the Zorblax treaty?")
     expect(answer).to_contain_text("<script>window.__xss = ")  # the model's reply, or the quoted document
-    expect(page.locator("#citations")).to_contain_text('<script>window.__xss = 1</script><img src="x" onerror="window.__xss = 2">')
+    script = '<script>window.__xss = 1</script><img src="x" onerror="window.__xss = 2">'
+    expect(page.locator("#citations")).to_contain_text(script)
     assert page.evaluate("window.__xss") is None and not dialogs
     assert page.locator("#citations script, #citations img, #chat script").count() == 0
     assert_local_only(urls)
@@ -183,7 +184,7 @@ def test_each_question_is_answered_as_if_asked_alone_and_keeps_its_sources(brows
     alone = {q: real_assistant.ask(q).text for q in (corruption, population, ri)}
     page, urls = browse(real_assistant)
     ready(page)
-    for n, question in enumerate([corruption, population, ri, corruption], start=1):
+    for question in [corruption, population, ri, corruption]:
         reply = ask(page, question)
         expect(reply).to_contain_text(alone[question].split("[")[0].strip(" “”")[:60])
         assert re.split("Sources|Closest passages", reply.inner_text())[0].strip() == alone[question], question

@@ -3,10 +3,10 @@
 import pytest
 
 from assistant.checking import check, facts, holds
-from assistant.text import fold
 from assistant.evidence import Evidence
 from assistant.models import Passage
 from assistant.reading import is_abstention, parse
+from assistant.text import fold
 
 
 def sentence(text: str) -> Evidence:

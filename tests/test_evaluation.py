@@ -5,8 +5,17 @@ import json
 import pytest
 
 from assistant import Answer, AssistantError, Citation
-from assistant.evaluation import (EvalItem, bootstrap_ci, evaluate, found_groups, judge, load_dataset, normalize,
-                                  summarize, token_f1)
+from assistant.evaluation import (
+    EvalItem,
+    bootstrap_ci,
+    evaluate,
+    found_groups,
+    judge,
+    load_dataset,
+    normalize,
+    summarize,
+    token_f1,
+)
 from conftest import SEEDS
 
 DOC = SEEDS / "003_fb9d92a72d6051b6.txt"

@@ -60,8 +60,10 @@ def test_a_real_pdf_no_one_here_wrote():
     ("cut.pdf", lambda p: p.write_bytes(make_pdf(p, PAGES).read_bytes()[:600]), "truncated PDF"),
     ("garbled.pdf", lambda p: p.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 20 + b"\n%%EOF\n"), "corrupt PDF"),
     ("cut.docx", lambda p: p.write_bytes(make_docx(p, "T", ["x"]).read_bytes()[:900]), "not a readable Word file"),
-    ("notes.pdf", lambda p: p.write_text("Just some notes.", encoding="utf-8"), "holds plain text, not what its extension .pdf says: rename it to .txt"),
-    ("report.docx", lambda p: p.write_bytes(make_pdf(p, PAGES).read_bytes()), "holds a PDF, not what its extension .docx says: rename it to .pdf"),
+    ("notes.pdf", lambda p: p.write_text("Just some notes.", encoding="utf-8"),
+     "holds plain text, not what its extension .pdf says: rename it to .txt"),
+    ("report.docx", lambda p: p.write_bytes(make_pdf(p, PAGES).read_bytes()),
+     "holds a PDF, not what its extension .docx says: rename it to .pdf"),
     ("archive.docx", lambda p: shutil.make_archive(str(p.with_suffix("")), "zip", p.parent) and
      p.with_suffix(".zip").rename(p), "holds a zip archive"),
 ])

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant import Answer, ModelError, Settings, Assistant
+from assistant import Answer, Assistant, ModelError, Settings
 from conftest import SEEDS
 
 pytestmark = pytest.mark.slow
@@ -45,4 +45,14 @@ def test_broken_model_file_is_a_model_error(tmp_path):
     with open(Settings().model_path(), "rb") as model:
         bad.write_bytes(model.read(100_000))
     with pytest.raises(ModelError, match="Could not load the model .*ASSISTANT_MODEL or --model"):
-        Assistant(model=bad, store=tmp_path / "s").generator
+        Assistant(model=bad, store=tmp_path / "s").generator  # noqa: B018 (loads it)
+
+
+def test_a_prompt_gets_the_same_reply_whatever_came_before(real_assistant):
+    """llama.cpp's prefix reuse shifts logits; the generator evaluates each prompt from an empty cache."""
+    g = real_assistant.generator
+    system = {"role": "system", "content": "You answer questions about documents in a few words. " * 20}
+    asked = [system, {"role": "user", "content": "Does 'Kim met Putin in 2024' say who met Putin? Answer yes or no."}]
+    alone = g.yes_probability(asked)
+    g.chat([system, {"role": "user", "content": "Is the sky green? Answer yes or no."}], 3)  # the same prefix
+    assert g.yes_probability(asked) == alone

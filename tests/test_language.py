@@ -1,7 +1,7 @@
 """Questions in a script the documents do not use (plain logic, no model)."""
 
-from assistant.text import terms
 from assistant.language import languages, scripts, unfamiliar_language, unfamiliar_script
+from assistant.text import terms
 
 ENGLISH = scripts("the treaty was signed in vilnius by the two foreign ministers in march".split())
 

@@ -4,8 +4,8 @@ import pytest
 
 from assistant.ingest import ingest
 from assistant.retrieval import Retriever, rrf
-from assistant.text import terms
 from assistant.store import Store
+from assistant.text import terms
 from conftest import FakeEmbedder
 
 

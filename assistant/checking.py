@@ -70,27 +70,44 @@ def holds(answer: str, asked: str, text: str, min_support: float) -> bool:
     return len(new_terms & words(text)) / len(new_terms) >= min_support
 
 
-def judge(generator: Generator, prompts: Path, reading: Reading, question: str, history: Sequence[tuple[str, str]],
-          evidence: list[Evidence], min_support: float, min_confidence: float | None, *,
-          word_check: bool = True) -> Verdict:
+def judge(
+    generator: Generator,
+    prompts: Path,
+    reading: Reading,
+    question: str,
+    history: Sequence[tuple[str, str]],
+    evidence: list[Evidence],
+    min_support: float,
+    min_confidence: float | None,
+    *,
+    word_check: bool = True,
+) -> Verdict:
     """The word check, then the second look (unless `min_confidence` is None). Without the word check
     (`word_check=False`, only to measure what it catches) the model's citations are taken as they are."""
     if word_check:
         verdict = check(reading, question, history, evidence, min_support)
     else:
-        verdict = Verdict(supported=not reading.not_stated, sentences=[n - 1 for n in reading.cited] or [0],
-                          reason="unchecked" if not reading.not_stated else "the model found no answer in the evidence")
+        verdict = Verdict(
+            supported=not reading.not_stated,
+            sentences=[n - 1 for n in reading.cited] or [0],
+            reason="unchecked" if not reading.not_stated else "the model found no answer in the evidence",
+        )
     if not verdict.supported or min_confidence is None:
         return verdict
     p = confirm(generator, prompts, question, history, reading.answer, [evidence[i] for i in verdict.sentences])
     if p < min_confidence:
-        return Verdict(supported=False, confidence=p, reason=f"{reading.answer!r}: {verdict.reason}, but the second "
-                       f"look doubts they answer this question (P(yes) {p:.2f} < {min_confidence})")
+        return Verdict(
+            supported=False,
+            confidence=p,
+            reason=f"{reading.answer!r}: {verdict.reason}, but the second "
+            f"look doubts they answer this question (P(yes) {p:.2f} < {min_confidence})",
+        )
     return verdict.model_copy(update={"confidence": p})
 
 
-def check(reading: Reading, question: str, history: Sequence[tuple[str, str]], evidence: list[Evidence],
-          min_support: float) -> Verdict:
+def check(
+    reading: Reading, question: str, history: Sequence[tuple[str, str]], evidence: list[Evidence], min_support: float
+) -> Verdict:
     """Which evidence sentences support the model's answer: the ones it cited if they do (keeping
     those that contribute, not only heading or title lines), else the first single sentence that
     does; else none. An answer whose names come from the prompt's own examples is not moved to a
@@ -118,13 +135,16 @@ def _contributes(answer: str, asked: str, text: str) -> bool:
     answer, asked, text = digits(answer), digits(asked), digits(text)
     folded = fold(text)
     return any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", folded) for f in facts(answer) - facts(asked)) or bool(
-        (words(answer) - words(asked)) & words(text))
+        (words(answer) - words(asked)) & words(text)
+    )
 
 
-def confirm(generator: Generator, prompts: Path, question: str, history: Sequence[tuple[str, str]], answer: str,
-            sentences: list[Evidence]) -> float:
+def confirm(
+    generator: Generator, prompts: Path, question: str, history: Sequence[tuple[str, str]], answer: str, sentences: list[Evidence]
+) -> float:
     """The model's probability that `sentences` state `answer` as the answer to `question` (its
     first reply token's P(yes) to `verify_user.j2`)."""
-    user = render(prompts, "verify_user.j2", question=question, history=list(history[-1:]), answer=answer,
-                  texts=[e.text for e in sentences])
+    user = render(
+        prompts, "verify_user.j2", question=question, history=list(history[-1:]), answer=answer, texts=[e.text for e in sentences]
+    )
     return generator.yes_probability([{"role": "user", "content": user}])

@@ -27,8 +27,13 @@ def settings_parser() -> argparse.ArgumentParser:
     for name, field in Settings.model_fields.items():
         # a bool field is a plain switch (`--allow-open`); an explicit value (`--allow-open false`) still works
         switch: dict[str, Any] = {"nargs": "?", "const": "true", "metavar": "true|false"} if field.annotation is bool else {}
-        group.add_argument("--" + name.replace("_", "-"), dest=name, default=argparse.SUPPRESS,
-                           help=field.description, **{"metavar": name.upper(), **switch})
+        group.add_argument(
+            "--" + name.replace("_", "-"),
+            dest=name,
+            default=argparse.SUPPRESS,
+            help=field.description,
+            **{"metavar": name.upper(), **switch},
+        )
     return parser
 
 
@@ -54,10 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=REPO_ROOT / "evals" / "results", help="folder for the report")
     p.add_argument("--limit", type=int, default=None, help="only the first N items")
     p.add_argument("--baseline", action="store_true", help="also run the naive and extractive reference pipelines")
-    p.add_argument("--conversation", action="store_true",
-                   help="also ask the items in order in one conversation, as the chat does")
-    p.add_argument("--compare-limit", type=int, default=None,
-                   help="run --baseline and --conversation on the first N items only (paired with the product on those)")
+    p.add_argument(
+        "--conversation", action="store_true", help="also ask the items in order in one conversation, as the chat does"
+    )
+    p.add_argument(
+        "--compare-limit",
+        type=int,
+        default=None,
+        help="run --baseline and --conversation on the first N items only (paired with the product on those)",
+    )
     p.set_defaults(run=cmd_eval)
 
     p = sub.add_parser("bench", parents=[common], help="measure speed and memory (prints a table, writes bench.json)")
@@ -148,8 +158,16 @@ def cmd_eval(args) -> int:
 
     assistant = make_assistant(args)
     assistant.ensure_ingested(progress=progress_bar("ingest"))  # a new corpus: embedding takes a while
-    report = evaluate(assistant, args.dataset, args.out, limit=args.limit, baseline=args.baseline,
-                      conversation=args.conversation, compare_limit=args.compare_limit, progress=progress)
+    report = evaluate(
+        assistant,
+        args.dataset,
+        args.out,
+        limit=args.limit,
+        baseline=args.baseline,
+        conversation=args.conversation,
+        compare_limit=args.compare_limit,
+        progress=progress,
+    )
     names = ["product"] + list(report["paired"])
     print(f"{'metric':<24}" + "".join(f"{n:>12}" for n in names))
     for key, label, _ in METRICS:
@@ -163,8 +181,7 @@ def cmd_bench(args) -> int:
     from .evaluation import bench
 
     settings = make_assistant(args).settings
-    figures = bench.run(settings, args.out, tuple(int(x) for x in args.sizes.split(",")),
-                        log=lambda m: print(m, file=sys.stderr))
+    figures = bench.run(settings, args.out, tuple(int(x) for x in args.sizes.split(",")), log=lambda m: print(m, file=sys.stderr))
     for key, value in figures.items():
         print(f"{key:<28}{json.dumps(value)}")
     print(f"written: {args.out / 'bench.json'}")

@@ -20,7 +20,8 @@ DEMONSTRATIVES = frozenset("this that these those".split())
 POINTING = frozenset(
     "do does did is are was were be been has have had will would can could should may might "
     "of in at on for with from by to before after about during since until under over into through "
-    "against than like and or but what which when where how why who whom whose".split())
+    "against than like and or but what which when where how why who whom whose".split()
+)
 PREPOSITIONS = frozenset("of in at on for with from by to about into against".split())
 DEMONYM = re.compile(r"(an|ese|ish|i)$")  # "Russian", "Chinese", "British": adjectives, not names
 BE = frozenset("is are was were be been being 's".split())

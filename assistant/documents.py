@@ -58,8 +58,15 @@ def read_document(path: Path, root: Path, title: str | None = None) -> Document:
     title = title if title and _utf8(title) else got.title or guess_title(got.text, path.stem)
     digest = got.digest.copy()  # the hash of the bytes the text was read from, not of a second read
     digest.update(b"\x00" + title.encode())
-    return Document(root=str(root), source=path.relative_to(root).as_posix(), title=title, text=got.text,
-                    sha256=digest.hexdigest(), pages=got.pages, labels=got.labels)
+    return Document(
+        root=str(root),
+        source=path.relative_to(root).as_posix(),
+        title=title,
+        text=got.text,
+        sha256=digest.hexdigest(),
+        pages=got.pages,
+        labels=got.labels,
+    )
 
 
 CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -89,15 +96,24 @@ def _not_a_document(path: Path, rel: str, folder: Path, allow_outside_links: boo
     try:
         info = path.stat()  # follows a link to its target
     except OSError as e:
-        return (f"a broken link (to {os.readlink(path)})" if path.is_symlink() else f"cannot be read ({e.strerror})")
+        return f"a broken link (to {os.readlink(path)})" if path.is_symlink() else f"cannot be read ({e.strerror})"
     if path.is_symlink() and not allow_outside_links:
         target = Path(os.path.realpath(path))
         if not target.is_relative_to(folder):
-            return (f"a link to {target}, outside the folder: copy the file into the folder, or set "
-                    "ASSISTANT_ALLOW_OUTSIDE_LINKS=true (--allow-outside-links) to read it")
+            return (
+                f"a link to {target}, outside the folder: copy the file into the folder, or set "
+                "ASSISTANT_ALLOW_OUTSIDE_LINKS=true (--allow-outside-links) to read it"
+            )
     if not stat.S_ISREG(info.st_mode):
-        kind = ("a FIFO" if stat.S_ISFIFO(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode)
-                else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "not a file")
+        kind = (
+            "a FIFO"
+            if stat.S_ISFIFO(info.st_mode)
+            else "a socket"
+            if stat.S_ISSOCK(info.st_mode)
+            else "a device"
+            if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+            else "not a file"
+        )
         return f"{kind}, not a regular file: only files are read"
     if path.suffix.lower() not in SUFFIXES:
         return f"not a supported file type (supported: {KINDS})"
@@ -129,8 +145,10 @@ def load_documents(folder: Path, allow_outside_links: bool = False) -> tuple[lis
     names shown printable). No file can fail the whole run."""
     folder = Path(folder).expanduser().resolve()
     if not folder.is_dir():
-        raise SourceError(f"Documents folder not found: {printable(str(folder))}. Set ASSISTANT_SOURCE or --source to a "
-                          f"folder of documents ({KINDS}).")
+        raise SourceError(
+            f"Documents folder not found: {printable(str(folder))}. Set ASSISTANT_SOURCE or --source to a "
+            f"folder of documents ({KINDS})."
+        )
     if not _utf8(str(folder)):
         raise SourceError(f"The documents folder's name {printable(str(folder))} is not valid UTF-8: rename it.")
     titles = _read_titles(folder / TITLES_FILE)

@@ -44,9 +44,7 @@ class Embedder:
         )
         self.inputs = {i.name for i in self.session.get_inputs()}
 
-    def embed(
-        self, texts: list[str], batch_size: int = 32, progress: Callable[[int], None] | None = None
-    ) -> np.ndarray:
+    def embed(self, texts: list[str], batch_size: int = 32, progress: Callable[[int], None] | None = None) -> np.ndarray:
         """(len(texts), 384) float32; `progress(n)` is called after each batch of n texts."""
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         # sort by length so each batch pads little

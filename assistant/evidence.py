@@ -22,10 +22,12 @@ from .models import Citation, Passage
 from .text import fold, terms
 
 # Words that say what kind of answer is wanted, not what it is about: they need not occur in the evidence.
-SCAFFOLD = set(terms(
-    "date dates day year years time times many much number say said says according article quoted quote "
-    "mention mentioned name named called kind type role purpose reason way happen happened take took place"
-))
+SCAFFOLD = set(
+    terms(
+        "date dates day year years time times many much number say said says according article quoted quote "
+        "mention mentioned name named called kind type role purpose reason way happen happened take took place"
+    )
+)
 
 
 def idf(term: str, df: dict[str, int], n_docs: int) -> float:
@@ -45,8 +47,18 @@ class Evidence:
     def cite(self, n: int) -> Citation:
         """Cite the sentence itself (not its whole chunk)."""
         p = self.passage
-        return Citation(n=n, score=round(self.score, 3), source=p.source, file_path=p.file_path, title=p.title,
-                        start=self.start, end=self.end, text=self.text, page=p.page, page_label=p.page_label)
+        return Citation(
+            n=n,
+            score=round(self.score, 3),
+            source=p.source,
+            file_path=p.file_path,
+            title=p.title,
+            start=self.start,
+            end=self.end,
+            text=self.text,
+            page=p.page,
+            page_label=p.page_label,
+        )
 
 
 REFERENCE = re.compile(r"^\s*(\^|↑|\[\d+\])|\bISBN\b|\bdoi:\s*10\.|\bRetrieved( on)? \d|\barXiv:|\bArchived from the original")
@@ -57,8 +69,12 @@ def is_context(sentence: str, line: str, title: str) -> bool:
     footnote line, or a heading (a whole short line without a sentence's end, digits, a colon or cells)."""
     if fold(sentence) == fold(title) or REFERENCE.search(sentence):
         return True
-    return (sentence == line.strip() and len(sentence.split()) <= 12 and not re.search(r"[.!?…;\"”')\]]$", sentence)
-            and not re.search(r"[\d:|\t]", sentence))
+    return (
+        sentence == line.strip()
+        and len(sentence.split()) <= 12
+        and not re.search(r"[.!?…;\"”')\]]$", sentence)
+        and not re.search(r"[\d:|\t]", sentence)
+    )
 
 
 def sentences(passages: list[Passage]) -> list[tuple[str, Passage, int, int, bool]]:
@@ -90,9 +106,19 @@ def coverage(question: str, texts: list[str], df: dict[str, int], n_docs: int) -
     return sum(idf(t, df, n_docs) for t in q & found) / sum(idf(t, df, n_docs) for t in q)
 
 
-def select(question: str, query: str, passages: list[Passage], embed: Callable[[list[str]], np.ndarray],
-           df: dict[str, int], n_docs: int, limit: int, *, said: str = "", type_bonus: float = 0.3,
-           name_gate: bool = True) -> list[Evidence]:
+def select(
+    question: str,
+    query: str,
+    passages: list[Passage],
+    embed: Callable[[list[str]], np.ndarray],
+    df: dict[str, int],
+    n_docs: int,
+    limit: int,
+    *,
+    said: str = "",
+    type_bonus: float = 0.3,
+    name_gate: bool = True,
+) -> list[Evidence]:
     """The `limit` best sentences of the passages: coverage of the query's key terms, dense similarity,
     passage rank and answer kind; a sentence the last answer already `said` last (a follow-up asks for
     something new). None when the question names what the documents never mention (`name_gate`)."""
@@ -102,9 +128,20 @@ def select(question: str, query: str, passages: list[Passage], embed: Callable[[
     vectors = embed([s for s, *_ in found] + [query])
     dense = vectors[:-1] @ vectors[-1]
     kind = answer_type(question)
-    scored = [Evidence(s, p, coverage(query, [s], df, n_docs) + float(d) - 0.05 * rank
-                       + (type_bonus if kind and has_type(s, kind, question) else 0.0), start, start + len(s), context)
-              for (s, p, rank, start, context), d in zip(found, dense)]
+    scored = [
+        Evidence(
+            s,
+            p,
+            coverage(query, [s], df, n_docs)
+            + float(d)
+            - 0.05 * rank
+            + (type_bonus if kind and has_type(s, kind, question) else 0.0),
+            start,
+            start + len(s),
+            context,
+        )
+        for (s, p, rank, start, context), d in zip(found, dense)
+    ]
     said = " ".join(said.split())
     scored.sort(key=lambda e: (bool(said) and " ".join(e.text.split()) in said, -e.score))
     return scored[:limit]

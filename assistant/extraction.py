@@ -27,14 +27,39 @@ MAX_DOCX_XML = 50_000_000  # unpacked size of a .docx's XML parts, each and toge
 MAX_HTML_DEPTH = 2_000  # open elements nested deeper are refused: parsing is quadratic in depth (50k: 4-50 s)
 PDF_READ = 16_384  # characters of a page's text layer read per call
 PDF_STRING_CAP = 32_767  # PDFium keeps this many bytes of one string in a page's content, drops the rest
-FORMATS = {".txt": "text", ".md": "text", ".markdown": "text", ".pdf": "pdf", ".docx": "docx",
-           ".html": "html", ".htm": "html"}
+FORMATS = {".txt": "text", ".md": "text", ".markdown": "text", ".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html"}
 SUFFIXES = set(FORMATS)
 KINDS = ", ".join(sorted(SUFFIXES))
 # Parts of a web page that are not its content.
 HTML_DROP = ["script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "svg", "iframe"]
-HTML_BLOCKS = {"p", "div", "section", "article", "main", "li", "ul", "ol", "tr", "table", "br", "blockquote", "pre",
-               "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "figcaption", "caption", "hr", "td", "th"}
+HTML_BLOCKS = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "table",
+    "br",
+    "blockquote",
+    "pre",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "dt",
+    "dd",
+    "figcaption",
+    "caption",
+    "hr",
+    "td",
+    "th",
+}
 
 
 class Unreadable(ValueError):
@@ -92,8 +117,13 @@ def _cached(path: str, mtime_ns: int, size: int, kind: str) -> Extracted:
         raise Unreadable("empty file")
     real = sniff(data)
     if real != kind and (real in ("pdf", "docx", "zip") or kind in ("pdf", "docx")):
-        what, rename = {"pdf": ("a PDF", ".pdf"), "docx": ("a Word document", ".docx"), "zip": ("a zip archive", ".zip"),
-                        "text": ("plain text", ".txt"), "binary": ("binary data", "its real type")}[real]
+        what, rename = {
+            "pdf": ("a PDF", ".pdf"),
+            "docx": ("a Word document", ".docx"),
+            "zip": ("a zip archive", ".zip"),
+            "text": ("plain text", ".txt"),
+            "binary": ("binary data", "its real type"),
+        }[real]
         raise Unreadable(f"the file holds {what}, not what its extension {Path(path).suffix} says: rename it to {rename}")
     out = {"text": _text, "pdf": _pdf, "docx": _docx, "html": _html}[kind](data)
     if not out.text.strip():
@@ -178,9 +208,11 @@ def _page_text(page, number: int) -> str:
     try:
         n = textpage.count_chars()
         if n >= PDF_STRING_CAP and _cut_string(pdfium_c, textpage, n):
-            raise Unreadable(f"page {number} holds a run of text longer than the PDF reader keeps "
-                             f"({PDF_STRING_CAP:,} characters in one piece): print it to a new PDF, or save its "
-                             "text as a .txt file")
+            raise Unreadable(
+                f"page {number} holds a run of text longer than the PDF reader keeps "
+                f"({PDF_STRING_CAP:,} characters in one piece): print it to a new PDF, or save its "
+                "text as a .txt file"
+            )
         return "".join(textpage.get_text_range(index=i, count=min(PDF_READ, n - i)) for i in range(0, n, PDF_READ))
     finally:
         textpage.close()
@@ -190,6 +222,7 @@ def _cut_string(pdfium_c, textpage, n: int, step: int = 1024) -> bool:
     """Whether one text object holds a full PDFium string's worth of characters (so it was cut): the
     same object at characters i and i + (cap - step), for i every `step` characters (objects are
     runs of consecutive characters; each lookup is cheap, unlike reading an object's text)."""
+
     def obj(i: int):
         return ctypes.cast(pdfium_c.FPDFText_GetTextObject(textpage, i), ctypes.c_void_p).value
 
@@ -204,15 +237,18 @@ def _docx_text_parts(data: bytes) -> bytes:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError) as e:
-        raise Unreadable(f"not a readable Word file (BadZipFile: {e}): open it in Word or LibreOffice and "
-                         "save it again as .docx") from None
+        raise Unreadable(
+            f"not a readable Word file (BadZipFile: {e}): open it in Word or LibreOffice and save it again as .docx"
+        ) from None
     text = [m for m in members if m.filename.lower().endswith((".xml", ".rels")) and not m.is_dir()]
     big = [m for m in text if m.file_size > MAX_DOCX_XML]
     total = sum(m.file_size for m in text)
     if big or total > MAX_DOCX_XML:
         what = f"{big[0].filename} unpacks to" if big else "its text parts unpack to"
-        raise Unreadable(f"too large inside ({what} {max([total] + [m.file_size for m in big]) / 1e6:.0f} MB, limit "
-                         f"{MAX_DOCX_XML / 1e6:.0f} MB): split it into smaller documents")
+        raise Unreadable(
+            f"too large inside ({what} {max([total] + [m.file_size for m in big]) / 1e6:.0f} MB, limit "
+            f"{MAX_DOCX_XML / 1e6:.0f} MB): split it into smaller documents"
+        )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as kept:
         for m in members:
@@ -239,8 +275,9 @@ def _docx(data: bytes) -> Extracted:
                 lines += [" | ".join(cell.text for cell in row.cells) for row in block.rows]
         title = document.core_properties.title
     except Exception as e:  # zipfile, lxml and python-docx errors
-        raise Unreadable(f"not a readable Word file ({type(e).__name__}: {e}): open it in Word or LibreOffice and "
-                         "save it again as .docx") from None
+        raise Unreadable(
+            f"not a readable Word file ({type(e).__name__}: {e}): open it in Word or LibreOffice and save it again as .docx"
+        ) from None
     return Extracted(_clean("\n".join(lines)), title=_title(title))
 
 
@@ -274,14 +311,49 @@ HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hid
 
 def _hidden(attributes: dict) -> bool:
     """Not shown by a browser: the `hidden` attribute, aria-hidden="true", or an inline style that hides it."""
-    return ("hidden" in attributes or (attributes.get("aria-hidden") or "").strip().lower() == "true"
-            or bool(HIDDEN_STYLE.search(attributes.get("style") or "")))
+    return (
+        "hidden" in attributes
+        or (attributes.get("aria-hidden") or "").strip().lower() == "true"
+        or bool(HIDDEN_STYLE.search(attributes.get("style") or ""))
+    )
 
 
 TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<(/?)([a-zA-Z][^\s/>]*)[^>]*?(/?)>", re.S | re.I)
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
-        "p", "li", "td", "th", "tr", "dt", "dd", "option", "optgroup", "tbody", "thead", "tfoot", "colgroup", "rb",
-        "rt", "rp", "html", "head", "body"}  # void, or closed implicitly by what follows
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "param",
+    "source",
+    "track",
+    "wbr",
+    "p",
+    "li",
+    "td",
+    "th",
+    "tr",
+    "dt",
+    "dd",
+    "option",
+    "optgroup",
+    "tbody",
+    "thead",
+    "tfoot",
+    "colgroup",
+    "rb",
+    "rt",
+    "rp",
+    "html",
+    "head",
+    "body",
+}  # void, or closed implicitly by what follows
 
 
 def _check_depth(text: str) -> None:
@@ -293,13 +365,20 @@ def _check_depth(text: str) -> None:
             continue
         depth += -1 if m[2] else 1
         if depth > MAX_HTML_DEPTH:
-            raise Unreadable(f"nested too deeply (over {MAX_HTML_DEPTH} elements inside each other): save it again "
-                             "from a browser, or as plain text")
+            raise Unreadable(
+                f"nested too deeply (over {MAX_HTML_DEPTH} elements inside each other): save it again "
+                "from a browser, or as plain text"
+            )
         depth = max(depth, 0)
 
 
-BOMS = [(codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-        (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")]
+BOMS = [
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+]
 META_CHARSET = re.compile(rb"<meta[^>]+?charset\s*=\s*[\"']?\s*([a-zA-Z0-9._:-]+)", re.I)
 
 
@@ -308,7 +387,7 @@ def decode_html(data: bytes) -> str:
     if it is valid UTF-8, else what charset-normalizer detects; Unreadable when none fits."""
     for bom, marked in BOMS:
         if data.startswith(bom):
-            return _decode_as(data[len(bom):], marked)
+            return _decode_as(data[len(bom) :], marked)
     if (meta := META_CHARSET.search(data[:4096])) and (encoding := _codec(meta[1].decode("ascii"))):
         if not encoding.startswith("utf-16") and not encoding.startswith("utf-32"):  # as browsers do
             try:
@@ -338,8 +417,9 @@ def _decode_as(data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as e:
-        raise Unreadable(f"not valid {encoding} although it says so ({e.reason} at byte {e.start}): save it again "
-                         "as UTF-8") from None
+        raise Unreadable(
+            f"not valid {encoding} although it says so ({e.reason} at byte {e.start}): save it again as UTF-8"
+        ) from None
 
 
 def _clean(text: str) -> str:
@@ -357,8 +437,7 @@ def _reflow(page: str) -> str:
     out = lines[:1]
     for line in lines[1:]:
         prev = out[-1]
-        soft = prev and line and not prev.endswith((".", "!", "?", ":")) and (
-            len(prev) >= 0.6 * width or line[0].islower())
+        soft = prev and line and not prev.endswith((".", "!", "?", ":")) and (len(prev) >= 0.6 * width or line[0].islower())
         if soft:
             out[-1] = prev + ("" if prev.endswith("-") and line[0].islower() else " ") + line
         else:

@@ -58,12 +58,23 @@ class Generator(Protocol):
 
 
 class LlamaGenerator:
-    def __init__(self, path: Path, *, n_ctx: int, threads: int, temperature: float, seed: int,
-                 chat_template: bool | None = None, label: str | None = None):
+    def __init__(
+        self,
+        path: Path,
+        *,
+        n_ctx: int,
+        threads: int,
+        temperature: float,
+        seed: int,
+        chat_template: bool | None = None,
+        label: str | None = None,
+    ):
         path = Path(path).expanduser()
         if not path.is_file():
-            raise ModelError(f"Model file not found: {path}. Set ASSISTANT_MODEL or --model to an existing GGUF file "
-                             f"or to a local model's short name ({', '.join(MODELS)}).")
+            raise ModelError(
+                f"Model file not found: {path}. Set ASSISTANT_MODEL or --model to an existing GGUF file "
+                f"or to a local model's short name ({', '.join(MODELS)})."
+            )
         if not os.access(path, os.R_OK):
             raise ModelError(f"Model file is not readable: {path}. Fix its permissions or set ASSISTANT_MODEL / --model.")
         with open(path, "rb") as f:
@@ -76,8 +87,10 @@ class LlamaGenerator:
             with suppress_stdout_stderr(disable=False):
                 self.llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, seed=seed, verbose=False)
         except Exception as e:  # llama.cpp reports a broken file as ValueError or RuntimeError
-            raise ModelError(f"Could not load the model {path}: {e}. The file may be truncated or corrupted; "
-                             "set ASSISTANT_MODEL or --model to a working GGUF file.") from e
+            raise ModelError(
+                f"Could not load the model {path}: {e}. The file may be truncated or corrupted; "
+                "set ASSISTANT_MODEL or --model to a working GGUF file."
+            ) from e
         self.name = label or path.name
         self.temperature = temperature
         self.n_ctx = n_ctx
@@ -164,8 +177,12 @@ class ServerGenerator:
 
         stream = kwargs.pop("stream", False)
         try:
-            for attempt in Retrying(stop=stop_after_attempt(self.attempts), wait=wait_exponential(0.5, max=4),
-                                    retry=retry_if_exception_type(httpx.TransportError), reraise=True):
+            for attempt in Retrying(
+                stop=stop_after_attempt(self.attempts),
+                wait=wait_exponential(0.5, max=4),
+                retry=retry_if_exception_type(httpx.TransportError),
+                reraise=True,
+            ):
                 with attempt:
                     request = self.client.build_request(method, self.url + path, **kwargs)
                     response = self.client.send(request, stream=stream)
@@ -185,14 +202,14 @@ class ServerGenerator:
         yield from self._stream("/completions", {"prompt": prompt}, max_tokens, lambda c: c.get("text"))
 
     def stream_chat(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
-        yield from self._stream("/chat/completions", {"messages": messages}, max_tokens,
-                                lambda c: (c.get("delta") or {}).get("content"))
+        yield from self._stream(
+            "/chat/completions", {"messages": messages}, max_tokens, lambda c: (c.get("delta") or {}).get("content")
+        )
 
     def _stream(self, path: str, body: dict, max_tokens: int, text_of) -> Iterator[str]:
         import httpx
 
-        body |= {"max_tokens": max_tokens, "temperature": self.temperature, "seed": self.seed, "stop": ["\n"],
-                 "stream": True}
+        body |= {"max_tokens": max_tokens, "temperature": self.temperature, "seed": self.seed, "stop": ["\n"], "stream": True}
         response = self._request("POST", path, json=body, stream=True)
         try:
             for line in response.iter_lines():
@@ -201,8 +218,9 @@ class ServerGenerator:
                 if text := text_of(json.loads(line[5:])["choices"][0]):
                     yield text
         except (httpx.TransportError, ValueError, KeyError, IndexError) as e:
-            raise ModelError(f"The model server at {self.url} stopped mid-answer ({type(e).__name__}: {e}). "
-                             "Check the server and ask again.") from e
+            raise ModelError(
+                f"The model server at {self.url} stopped mid-answer ({type(e).__name__}: {e}). Check the server and ask again."
+            ) from e
         finally:
             response.close()
 
@@ -214,8 +232,14 @@ class ServerGenerator:
         """From the first token's top logprobs (OpenAI `logprobs`/`top_logprobs`, which llama-cpp-python's
         server and llama.cpp's llama-server both return). A server that returns none is answered from
         its greedy reply, 1.0 or 0.0, and the log says so once."""
-        body = {"messages": messages, "max_tokens": 1, "temperature": 0.0, "seed": self.seed,
-                "logprobs": True, "top_logprobs": 10}
+        body = {
+            "messages": messages,
+            "max_tokens": 1,
+            "temperature": 0.0,
+            "seed": self.seed,
+            "logprobs": True,
+            "top_logprobs": 10,
+        }
         choice = self._request("POST", "/chat/completions", json=body).json()["choices"][0]
         try:
             top = choice["logprobs"]["content"][0]["top_logprobs"]

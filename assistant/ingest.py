@@ -88,8 +88,9 @@ def ingest(
     return report
 
 
-def _sync(source: Path, store: Store, embedder: Embedder, chunker, progress: Progress | None,
-          allow_outside_links: bool) -> IngestReport:
+def _sync(
+    source: Path, store: Store, embedder: Embedder, chunker, progress: Progress | None, allow_outside_links: bool
+) -> IngestReport:
     root, todo, removed, report = plan(source, store, allow_outside_links)
     chunked = [(d, chunker(d)) for d in todo]
     texts = [c.text for _, cs in chunked for c in cs]

@@ -13,8 +13,10 @@ CALENDAR = set(MONTHS.split()) | set("monday tuesday wednesday thursday friday s
 _MONTH = MONTHS.replace(" ", "|")
 DAY_OF_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? (?:{_MONTH})|(?:{_MONTH}) (\d{{1,2}})\b")  # "19 June", "June 19"
 AUXILIARIES = r"(did|does|do|is|was|were|are|has|have|had|will|would|can|could|should)\b"
-NUMBER_WORDS = set("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
-                   "hundred hundreds thousand thousands million millions billion twice dozen".split())
+NUMBER_WORDS = set(
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+    "hundred hundreds thousand thousands million millions billion twice dozen".split()
+)
 
 
 def answer_type(question: str) -> str | None:
@@ -45,8 +47,9 @@ def typed_words(text: str, kind: str, question: str) -> list[str]:
     days of a month or labels such as "Article 4")."""
     prefixes = {w[:5] for w in re.findall(r"[\w-]+", question.lower())}  # "Korea" is asked by "Korean"
     if kind == "name":
-        return [w for w in re.findall(r"\b[A-Z][\w-]+", text)[1:]
-                if w.lower()[:5] not in prefixes and w.lower() not in CALENDAR]  # "December" names no one
+        return [
+            w for w in re.findall(r"\b[A-Z][\w-]+", text)[1:] if w.lower()[:5] not in prefixes and w.lower() not in CALENDAR
+        ]  # "December" names no one
     asked = set(re.findall(r"[\w-]+", question.lower()))
     new_words = [w for w in re.findall(r"[\w-]+", text.lower()) if w not in asked]
     if kind == "year":
@@ -54,6 +57,10 @@ def typed_words(text: str, kind: str, question: str) -> list[str]:
     if kind == "number":
         days = {d for pair in DAY_OF_MONTH.findall(text.lower()) for d in pair if d}
         labels = set(re.findall(r"\b[A-Z][\w-]* (\d+(?:[,.]\d+)*)", text))  # "Article 4", "Resolution 2231"
-        return [w for w in new_words if w in NUMBER_WORDS or (re.fullmatch(r"\d[\d,.]*", w) and w not in days
-                                                              and w not in labels and not re.fullmatch(r"(1[89]|20)\d\d", w))]
+        return [
+            w
+            for w in new_words
+            if w in NUMBER_WORDS
+            or (re.fullmatch(r"\d[\d,.]*", w) and w not in days and w not in labels and not re.fullmatch(r"(1[89]|20)\d\d", w))
+        ]
     return [w for w in new_words if w in CALENDAR or re.fullmatch(r"(1[89]|20)\d\d|\d+[./-]\d+.*", w)]

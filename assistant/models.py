@@ -15,8 +15,11 @@ class Span(BaseModel):
     end: int = Field(ge=0)
     text: str
     page: int | None = Field(None, description="1-based page where the text starts (paged formats: PDF), else null")
-    page_label: str | None = Field(None, description="that page's printed number, where the PDF labels its pages "
-                                   "otherwise than 1, 2, 3... (\"x\", \"10\"), else null")
+    page_label: str | None = Field(
+        None,
+        description="that page's printed number, where the PDF labels its pages "
+        'otherwise than 1, 2, 3... ("x", "10"), else null',
+    )
 
     def where(self) -> str:
         """The file and, in a PDF, the page: "manual.pdf, p. 13, printed 10" where the printed number differs."""
@@ -57,8 +60,9 @@ class Answer(BaseModel):
     timings: dict[str, float] = Field({}, description="seconds per stage")
     model: str = ""
     verdict: str = Field("", description="why the check showed this answer or abstained")
-    confidence: float | None = Field(None, description="the second look's P(yes) that the cited sentences answer "
-                                     "the question (None when it did not run)")
+    confidence: float | None = Field(
+        None, description="the second look's P(yes) that the cited sentences answer the question (None when it did not run)"
+    )
 
 
 class IngestReport(BaseModel):
@@ -67,8 +71,11 @@ class IngestReport(BaseModel):
     removed: int = 0
     unchanged: int = 0
     chunks_embedded: int = 0
-    skipped: list[str] = Field([], description="files not ingested, as 'name: reason' (every one: unreadable, "
-                               "unsupported, links outside the folder, FIFOs, bad names...)")
+    skipped: list[str] = Field(
+        [],
+        description="files not ingested, as 'name: reason' (every one: unreadable, "
+        "unsupported, links outside the folder, FIFOs, bad names...)",
+    )
 
     @property
     def changed(self) -> bool:
@@ -76,7 +83,7 @@ class IngestReport(BaseModel):
 
     def reason(self, source: str) -> str | None:
         """Why the file `source` (relative to the folder) was not ingested, or None if it was."""
-        return next((line[len(source) + 2:] for line in self.skipped if line.startswith(source + ": ")), None)
+        return next((line[len(source) + 2 :] for line in self.skipped if line.startswith(source + ": ")), None)
 
     def summary(self) -> str:
         line = (

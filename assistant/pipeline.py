@@ -45,8 +45,14 @@ class Assistant:
     >>> a.ask("Who led the WPK delegation to Moscow in February 2025?").text
     """
 
-    def __init__(self, settings: Settings | None = None, *, generator: Generator | None = None,
-                 embedder: Embedder | None = None, **overrides):
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        generator: Generator | None = None,
+        embedder: Embedder | None = None,
+        **overrides,
+    ):
         self.settings = Settings(**{**(settings.model_dump() if settings else {}), **overrides})
         self.store = Store(self.settings.store, self.settings.collection, server=self.settings.chroma_server)
         self._generator = generator
@@ -70,8 +76,13 @@ class Assistant:
             else:
                 local = MODELS.get(s.model)
                 self._generator = LlamaGenerator(
-                    s.model_path(), n_ctx=s.n_ctx, threads=s.threads, temperature=s.temperature, seed=s.seed,
-                    chat_template=local.chat if local else None, label=s.model_label(),
+                    s.model_path(),
+                    n_ctx=s.n_ctx,
+                    threads=s.threads,
+                    temperature=s.temperature,
+                    seed=s.seed,
+                    chat_template=local.chat if local else None,
+                    label=s.model_label(),
                 )
         return self._generator
 
@@ -82,13 +93,19 @@ class Assistant:
         return self._retriever
 
     # -- documents --------------------------------------------------------------------------
-    def ingest(self, path: str | Path | None = None, *, rebuild: bool = False,
-               progress: Progress | None = None) -> IngestReport:
+    def ingest(self, path: str | Path | None = None, *, rebuild: bool = False, progress: Progress | None = None) -> IngestReport:
         """Add or refresh the documents of a folder (default: the source folder) in the store."""
         s = self.settings
-        report = ingest(Path(path) if path else s.source, self.store, self.embedder, chunk_chars=s.chunk_chars,
-                        chunk_overlap=s.chunk_overlap, rebuild=rebuild, progress=progress,
-                        allow_outside_links=s.allow_outside_links)
+        report = ingest(
+            Path(path) if path else s.source,
+            self.store,
+            self.embedder,
+            chunk_chars=s.chunk_chars,
+            chunk_overlap=s.chunk_overlap,
+            rebuild=rebuild,
+            progress=progress,
+            allow_outside_links=s.allow_outside_links,
+        )
         if report.changed or rebuild:
             self._retriever = None
         self._synced = self._synced or path is None
@@ -141,27 +158,49 @@ class Assistant:
             return self._abstain(question, passages)
 
         if not self.generator.chat_template:  # a base model: the fast mode quotes the best sentence whole
-            best = quoting.quote(self.generator, s.prompts, question, history, found, s.n_ctx, s.max_tokens,
-                                 type_check=s.type_check)
+            best = quoting.quote(
+                self.generator, s.prompts, question, history, found, s.n_ctx, s.max_tokens, type_check=s.type_check
+            )
             lap(timings, "generate", t0)
             if best is None:
                 return self._abstain(question, passages)
-            return Answer(question=question, text=f"“{best.text}” [1]", citations=[best.cite(1)], passages=passages,
-                          model=self.model_name, verdict="a quote of the best evidence sentence")
+            return Answer(
+                question=question,
+                text=f"“{best.text}” [1]",
+                citations=[best.cite(1)],
+                passages=passages,
+                model=self.model_name,
+                verdict="a quote of the best evidence sentence",
+            )
 
         said = reading.read(self.generator, s.prompts, question, history, found, s.n_ctx, s.max_tokens)
         lap(timings, "generate", t0)
-        verdict = checking.judge(self.generator, s.prompts, said, question, history, found, s.min_support,
-                                 s.min_confidence if s.verify else None, word_check=s.word_check)
+        verdict = checking.judge(
+            self.generator,
+            s.prompts,
+            said,
+            question,
+            history,
+            found,
+            s.min_support,
+            s.min_confidence if s.verify else None,
+            word_check=s.word_check,
+        )
         if verdict.confidence is not None:
             lap(timings, "verify", t0)
         confidence = None if verdict.confidence is None else round(verdict.confidence, 4)
         if not verdict.supported:
             return self._abstain(question, passages, verdict=verdict.reason, confidence=confidence)
         citations = [found[i].cite(n) for n, i in enumerate(verdict.sentences, start=1)]
-        return Answer(question=question, text=said.answer + " " + "".join(f"[{c.n}]" for c in citations),
-                      citations=citations, passages=passages, model=self.model_name, verdict=verdict.reason,
-                      confidence=confidence)
+        return Answer(
+            question=question,
+            text=said.answer + " " + "".join(f"[{c.n}]" for c in citations),
+            citations=citations,
+            passages=passages,
+            model=self.model_name,
+            verdict=verdict.reason,
+            confidence=confidence,
+        )
 
     def _evidence(self, question: str, history: History) -> tuple[History, list[Passage], list[Evidence]]:
         """The turns the question leans on, the passages retrieved and their best sentences as evidence."""
@@ -169,8 +208,18 @@ class Assistant:
         history, query = conversation.frame(question, history)
         passages = r.search(query, s.top_k, bm25=s.bm25)
         n = s.read_sentences if self.generator.chat_template else s.evidence_sentences
-        found = evidence.select(question, query, passages, self.embedder.embed, r.df, len(r.ids), n,
-                                said=history[-1][1] if history else "", type_bonus=s.type_bonus, name_gate=s.name_gate)
+        found = evidence.select(
+            question,
+            query,
+            passages,
+            self.embedder.embed,
+            r.df,
+            len(r.ids),
+            n,
+            said=history[-1][1] if history else "",
+            type_bonus=s.type_bonus,
+            name_gate=s.name_gate,
+        )
         return history, passages, found
 
     def could_answer(self, question: str) -> bool:
@@ -187,10 +236,23 @@ class Assistant:
             raise QuestionError(f"The question is too long: {len(question):,} characters, at most {limit:,}. Shorten it.")
         return question
 
-    def _abstain(self, question: str, passages: list[Passage], text: str = "",
-                 verdict: str = "the evidence does not answer", confidence: float | None = None) -> Answer:
-        return Answer(question=question, text=text or self.abstain_text, abstained=True, passages=passages,
-                      model=self.model_name, verdict=verdict, confidence=confidence)
+    def _abstain(
+        self,
+        question: str,
+        passages: list[Passage],
+        text: str = "",
+        verdict: str = "the evidence does not answer",
+        confidence: float | None = None,
+    ) -> Answer:
+        return Answer(
+            question=question,
+            text=text or self.abstain_text,
+            abstained=True,
+            passages=passages,
+            model=self.model_name,
+            verdict=verdict,
+            confidence=confidence,
+        )
 
     @property
     def abstain_text(self) -> str:

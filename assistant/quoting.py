@@ -18,15 +18,29 @@ from .reading import is_abstention, strip_markers
 from .text import terms
 
 
-def quote(generator: Generator, prompts: Path, question: str, history: Sequence[tuple[str, str]],
-          evidence: list[Evidence], n_ctx: int, max_tokens: int, *, type_check: bool = True) -> Evidence | None:
+def quote(
+    generator: Generator,
+    prompts: Path,
+    question: str,
+    history: Sequence[tuple[str, str]],
+    evidence: list[Evidence],
+    n_ctx: int,
+    max_tokens: int,
+    *,
+    type_check: bool = True,
+) -> Evidence | None:
     """The evidence sentence to quote as the answer, or None to abstain."""
-    def prompt(keep: int) -> str:
-        return render(prompts, "answer.j2", question=question, history=list(history[-1:]),
-                      evidence=" ".join(e.text for e in evidence[:keep]))
 
-    raw = "".join(generator.stream(fit(prompt, generator.count_tokens, n_ctx - max_tokens, len(evidence), question),
-                                   max_tokens))
+    def prompt(keep: int) -> str:
+        return render(
+            prompts,
+            "answer.j2",
+            question=question,
+            history=list(history[-1:]),
+            evidence=" ".join(e.text for e in evidence[:keep]),
+        )
+
+    raw = "".join(generator.stream(fit(prompt, generator.count_tokens, n_ctx - max_tokens, len(evidence), question), max_tokens))
     best, kind = evidence[0], answer_type(question) if type_check else None
     model_answer = strip_markers(raw).strip(" .")
     if found_in(model_answer, best.text, question) and has_type(model_answer, kind, question):

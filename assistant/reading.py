@@ -48,12 +48,23 @@ def parse(raw: str, n_evidence: int) -> Reading:
     cited = [int(n) for group in MARKERS.findall(line) for n in re.split(r"\s*[,;]\s*", group)]
     answer = strip_markers(line).strip(" .;:")
     answer = re.sub(r"^(answer|a)\s*:\s*", "", answer, flags=re.I)
-    return Reading(raw=raw, answer=answer, cited=list(dict.fromkeys(n for n in cited if 1 <= n <= n_evidence)),
-                   not_stated=is_abstention(answer))
+    return Reading(
+        raw=raw,
+        answer=answer,
+        cited=list(dict.fromkeys(n for n in cited if 1 <= n <= n_evidence)),
+        not_stated=is_abstention(answer),
+    )
 
 
-def read(generator: Generator, prompts: Path, question: str, history: Sequence[tuple[str, str]],
-         evidence: list, n_ctx: int, max_tokens: int) -> Reading:
+def read(
+    generator: Generator,
+    prompts: Path,
+    question: str,
+    history: Sequence[tuple[str, str]],
+    evidence: list,
+    n_ctx: int,
+    max_tokens: int,
+) -> Reading:
     """The model's reading of the numbered sentences, in a chat prompt that fits its context (the
     weakest sentences dropped first)."""
     system = render(prompts, "read_system.j2")

@@ -26,6 +26,7 @@ RRF_K = 60  # the usual constant from Cormack et al. (2009)
 CANDIDATES = 30  # from each retriever, before fusion
 LEXICAL_WEIGHT = 0.5  # BM25's vote relative to the dense one: 0.5 beat 1.0 and 0.25 on the dev split
 
+
 def rrf(rankings: list[list[str]], weights: list[float] | None = None, k: int = RRF_K) -> dict[str, float]:
     """Weighted reciprocal rank fusion: id -> sum over rankings of weight / (k + rank), rank from 1."""
     fused: dict[str, float] = {}

@@ -33,11 +33,13 @@ class Settings(BaseSettings):
 
     # scale-out: servers instead of in-process components
     chroma_server: str | None = Field(
-        None, pattern=r"^(https?://)?[\w.-]+:\d+/?$",
+        None,
+        pattern=r"^(https?://)?[\w.-]+:\d+/?$",
         description="host:port of a Chroma server to use instead of the store folder",
     )
     llm_server: str | None = Field(
-        None, pattern=r"^https?://",
+        None,
+        pattern=r"^https?://",
         description="base URL of an OpenAI-compatible chat-completions server (e.g. http://127.0.0.1:8080/v1) to generate with",
     )
 
@@ -56,7 +58,9 @@ class Settings(BaseSettings):
 
     read_sentences: int = Field(5, ge=1, le=20, description="evidence sentences an instruct model reads, numbered")
     min_support: float = Field(
-        0.5, ge=0.0, le=1.0,
+        0.5,
+        ge=0.0,
+        le=1.0,
         description="share of an instruct model's new answer words its cited sentences must hold, else it is not shown",
     )
     word_check: bool = Field(
@@ -84,16 +88,19 @@ class Settings(BaseSettings):
     )
     auth_file: Path | None = Field(None, description="file of user:password lines for the chat page (# comments allowed)")
     allow_open: bool = Field(
-        False, description="serve on a non-loopback address without a password; you accept that anyone "
-        "who can reach it can read your documents"
+        False,
+        description="serve on a non-loopback address without a password; you accept that anyone "
+        "who can reach it can read your documents",
     )
     allowed_hosts: str = Field(
-        "", description="comma-separated host names the chat page also answers to (besides the address it binds), "
-        "e.g. a name for this machine on your network"
+        "",
+        description="comma-separated host names the chat page also answers to (besides the address it binds), "
+        "e.g. a name for this machine on your network",
     )
     allow_outside_links: bool = Field(
-        False, description="read links in the source folder to files outside it; you accept that a link "
-        "can put any file this user can read into the store"
+        False,
+        description="read links in the source folder to files outside it; you accept that a link "
+        "can put any file this user can read into the store",
     )
 
     @field_validator("model", mode="before")

@@ -83,8 +83,9 @@ class Store:
             if not self.server and not self.path.exists() and old.is_dir():
                 old.rename(self.path)  # a swap cut off between its two renames: keep the store as it was
             if not self.server and self.path.exists() and not self.path.is_dir():
-                raise StoreError(f"The store path {self.path} is a file, not a folder. "
-                                 "Set ASSISTANT_STORE / --store to a folder.")
+                raise StoreError(
+                    f"The store path {self.path} is a file, not a folder. Set ASSISTANT_STORE / --store to a folder."
+                )
             with self._guard():
                 client = self._client()
                 self._coll = client.get_or_create_collection(
@@ -133,8 +134,17 @@ class Store:
 
     def add(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None:
         metas = [
-            {"root": doc.root, "source": doc.source, "title": doc.title, "sha256": doc.sha256, "index": c.index, "start": c.start,
-             "end": c.end, "page": c.page or 0, "page_label": doc.label(c.page) or ""}
+            {
+                "root": doc.root,
+                "source": doc.source,
+                "title": doc.title,
+                "sha256": doc.sha256,
+                "index": c.index,
+                "start": c.start,
+                "end": c.end,
+                "page": c.page or 0,
+                "page_label": doc.label(c.page) or "",
+            }
             for c in chunks
         ]
         order = list(range(1, len(chunks))) + [0]  # the first chunk, which marks the document stored, last
@@ -182,14 +192,16 @@ class Store:
 
     def check_replaceable(self) -> None:
         """StoreError unless the store folder is absent, empty or a Chroma store: never delete anything else."""
-        if (not self.server and self.path.is_dir() and any(self.path.iterdir())
-                and not (self.path / "chroma.sqlite3").exists()):
+        if not self.server and self.path.is_dir() and any(self.path.iterdir()) and not (self.path / "chroma.sqlite3").exists():
             raise StoreError(f"Refusing to delete {self.path}: it does not look like a Chroma store. Choose another --store.")
 
     def staging(self) -> Store:
         """An empty store beside this one (`<folder>.rebuild`, or collection `<name>.rebuild` on a server)."""
-        staged = (Store(self.path, self.name + ".rebuild", self.server) if self.server
-                  else Store(self.path.with_name(self.path.name + ".rebuild"), self.name))
+        staged = (
+            Store(self.path, self.name + ".rebuild", self.server)
+            if self.server
+            else Store(self.path.with_name(self.path.name + ".rebuild"), self.name)
+        )
         staged.destroy()  # what a cut-off rebuild left
         return staged
 
@@ -229,6 +241,11 @@ def _forget_clients() -> None:
 
 def _record(id: str, text: str, meta: dict) -> dict:
     file_path = str(Path(meta["root"]) / meta["source"])
-    return {"id": id, "text": text, "file_path": file_path, "page": meta.get("page") or None,
-            "page_label": meta.get("page_label") or None,
-            **{k: meta[k] for k in ("source", "title", "start", "end")}}
+    return {
+        "id": id,
+        "text": text,
+        "file_path": file_path,
+        "page": meta.get("page") or None,
+        "page_label": meta.get("page_label") or None,
+        **{k: meta[k] for k in ("source", "title", "start", "end")},
+    }

@@ -95,8 +95,14 @@ def problem(answer, files: Files) -> str | None:
     return None
 
 
-def run(sessions: int = 8, seconds: float = 60, out: Path | None = ROOT / "bench" / "load.json",
-        round_s: float = 10, log=print, model: str | None = None) -> dict:
+def run(
+    sessions: int = 8,
+    seconds: float = 60,
+    out: Path | None = ROOT / "bench" / "load.json",
+    round_s: float = 10,
+    log=print,
+    model: str | None = None,
+) -> dict:
     """Serve the real app, load it, and return (and write to `out`) the figures."""
     started = time.monotonic()
     hard_deadline = started + seconds + GRACE_S - 15  # leaves time to close the app and write the report
@@ -118,10 +124,20 @@ def run(sessions: int = 8, seconds: float = 60, out: Path | None = ROOT / "bench
         port = free_port()
         url = f"http://127.0.0.1:{port}/"
         # the app in its own process, as a user runs it, so its memory is measured apart from the clients
-        command = [sys.executable, "-m", "assistant", "chat", "--port", str(port), "--store", str(Path(tmp) / "store"),
-                   "--source", str(ROOT / "seeds"), *(["--model", model] if model else [])]
-        app = subprocess.Popen(command,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        command = [
+            sys.executable,
+            "-m",
+            "assistant",
+            "chat",
+            "--port",
+            str(port),
+            "--store",
+            str(Path(tmp) / "store"),
+            "--source",
+            str(ROOT / "seeds"),
+            *(["--model", model] if model else []),
+        ]
+        app = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             t0 = time.perf_counter()
             while True:
@@ -180,16 +196,19 @@ def run(sessions: int = 8, seconds: float = 60, out: Path | None = ROOT / "bench
                     except Exception:  # noqa: BLE001  closing is best effort
                         pass
 
-            threads = [threading.Thread(target=session, args=(i,), name=f"session-{i}", daemon=True)
-                       for i in range(sessions)]
+            threads = [threading.Thread(target=session, args=(i,), name=f"session-{i}", daemon=True) for i in range(sessions)]
             for t in threads:
                 t.start()
 
             def sample() -> dict:
                 with lock:
                     done = len(latencies) + len(failures)
-                return {"t_s": round(time.monotonic() - begin, 1), "requests": done,
-                        "rss_mb": memory_mb(app.pid, "VmRSS"), "peak_rss_mb": memory_mb(app.pid, "VmHWM")}
+                return {
+                    "t_s": round(time.monotonic() - begin, 1),
+                    "requests": done,
+                    "rss_mb": memory_mb(app.pid, "VmRSS"),
+                    "peak_rss_mb": memory_mb(app.pid, "VmHWM"),
+                }
 
             rounds = [sample()]
             next_round = begin + round_s
@@ -205,8 +224,13 @@ def run(sessions: int = 8, seconds: float = 60, out: Path | None = ROOT / "bench
             rounds.append(sample())  # after the answers in flight at the end
             with lock:
                 for name in stuck:
-                    failures.append({"session": int(name.split("-")[1]), "question": None,
-                                     "error": f"still waiting at the hard deadline ({seconds:g} s + {GRACE_S} s)"})
+                    failures.append(
+                        {
+                            "session": int(name.split("-")[1]),
+                            "question": None,
+                            "error": f"still waiting at the hard deadline ({seconds:g} s + {GRACE_S} s)",
+                        }
+                    )
             peak = memory_mb(app.pid, "VmHWM")
         finally:
             app.terminate()
@@ -236,7 +260,8 @@ def run(sessions: int = 8, seconds: float = 60, out: Path | None = ROOT / "bench
             "peak_rss_mb": peak,
             "rss_rounds": rounds,
             "rss_growth_mb": round(rounds[-1]["rss_mb"] - rounds[1]["rss_mb"], 1)
-            if len(rounds) > 2 and rounds[1]["rss_mb"] is not None else None,
+            if len(rounds) > 2 and rounds[1]["rss_mb"] is not None
+            else None,
             "rss_trend_mb": trend(rounds),
             "timed_out": bool(stuck),
             "failures": failures[:20],
@@ -262,18 +287,26 @@ def trend(rounds: list[dict]) -> float | None:
 
 def table(f: dict) -> str:
     rows = [
-        ("sessions x seconds", f"{f['sessions']} x {f['seconds']:g} s ({f['questions']} questions, model {f['model']}, "
-                               f"{f['threads']} threads)"),
-        ("warm-up", f"app start {f['warmup']['app_start_s']} s, first request (ingest and model load) "
-                    f"{f['warmup'].get('first_request_s')} s"),
+        (
+            "sessions x seconds",
+            f"{f['sessions']} x {f['seconds']:g} s ({f['questions']} questions, model {f['model']}, {f['threads']} threads)",
+        ),
+        (
+            "warm-up",
+            f"app start {f['warmup']['app_start_s']} s, first request (ingest and model load) "
+            f"{f['warmup'].get('first_request_s')} s",
+        ),
         ("requests", f"{f['requests']} ({f['throughput_per_s']}/s, per session {f['per_session']})"),
         ("failed requests", f"{f['failed']}  (must be 0)"),
         ("incomplete answers", f"{f['incomplete']}  (must be 0; {f['abstained']} abstained)"),
         ("latency p50 / p95 / max", f"{f['latency_p50_s']} / {f['latency_p95_s']} / {f['latency_max_s']} s"),
         ("peak RSS", f"{f['peak_rss_mb']} MB (the app's process)"),
         ("RSS per round", "  ".join(f"{r['t_s']:g}s:{r['rss_mb']}" for r in f["rss_rounds"]) + " MB"),
-        ("RSS growth", f"{f['rss_growth_mb']} MB from the first round to the end; "
-                       f"later half of the rounds vs earlier half: {f['rss_trend_mb']} MB"),
+        (
+            "RSS growth",
+            f"{f['rss_growth_mb']} MB from the first round to the end; "
+            f"later half of the rounds vs earlier half: {f['rss_trend_mb']} MB",
+        ),
     ]
     return "\n".join(f"{name:<26}{value}" for name, value in rows)
 
@@ -298,8 +331,9 @@ def main(argv: list[str] | None = None) -> int:
     watchdog.daemon = True
     watchdog.start()
     try:
-        figures = run(args.sessions, args.seconds, args.out, args.round_s, log=lambda m: print(m, file=sys.stderr),
-                      model=args.model)
+        figures = run(
+            args.sessions, args.seconds, args.out, args.round_s, log=lambda m: print(m, file=sys.stderr), model=args.model
+        )
     finally:
         watchdog.cancel()
     print(table(figures))

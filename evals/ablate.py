@@ -71,8 +71,15 @@ VARIANTS = {  # name -> settings overrides
     "Gemma 3 270M quotes (fast mode)": {"model": "gemma3-270m"},
     "Gemma 3 270M quotes, no answer-type check": {"model": "gemma3-270m", "type_check": False},
 }
-KEYS = ["key_fact_accuracy", "abstention_recall", "abstention_precision", "citation_precision",
-        "citation_recall", "answer_words_median", "latency_p50_s"]
+KEYS = [
+    "key_fact_accuracy",
+    "abstention_recall",
+    "abstention_precision",
+    "citation_precision",
+    "citation_recall",
+    "answer_words_median",
+    "latency_p50_s",
+]
 
 
 def main() -> None:
@@ -85,8 +92,12 @@ def main() -> None:
     args = parser.parse_args()
     names = args.only or list(VARIANTS)
     store = args.store or Path(tempfile.mkdtemp()) / "store"
-    lines = [f"Ablations on `{args.dataset}` over `{args.source}` (each row changes one thing).", "",
-             "| variant | " + " | ".join(KEYS) + " |", "|---" * (len(KEYS) + 1) + "|"]
+    lines = [
+        f"Ablations on `{args.dataset}` over `{args.source}` (each row changes one thing).",
+        "",
+        "| variant | " + " | ".join(KEYS) + " |",
+        "|---" * (len(KEYS) + 1) + "|",
+    ]
     generators = {}  # model -> its cached generator, shared by the variants that use it
     for name in names:
         settings = Settings(store=store, source=args.source, **VARIANTS[name])

@@ -119,10 +119,10 @@ def fake_assistant(tmp_path, docs):
 @pytest.fixture
 def fake_reader(tmp_path, docs):
     """An assistant whose fake model is an instruct model (it reads the numbered evidence)."""
+
     def make(*replies: str, yes: float = 1.0, **overrides) -> Assistant:
         settings = Settings(**{"store": tmp_path / "store", "source": docs, **overrides})
-        return Assistant(settings, generator=FakeGenerator(*replies, chat_template=True, yes=yes),
-                         embedder=FakeEmbedder())
+        return Assistant(settings, generator=FakeGenerator(*replies, chat_template=True, yes=yes), embedder=FakeEmbedder())
 
     return make
 
@@ -141,8 +141,9 @@ def ascii_text(text: str) -> str:
     return text
 
 
-def make_pdf(path: Path, pages: list[str], *, password: str | None = None, image_only: bool = False,
-             labels: list[dict] | None = None) -> Path:
+def make_pdf(
+    path: Path, pages: list[str], *, password: str | None = None, image_only: bool = False, labels: list[dict] | None = None
+) -> Path:
     """A PDF with one page per text (a text layer, or with `image_only` none: a drawing only); `labels`:
     each page's printed-number style, as fpdf2's add_page takes it ({"label_style": "r"}...)."""
     from fpdf import FPDF

@@ -21,14 +21,15 @@ def test_the_unknown_name_gate_off_lets_the_model_read(fake_reader):
 def test_the_type_bonus_changes_the_evidence_scores(tmp_path, fake_reader):
     folder = committee(tmp_path, "The committee met in Geneva. It met on 14 March 2023. Its chair praised the talks.")
     q = "When did the committee meet?"
-    scores = [fake_reader("14 March 2023 [1]", source=folder, type_bonus=bonus).ask(q).citations[0].score
-              for bonus in (0.3, 0.0)]
+    scores = [fake_reader("14 March 2023 [1]", source=folder, type_bonus=bonus).ask(q).citations[0].score for bonus in (0.3, 0.0)]
     assert round(scores[0] - scores[1], 3) == 0.3
 
 
 def test_the_word_check_off_shows_what_the_model_said(fake_reader):
-    checked, unchecked = fake_reader("Napoleon Bonaparte [1]").ask(WHO), fake_reader(
-        "Napoleon Bonaparte [1]", word_check=False).ask(WHO)
+    checked, unchecked = (
+        fake_reader("Napoleon Bonaparte [1]").ask(WHO),
+        fake_reader("Napoleon Bonaparte [1]", word_check=False).ask(WHO),
+    )
     assert checked.abstained and not unchecked.abstained and unchecked.text.startswith("Napoleon")
 
 

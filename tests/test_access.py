@@ -108,8 +108,13 @@ def test_the_app_on_0000_asks_for_the_password_fake_model(fake_assistant, tmp_pa
     from gradio_client.exceptions import AuthenticationError
 
     port = free_port("0.0.0.0")  # free on every interface, as the app will bind it
-    demo = ui.launch(fake_assistant("Kim Su-gil led the delegation.", auth="alice:correct horse"),
-                     "0.0.0.0", port, prevent_thread_lock=True, quiet=True)
+    demo = ui.launch(
+        fake_assistant("Kim Su-gil led the delegation.", auth="alice:correct horse"),
+        "0.0.0.0",
+        port,
+        prevent_thread_lock=True,
+        quiet=True,
+    )
     url = f"http://127.0.0.1:{port}/"  # only ever loopback, whatever the app binds
     try:
         with httpx.Client(base_url=url, trust_env=False, timeout=30) as anonymous:
@@ -131,12 +136,22 @@ def test_the_app_on_0000_asks_for_the_password_fake_model(fake_assistant, tmp_pa
 
 
 # -- requests not addressed to this server (DNS rebinding) --------------------------------------
-@pytest.mark.parametrize("bound, name, allowed", [
-    ("127.0.0.1", "127.0.0.1:7860", True), ("127.0.0.1", "localhost:7860", True), ("127.0.0.1", "[::1]:7860", True),
-    ("127.0.0.1", "evil.example:7860", False), ("127.0.0.1", "192.168.1.5:7860", False),
-    ("0.0.0.0", "192.168.1.5:7860", True), ("0.0.0.0", "evil.example", False), ("0.0.0.0", "http://localhost:1", True),
-    ("192.168.1.5", "192.168.1.5", True), ("192.168.1.5", "127.0.0.1", False), ("127.0.0.1", "notes.lan:7860", True),
-])
+@pytest.mark.parametrize(
+    "bound, name, allowed",
+    [
+        ("127.0.0.1", "127.0.0.1:7860", True),
+        ("127.0.0.1", "localhost:7860", True),
+        ("127.0.0.1", "[::1]:7860", True),
+        ("127.0.0.1", "evil.example:7860", False),
+        ("127.0.0.1", "192.168.1.5:7860", False),
+        ("0.0.0.0", "192.168.1.5:7860", True),
+        ("0.0.0.0", "evil.example", False),
+        ("0.0.0.0", "http://localhost:1", True),
+        ("192.168.1.5", "192.168.1.5", True),
+        ("192.168.1.5", "127.0.0.1", False),
+        ("127.0.0.1", "notes.lan:7860", True),
+    ],
+)
 def test_only_requests_for_this_servers_own_address_or_listed_names_are_allowed(bound, name, allowed):
     from assistant.ui.access import host_allowed
 
@@ -146,21 +161,24 @@ def test_only_requests_for_this_servers_own_address_or_listed_names_are_allowed(
 @pytest.mark.slow
 def test_a_foreign_host_or_origin_is_refused_with_no_cors_grant_fake_model(fake_assistant):
     port = free_port()
-    demo = ui.launch(fake_assistant("Kim Su-gil led the delegation."), "127.0.0.1", port, prevent_thread_lock=True,
-                     quiet=True)
+    demo = ui.launch(fake_assistant("Kim Su-gil led the delegation."), "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         with httpx.Client(base_url=url, trust_env=False, timeout=30) as client:
             own = client.get("config", headers={"Origin": f"http://127.0.0.1:{port}"})
             assert own.status_code == 200
-            for headers in ({"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"},
-                            {"Origin": "http://evil.example"}, {"Host": f"evil.example:{port}"}):
+            for headers in (
+                {"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"},
+                {"Origin": "http://evil.example"},
+                {"Host": f"evil.example:{port}"},
+            ):
                 for path, method in (("config", "GET"), ("gradio_api/call/ask", "POST")):
                     got = client.request(method, path, headers=headers, json={"data": [FORUM_Q]})
                     assert got.status_code == 403, (headers, path)
                     assert "access-control-allow-origin" not in got.headers and "Kim" not in got.text
-            preflight = client.options("gradio_api/call/ask", headers={
-                "Origin": "http://evil.example", "Access-Control-Request-Method": "POST"})
+            preflight = client.options(
+                "gradio_api/call/ask", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"}
+            )
             assert preflight.status_code == 403 and "access-control-allow-origin" not in preflight.headers
     finally:
         demo.close()

@@ -124,11 +124,16 @@ def test_html_in_a_document_is_shown_never_run_fake_model(browse, tmp_path, docs
 
     (docs / "evil.md").write_text(
         "# Zorblax\n\nThe Zorblax treaty was signed by Marshal Quintero <script>window.__xss = 1</script>"
-        '<img src="x" onerror="window.__xss = 2"> in Vilnius.\n', encoding="utf-8")
+        '<img src="x" onerror="window.__xss = 2"> in Vilnius.\n',
+        encoding="utf-8",
+    )
     from assistant import Assistant, Settings
 
-    assistant = Assistant(Settings(store=tmp_path / "store", source=docs), embedder=FakeEmbedder(),
-                          generator=FakeGenerator("Marshal Quintero <script>window.__xss = 3</script> signed it."))
+    assistant = Assistant(
+        Settings(store=tmp_path / "store", source=docs),
+        embedder=FakeEmbedder(),
+        generator=FakeGenerator("Marshal Quintero <script>window.__xss = 3</script> signed it."),
+    )
     page, urls = browse(assistant)
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -164,7 +169,7 @@ def test_a_pdf_uploaded_through_the_page_is_answered_with_its_page(browse, tmp_p
     expect(first.locator(".file")).to_contain_text("shared-mime-info-spec.pdf, p. 3")
     cited = assistant.ask("What must an application run after installing, uninstalling or modifying its XML file?")
     c = cited.citations[0]
-    assert c.page == 3 and extract_text(c.file_path)[c.start:c.end] == c.text
+    assert c.page == 3 and extract_text(c.file_path)[c.start : c.end] == c.text
     assert_local_only(urls)
 
 

@@ -14,20 +14,25 @@ def sentence(text: str) -> Evidence:
     return Evidence(text=text, passage=p, score=1.0, start=0, end=len(text))
 
 
-EVIDENCE = [sentence("Lincoln was taken across the street to the Petersen House, where he died the next morning."),
-            sentence("Nearly 3,700 ships were sunk in the Battle of the Atlantic."),
-            sentence("Caesium was found in mineral water from Bad Dürkheim, Germany.")]
+EVIDENCE = [
+    sentence("Lincoln was taken across the street to the Petersen House, where he died the next morning."),
+    sentence("Nearly 3,700 ships were sunk in the Battle of the Atlantic."),
+    sentence("Caesium was found in mineral water from Bad Dürkheim, Germany."),
+]
 
 
-@pytest.mark.parametrize("raw,answer,cited,not_stated", [
-    ("Petersen House [1]", "Petersen House", [1], False),
-    ("Nearly 3,700 ships [2][3]", "Nearly 3,700 ships", [2, 3], False),
-    ("Answer: Bad Dürkheim [1, 3].", "Bad Dürkheim", [1, 3], False),
-    ("not stated", "not stated", [], True),
-    ("The sentences do not say. [2]", "The sentences do not say", [2], True),
-    ("Lithium [7]", "Lithium", [], False),  # a number beyond the evidence is dropped
-    ("", "", [], True),
-])
+@pytest.mark.parametrize(
+    "raw,answer,cited,not_stated",
+    [
+        ("Petersen House [1]", "Petersen House", [1], False),
+        ("Nearly 3,700 ships [2][3]", "Nearly 3,700 ships", [2, 3], False),
+        ("Answer: Bad Dürkheim [1, 3].", "Bad Dürkheim", [1, 3], False),
+        ("not stated", "not stated", [], True),
+        ("The sentences do not say. [2]", "The sentences do not say", [2], True),
+        ("Lithium [7]", "Lithium", [], False),  # a number beyond the evidence is dropped
+        ("", "", [], True),
+    ],
+)
 def test_parse_reads_the_answer_and_its_sentence_numbers(raw, answer, cited, not_stated):
     r = parse(raw, n_evidence=3)
     assert (r.answer, r.cited, r.not_stated) == (answer, cited, not_stated)
@@ -44,17 +49,20 @@ def test_facts_are_names_and_numbers_folded():
     assert fold("Dürkheim 3,700") == "durkheim 3700"
 
 
-@pytest.mark.parametrize("raw,question,supported,sentences", [
-    ("Petersen House [1]", "Where did Lincoln die after he was shot?", True, [0]),
-    ("3,700 ships [2]", "How many ships went down in the Battle of the Atlantic?", True, [1]),
-    ("3700 [2]", "How many ships went down in the Battle of the Atlantic?", True, [1]),  # thousands separator
-    ("Bad Durkheim [1]", "Where was caesium found?", True, [2]),  # cited the wrong sentence: re-attached
-    ("4,000 ships [2]", "How many ships went down in the Battle of the Atlantic?", False, []),  # a number not stated
-    ("Ford's Theatre [1]", "Where did Lincoln die after he was shot?", False, []),  # a name not stated
-    ("in a hospital bed [1]", "Where did Lincoln die after he was shot?", False, []),  # words not stated
-    ("Lincoln [1]", "Where did Lincoln die?", False, []),  # only repeats the question
-    ("not stated", "How old was Lincoln?", False, []),
-])
+@pytest.mark.parametrize(
+    "raw,question,supported,sentences",
+    [
+        ("Petersen House [1]", "Where did Lincoln die after he was shot?", True, [0]),
+        ("3,700 ships [2]", "How many ships went down in the Battle of the Atlantic?", True, [1]),
+        ("3700 [2]", "How many ships went down in the Battle of the Atlantic?", True, [1]),  # thousands separator
+        ("Bad Durkheim [1]", "Where was caesium found?", True, [2]),  # cited the wrong sentence: re-attached
+        ("4,000 ships [2]", "How many ships went down in the Battle of the Atlantic?", False, []),  # a number not stated
+        ("Ford's Theatre [1]", "Where did Lincoln die after he was shot?", False, []),  # a name not stated
+        ("in a hospital bed [1]", "Where did Lincoln die after he was shot?", False, []),  # words not stated
+        ("Lincoln [1]", "Where did Lincoln die?", False, []),  # only repeats the question
+        ("not stated", "How old was Lincoln?", False, []),
+    ],
+)
 def test_the_check_accepts_only_what_the_cited_sentences_state(raw, question, supported, sentences):
     verdict = check(parse(raw, 3), question, [], EVIDENCE, min_support=0.5)
     assert (verdict.supported, verdict.sentences) == (supported, sentences), verdict.reason
@@ -78,15 +86,22 @@ def test_min_support_is_the_share_of_new_content_words():
     assert holds("60 rounds, then replaced entirely", "How many rounds?", text, 0.25)
 
 
-@pytest.mark.parametrize("answer,text", [
-    ("15 votes to 8", "The motion passed by 15 votes to eight."),
-    ("fifteen votes to eight", "The motion passed by 15 votes to 8."),
-    ("twenty-three people", "Police said 23 people were arrested."),
-])
+@pytest.mark.parametrize(
+    "answer,text",
+    [
+        ("15 votes to 8", "The motion passed by 15 votes to eight."),
+        ("fifteen votes to eight", "The motion passed by 15 votes to 8."),
+        ("twenty-three people", "Police said 23 people were arrested."),
+    ],
+)
 def test_numbers_written_as_words_and_as_digits_are_the_same_number(answer, text):
     assert holds(answer, "What was the vote?", text, 0.5)
-    assert not holds(answer.replace("8", "9").replace("eight", "nine").replace("23", "24").replace("twenty-three", "twenty-four"),
-                     "What was the vote?", text, 0.5)
+    assert not holds(
+        answer.replace("8", "9").replace("eight", "nine").replace("23", "24").replace("twenty-three", "twenty-four"),
+        "What was the vote?",
+        text,
+        0.5,
+    )
 
 
 def context(text: str) -> Evidence:

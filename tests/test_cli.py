@@ -67,7 +67,11 @@ def test_python_m_assistant_ask_json_on_a_brand_new_store(tmp_path):
     env = {**os.environ, "ASSISTANT_STORE": str(tmp_path / "store")}
     out = subprocess.run(
         [sys.executable, "-m", "assistant", "ask", "Who led the WPK delegation to Moscow in February 2025?", "--json"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
     )
     assert out.returncode == 0, out.stderr
     assert "5 added" in out.stderr  # it ingested first
@@ -77,7 +81,13 @@ def test_python_m_assistant_ask_json_on_a_brand_new_store(tmp_path):
     for c in answer["citations"]:
         assert (SEEDS / c["source"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["text"]
     # and the console script prints the passages under the answer
-    text = subprocess.run([str(ROOT / ".venv/bin/assistant"), "ask", "Who is Kim Su-gil?"], capture_output=True,
-                          text=True, env=env, cwd=tmp_path, timeout=300)
+    text = subprocess.run(
+        [str(ROOT / ".venv/bin/assistant"), "ask", "Who is Kim Su-gil?"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert text.returncode == 0, text.stderr
     assert "[1] " in text.stdout and ".txt, characters " in text.stdout

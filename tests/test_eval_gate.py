@@ -30,8 +30,14 @@ def reports(tmp_path_factory):
         if dataset not in cache:
             name = dataset.removesuffix(".jsonl").replace("/", "-")
             settings = Settings(store=tmp_path_factory.mktemp(name) / "store", source=ROOT / CORPORA[dataset])
-            cache[dataset] = evaluate(Assistant(settings), ROOT / dataset, ROOT / "test-artifacts" / name, baseline=True,
-                                      conversation=dataset in CONVERSATION, compare_limit=COMPARED)
+            cache[dataset] = evaluate(
+                Assistant(settings),
+                ROOT / dataset,
+                ROOT / "test-artifacts" / name,
+                baseline=True,
+                conversation=dataset in CONVERSATION,
+                compare_limit=COMPARED,
+            )
         return cache[dataset]
 
     return get
@@ -54,14 +60,19 @@ def test_figure_stays_above_its_floor(reports, dataset, metric):
 # this fails and the mark must go.
 KNOWN_GAPS = {
     ("evals/wiki/test.jsonl", "baseline"): "2026-12-04, first 16 items: key-fact accuracy 0.538 vs 0.692 (7 vs 9 of 13): "
-                                           "the naive pipeline reads whole chunks, the reader five sentences",
+    "the naive pipeline reads whole chunks, the reader five sentences",
     ("evals/wiki/test.jsonl", "extractive"): "2026-12-04, first 16 items: key-fact accuracy 0.538 vs 0.538 (7 of 13 each)",
 }
 
 
-@pytest.mark.parametrize("dataset,other", [
-    pytest.param(d, o, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[d, o])) if (d, o) in KNOWN_GAPS else (d, o)
-    for d in sorted(FLOORS) for o in ("baseline", "extractive")])
+@pytest.mark.parametrize(
+    "dataset,other",
+    [
+        pytest.param(d, o, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[d, o])) if (d, o) in KNOWN_GAPS else (d, o)
+        for d in sorted(FLOORS)
+        for o in ("baseline", "extractive")
+    ],
+)
 def test_product_beats_each_reference_pipeline_on_key_facts(reports, dataset, other):
     report = reports(dataset)
     same = report["paired"][other]
@@ -75,12 +86,16 @@ def test_product_abstains_more_often_than_the_naive_baseline(reports, dataset):
 
 
 @pytest.mark.parametrize("dataset", CONVERSATION)
-@pytest.mark.parametrize("metric", ["key_fact_accuracy", "abstention_recall", "abstention_precision",
-                                    "citation_precision", "citation_recall"])
+@pytest.mark.parametrize(
+    "metric", ["key_fact_accuracy", "abstention_recall", "abstention_precision", "citation_precision", "citation_recall"]
+)
 def test_asked_in_one_conversation_the_figures_stay_within_one_item_of_asked_alone(reports, dataset, metric):
     report = reports(dataset)
     same = report["paired"]["conversation"]["product"]
     alone, together = same[metric], report["conversation"][metric]
-    one_item = {"key_fact_accuracy": 1 / same["n_answerable"], "citation_recall": 1 / same["n_answerable"],
-                "abstention_recall": 1 / same["n_unanswerable"]}.get(metric, 0.1)  # precisions: a share of a share
+    one_item = {
+        "key_fact_accuracy": 1 / same["n_answerable"],
+        "citation_recall": 1 / same["n_answerable"],
+        "abstention_recall": 1 / same["n_unanswerable"],
+    }.get(metric, 0.1)  # precisions: a share of a share
     assert abs(together - alone) <= one_item + 1e-9, (metric, alone, together, report["paired"]["conversation"])

@@ -23,12 +23,20 @@ TEXT = DOC.read_text(encoding="utf-8")
 
 
 def citation(start, end, text=None, n=1):
-    return Citation(n=n, source=DOC.name, file_path=str(DOC), title="t", start=start, end=end,
-                    text=TEXT[start:end] if text is None else text, score=1.0)
+    return Citation(
+        n=n,
+        source=DOC.name,
+        file_path=str(DOC),
+        title="t",
+        start=start,
+        end=end,
+        text=TEXT[start:end] if text is None else text,
+        score=1.0,
+    )
 
 
 def test_normalize_matches_dashes_quotes_case_and_spaces():
-    assert normalize("Ri  Hi–Yong’s “Treaty”") == normalize("ri hi yong's \"treaty\"")
+    assert normalize("Ri  Hi–Yong’s “Treaty”") == normalize('ri hi yong\'s "treaty"')
     assert found_groups(["Led by RI HI-YONG on Feb 25"], [["Ri Hi Yong", "Lee Hee Yong"], ["Feb 25", "25 Feb"]])
     assert not found_groups(["Led by Ri Hi-Yong"], [["Ri Hi Yong"], ["February 25"]])
 
@@ -48,12 +56,16 @@ def test_bootstrap_interval_contains_the_mean_and_is_reproducible():
 
 def test_judge_checks_citations_against_the_file():
     start = TEXT.index("Kim Su-gil")
-    item = EvalItem(id="x", question="Who led it?", answer="Kim Su-gil", must_include=[["Kim Su-gil", "Kim Su Gil"]],
-                    sources=[DOC.name])
+    item = EvalItem(
+        id="x", question="Who led it?", answer="Kim Su-gil", must_include=[["Kim Su-gil", "Kim Su Gil"]], sources=[DOC.name]
+    )
     good = Answer(question="Who led it?", text="Kim Su-gil led it. [1]", citations=[citation(start - 20, start + 20)])
     row = judge(item, good)
-    assert row["correct"] and row["cited_all_facts"] and row["citations"] == [
-        {"n": 1, "source": DOC.name, "valid": True, "precise": True}]
+    assert (
+        row["correct"]
+        and row["cited_all_facts"]
+        and row["citations"] == [{"n": 1, "source": DOC.name, "valid": True, "precise": True}]
+    )
     forged = Answer(question="Who led it?", text="Kim Su-gil [1]", citations=[citation(0, 10, "Kim Su-gil")])
     assert judge(item, forged)["citations"][0]["valid"] is False
     abstained = Answer(question="Who led it?", text="The documents do not say.", abstained=True)
@@ -61,11 +73,16 @@ def test_judge_checks_citations_against_the_file():
 
 
 def test_summary_counts_abstentions_and_accuracy():
-    items = [EvalItem(id="a", question="q", answer="Kim Su-gil", must_include=[["Kim Su-gil"]], sources=[DOC.name]),
-             EvalItem(id="b", question="q", answer="Kim Su-gil", must_include=[["Kim Su-gil"]], sources=[DOC.name]),
-             EvalItem(id="u", question="q", unanswerable=True)]
-    answers = [Answer(question="q", text="Kim Su-gil"), Answer(question="q", text="no idea", abstained=True),
-               Answer(question="q", text="The documents do not say.", abstained=True)]
+    items = [
+        EvalItem(id="a", question="q", answer="Kim Su-gil", must_include=[["Kim Su-gil"]], sources=[DOC.name]),
+        EvalItem(id="b", question="q", answer="Kim Su-gil", must_include=[["Kim Su-gil"]], sources=[DOC.name]),
+        EvalItem(id="u", question="q", unanswerable=True),
+    ]
+    answers = [
+        Answer(question="q", text="Kim Su-gil"),
+        Answer(question="q", text="no idea", abstained=True),
+        Answer(question="q", text="The documents do not say.", abstained=True),
+    ]
     s = summarize([judge(i, a) for i, a in zip(items, answers)])
     assert (s["n"], s["n_answerable"], s["n_unanswerable"]) == (3, 2, 1)
     assert s["key_fact_accuracy"] == 0.5
@@ -84,11 +101,23 @@ def test_bad_dataset_lines_are_reported_with_their_number(tmp_path):
 
 def test_evaluate_writes_every_report_file(tmp_path, fake_assistant):
     dataset = tmp_path / "tiny.jsonl"
-    dataset.write_text("\n".join(json.dumps(x) for x in [
-        {"id": "1", "question": "Who led the North Korean delegation to the For the Freedom of Nations forum?",
-         "answer": "Kim Su-gil", "must_include": [["Kim Su-gil"]], "sources": [DOC.name], "extra_key": "ignored"},
-        {"id": "2", "question": "What is the recipe for Neapolitan pizza dough?", "unanswerable": True},
-    ]), encoding="utf-8")
+    dataset.write_text(
+        "\n".join(
+            json.dumps(x)
+            for x in [
+                {
+                    "id": "1",
+                    "question": "Who led the North Korean delegation to the For the Freedom of Nations forum?",
+                    "answer": "Kim Su-gil",
+                    "must_include": [["Kim Su-gil"]],
+                    "sources": [DOC.name],
+                    "extra_key": "ignored",
+                },
+                {"id": "2", "question": "What is the recipe for Neapolitan pizza dough?", "unanswerable": True},
+            ]
+        ),
+        encoding="utf-8",
+    )
     a = fake_assistant("Kim Su-gil led the delegation.")
     seen = []
     report = evaluate(a, dataset, tmp_path / "out", progress=lambda name, n: seen.append((name, n)) or (lambda item: None))
@@ -106,14 +135,31 @@ def test_evaluate_writes_every_report_file(tmp_path, fake_assistant):
 
 def test_comparisons_on_the_first_items_are_paired_with_the_products_figures_on_those_fake_model(tmp_path, fake_assistant):
     dataset = tmp_path / "tiny.jsonl"
-    dataset.write_text("\n".join(json.dumps(x) for x in [
-        {"id": "1", "question": "What is the recipe for Neapolitan pizza dough?", "unanswerable": True},
-        {"id": "2", "question": "Who led the North Korean delegation to the For the Freedom of Nations forum?",
-         "answer": "Kim Su-gil", "must_include": [["Kim Su-gil"]], "sources": [DOC.name]},
-    ]), encoding="utf-8")
+    dataset.write_text(
+        "\n".join(
+            json.dumps(x)
+            for x in [
+                {"id": "1", "question": "What is the recipe for Neapolitan pizza dough?", "unanswerable": True},
+                {
+                    "id": "2",
+                    "question": "Who led the North Korean delegation to the For the Freedom of Nations forum?",
+                    "answer": "Kim Su-gil",
+                    "must_include": [["Kim Su-gil"]],
+                    "sources": [DOC.name],
+                },
+            ]
+        ),
+        encoding="utf-8",
+    )
     seen = []
-    report = evaluate(fake_assistant("Kim Su-gil led the delegation."), dataset, tmp_path / "out", conversation=True,
-                      compare_limit=1, progress=lambda name, n: seen.append((name, n)) or (lambda item: None))
+    report = evaluate(
+        fake_assistant("Kim Su-gil led the delegation."),
+        dataset,
+        tmp_path / "out",
+        conversation=True,
+        compare_limit=1,
+        progress=lambda name, n: seen.append((name, n)) or (lambda item: None),
+    )
     assert seen == [("product", 2), ("conversation", 1)]
     assert report["n"] == 2 and report["conversation"]["n"] == 1
     same = report["paired"]["conversation"]["product"]
@@ -138,8 +184,11 @@ def test_a_conversation_gives_each_item_its_own_history_or_the_answers_so_far_fa
     from assistant.evaluation import EvalItem, run_conversation
     from assistant.models import Answer
 
-    items = [EvalItem(id="a", question="Q1"), EvalItem(id="b", question="Q2", history=[("H", "HA")]),
-             EvalItem(id="c", question="Q3")]
+    items = [
+        EvalItem(id="a", question="Q1"),
+        EvalItem(id="b", question="Q2", history=[("H", "HA")]),
+        EvalItem(id="c", question="Q3"),
+    ]
     seen = []
 
     def ask(question, history=()):

@@ -11,8 +11,9 @@ from conftest import SEEDS, FakeEmbedder
 
 
 def passage(text, source="a.txt"):
-    return Passage(id=f"{source}#0", source=source, file_path=f"/x/{source}", title="T", start=0, end=len(text),
-                   text=text, score=1.0)
+    return Passage(
+        id=f"{source}#0", source=source, file_path=f"/x/{source}", title="T", start=0, end=len(text), text=text, score=1.0
+    )
 
 
 P1 = passage("On February 25, Dmitry Medvedev held talks with Ri Hi-Yong in Moscow. The talks were warm.")
@@ -34,7 +35,10 @@ def test_names_the_documents_never_mention():
 def test_a_headline_is_not_glued_to_the_sentence_below_it():
     p = passage("Delegation Heads to Russia\n\nSEOUL - A delegation left on Monday. It met Putin.")
     assert [s for s, *_ in evidence.sentences([p, p])] == [
-        "Delegation Heads to Russia", "SEOUL - A delegation left on Monday.", "It met Putin."]
+        "Delegation Heads to Russia",
+        "SEOUL - A delegation left on Monday.",
+        "It met Putin.",
+    ]
 
 
 def test_evidence_sentences_are_ranked_and_typed():
@@ -49,15 +53,18 @@ def test_unseen_terms_weigh_most():
     assert np.isclose(evidence.idf("never", DF, 10), np.log(11))
 
 
-@pytest.mark.parametrize("line,title,is_context", [
-    ("Opening hours of the Sunflower Bakery", "Bakery", True),  # a heading
-    ("Libtasn1", "Libtasn1", True),  # the document's title
-    ("^ Smith, J. (2001). A history. Oxford University Press.", "T", True),  # a footnote
-    ("[11] Jones, A. Retrieved 3 May 2020.", "T", True),
-    ("Monday to Friday: 7:00-18:00", "T", False),  # a label and its value
-    ("The bakery opens at seven.", "T", False),
-    ("Opened in 1998 by two sisters", "T", False),  # digits: a fact, not a heading
-])
+@pytest.mark.parametrize(
+    "line,title,is_context",
+    [
+        ("Opening hours of the Sunflower Bakery", "Bakery", True),  # a heading
+        ("Libtasn1", "Libtasn1", True),  # the document's title
+        ("^ Smith, J. (2001). A history. Oxford University Press.", "T", True),  # a footnote
+        ("[11] Jones, A. Retrieved 3 May 2020.", "T", True),
+        ("Monday to Friday: 7:00-18:00", "T", False),  # a label and its value
+        ("The bakery opens at seven.", "T", False),
+        ("Opened in 1998 by two sisters", "T", False),  # digits: a fact, not a heading
+    ],
+)
 def test_headings_titles_and_references_are_context(line, title, is_context):
     assert evidence.is_context(line, line, title) is is_context
 
@@ -83,8 +90,10 @@ def test_a_sentence_the_last_answer_said_comes_last():
 def test_every_evidence_sentence_is_the_exact_span_of_its_file():
     for path in sorted(SEEDS.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
-        passages = [Passage(id=c.id, source=path.name, file_path=str(path), title="T", start=c.start, end=c.end,
-                            text=c.text, score=1.0) for c in chunk_text(text, path.name)[:4]]
+        passages = [
+            Passage(id=c.id, source=path.name, file_path=str(path), title="T", start=c.start, end=c.end, text=c.text, score=1.0)
+            for c in chunk_text(text, path.name)[:4]
+        ]
         found = evidence.select("What talks?", "talks", passages, FakeEmbedder().embed, {}, 10, 100)
         assert found and all(text[e.start : e.end] == e.text for e in found)
         assert len({e.start for e in found}) == len(found)  # overlapping chunks share sentences: kept once

@@ -11,8 +11,11 @@ from assistant.ingest import ingest
 from assistant.store import Store
 from conftest import SPEC_PDF, FakeEmbedder, make_docx, make_html, make_pdf
 
-PAGES = ["The first page is about the weather in Oslo.", "The treaty was signed in Vilnius in 1999.",
-         "The third page lists the members of the committee."]
+PAGES = [
+    "The first page is about the weather in Oslo.",
+    "The treaty was signed in Vilnius in 1999.",
+    "The third page lists the members of the committee.",
+]
 
 
 def test_pdf_text_is_deterministic_and_knows_its_pages(tmp_path):
@@ -23,23 +26,30 @@ def test_pdf_text_is_deterministic_and_knows_its_pages(tmp_path):
     for n, page_text in enumerate(PAGES, start=1):
         at = got.text.index(page_text)
         assert got.page(at) == n
-        assert got.text[got.pages[n - 1]:].startswith(page_text)
+        assert got.text[got.pages[n - 1] :].startswith(page_text)
 
 
 def test_docx_paragraphs_headings_and_tables_are_lines(tmp_path):
-    path = make_docx(tmp_path / "memo.docx", "Quarterly memo", ["Sales rose in March.", "Costs fell."],
-                     table=[["Region", "Sales"], ["North", "42"]])
+    path = make_docx(
+        tmp_path / "memo.docx",
+        "Quarterly memo",
+        ["Sales rose in March.", "Costs fell."],
+        table=[["Region", "Sales"], ["North", "42"]],
+    )
     text = extract_text(path)
     assert text.splitlines() == ["Quarterly memo", "Sales rose in March.", "Costs fell.", "Region | Sales", "North | 42"]
     assert extract(path).pages == ()
 
 
 def test_html_keeps_the_article_and_drops_scripts_styles_navigation_and_footer(tmp_path):
-    path = make_html(tmp_path / "page.html", "Treaty news", "The Vilnius treaty",
-                     ["The treaty was\n   signed in <b>Vilnius</b> in 1999.", "It has <i>twelve</i> articles."])
+    path = make_html(
+        tmp_path / "page.html",
+        "Treaty news",
+        "The Vilnius treaty",
+        ["The treaty was\n   signed in <b>Vilnius</b> in 1999.", "It has <i>twelve</i> articles."],
+    )
     got = extract(path)
-    assert got.text.splitlines() == ["The Vilnius treaty", "The treaty was signed in Vilnius in 1999.",
-                                     "It has twelve articles."]
+    assert got.text.splitlines() == ["The Vilnius treaty", "The treaty was signed in Vilnius in 1999.", "It has twelve articles."]
     assert got.title == "Treaty news"
     for junk in ("Zanzibar", "color", "Subscribe", "Copyright"):
         assert junk not in got.text
@@ -54,19 +64,31 @@ def test_a_real_pdf_no_one_here_wrote():
     assert extract_text(SPEC_PDF) == got.text
 
 
-@pytest.mark.parametrize("name, make, reason", [
-    ("scanned.pdf", lambda p: make_pdf(p, PAGES, image_only=True), "no text layer: run OCR on it first"),
-    ("locked.pdf", lambda p: make_pdf(p, PAGES, password="secret"), "encrypted PDF: save a copy without the password"),
-    ("cut.pdf", lambda p: p.write_bytes(make_pdf(p, PAGES).read_bytes()[:600]), "truncated PDF"),
-    ("garbled.pdf", lambda p: p.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 20 + b"\n%%EOF\n"), "corrupt PDF"),
-    ("cut.docx", lambda p: p.write_bytes(make_docx(p, "T", ["x"]).read_bytes()[:900]), "not a readable Word file"),
-    ("notes.pdf", lambda p: p.write_text("Just some notes.", encoding="utf-8"),
-     "holds plain text, not what its extension .pdf says: rename it to .txt"),
-    ("report.docx", lambda p: p.write_bytes(make_pdf(p, PAGES).read_bytes()),
-     "holds a PDF, not what its extension .docx says: rename it to .pdf"),
-    ("archive.docx", lambda p: shutil.make_archive(str(p.with_suffix("")), "zip", p.parent) and
-     p.with_suffix(".zip").rename(p), "holds a zip archive"),
-])
+@pytest.mark.parametrize(
+    "name, make, reason",
+    [
+        ("scanned.pdf", lambda p: make_pdf(p, PAGES, image_only=True), "no text layer: run OCR on it first"),
+        ("locked.pdf", lambda p: make_pdf(p, PAGES, password="secret"), "encrypted PDF: save a copy without the password"),
+        ("cut.pdf", lambda p: p.write_bytes(make_pdf(p, PAGES).read_bytes()[:600]), "truncated PDF"),
+        ("garbled.pdf", lambda p: p.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 20 + b"\n%%EOF\n"), "corrupt PDF"),
+        ("cut.docx", lambda p: p.write_bytes(make_docx(p, "T", ["x"]).read_bytes()[:900]), "not a readable Word file"),
+        (
+            "notes.pdf",
+            lambda p: p.write_text("Just some notes.", encoding="utf-8"),
+            "holds plain text, not what its extension .pdf says: rename it to .txt",
+        ),
+        (
+            "report.docx",
+            lambda p: p.write_bytes(make_pdf(p, PAGES).read_bytes()),
+            "holds a PDF, not what its extension .docx says: rename it to .pdf",
+        ),
+        (
+            "archive.docx",
+            lambda p: shutil.make_archive(str(p.with_suffix("")), "zip", p.parent) and p.with_suffix(".zip").rename(p),
+            "holds a zip archive",
+        ),
+    ],
+)
 def test_bad_files_say_what_is_wrong_and_what_to_do(tmp_path, name, make, reason):
     (tmp_path / "in").mkdir()
     path = tmp_path / "in" / name
@@ -93,12 +115,13 @@ def test_a_folder_of_every_format_ingests_incrementally_and_skips_bad_files(tmp_
 
     first = run()
     assert (first.added, first.unchanged) == (4, 0)
-    assert sorted(first.skipped) == ["locked.pdf: encrypted PDF: save a copy without the password and add that",
-                                     "scanned.pdf: no text layer: run OCR on it first (a scanned PDF?), for example "
-                                     "`ocrmypdf in.pdf out.pdf`"]
+    assert sorted(first.skipped) == [
+        "locked.pdf: encrypted PDF: save a copy without the password and add that",
+        "scanned.pdf: no text layer: run OCR on it first (a scanned PDF?), for example `ocrmypdf in.pdf out.pdf`",
+    ]
     chunks = store.chunks()
     for c in chunks:  # the citation contract, for every format
-        assert extract_text(c["file_path"])[c["start"]:c["end"]] == c["text"]
+        assert extract_text(c["file_path"])[c["start"] : c["end"]] == c["text"]
     pdf_chunks = sorted((c["page"], c["text"]) for c in chunks if c["source"] == "treaty.pdf")
     assert pdf_chunks == [(1, PAGES[0]), (2, PAGES[1]), (3, PAGES[2])]  # a chunk never crosses a page
     assert {c["page"] for c in chunks if c["source"] != "treaty.pdf"} == {None}
@@ -110,4 +133,6 @@ def test_a_folder_of_every_format_ingests_incrementally_and_skips_bad_files(tmp_
     changed = run()
     assert (changed.added, changed.updated, changed.removed, changed.unchanged) == (0, 1, 1, 2)
     assert sorted((c["page"], c["text"]) for c in store.chunks() if c["source"] == "treaty.pdf") == [
-        (1, "A new first page."), (2, "A new second page.")]
+        (1, "A new first page."),
+        (2, "A new second page."),
+    ]

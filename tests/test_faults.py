@@ -19,7 +19,7 @@ from conftest import FakeEmbedder
 TESTS = str(Path(__file__).parent)
 # Ingests argv[1] into argv[2] (one chunk per line), killing itself with SIGKILL at argv[3]:
 # "embed" (while embedding), or "upsert-N" (just after the N-th store batch, 0 = before the first).
-KILLER = textwrap.dedent('''
+KILLER = textwrap.dedent("""
     import os, signal, sys
     sys.path.insert(0, sys.argv[4])
     import chromadb.api.models.Collection as C
@@ -44,7 +44,7 @@ KILLER = textwrap.dedent('''
                 os.kill(os.getpid(), signal.SIGKILL)
             return super().embed(texts, **kw)
     ingest(sys.argv[1], Store(sys.argv[2]), Dying(), chunk_chars=100, chunk_overlap=0)
-''')
+""")
 
 
 def run(folder, store, embedder=None, **kw):
@@ -66,8 +66,12 @@ def long_text(lines: int, tag: str = "") -> str:
 def killed(folder, store, point, batch=0):
     script = Path(store).parent / "killer.py"
     script.write_text(KILLER)
-    p = subprocess.run([sys.executable, str(script), str(folder), str(store), point, TESTS, str(batch)],
-                       capture_output=True, text=True, timeout=300)
+    p = subprocess.run(
+        [sys.executable, str(script), str(folder), str(store), point, TESTS, str(batch)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == -signal.SIGKILL, p.stderr[-2000:]
 
 
@@ -156,8 +160,12 @@ def test_sigkill_during_a_rebuild_leaves_the_old_store_and_the_next_rebuild_work
     before = snapshot(tmp_path / "store")
     script = tmp_path / "rebuild.py"
     script.write_text(KILLER.replace("chunk_overlap=0)", "chunk_overlap=0, rebuild=True)"))
-    p = subprocess.run([sys.executable, str(script), str(docs), str(tmp_path / "store"), "upsert-1", TESTS, "0"],
-                       capture_output=True, text=True, timeout=300)
+    p = subprocess.run(
+        [sys.executable, str(script), str(docs), str(tmp_path / "store"), "upsert-1", TESTS, "0"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == -signal.SIGKILL, p.stderr[-2000:]
     assert snapshot(tmp_path / "store") == before
     run(docs, Store(tmp_path / "store"), rebuild=True)

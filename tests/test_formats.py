@@ -20,8 +20,14 @@ def seed_line(name: str, n: int) -> str:
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("formats")
-    make_pdf(folder / "delegation.pdf", [seed_line("002_16d09c74ea2b7529.txt", 3), seed_line("000_d60495a78590dd9c.txt", 1),
-                                         seed_line("000_d60495a78590dd9c.txt", 6)])
+    make_pdf(
+        folder / "delegation.pdf",
+        [
+            seed_line("002_16d09c74ea2b7529.txt", 3),
+            seed_line("000_d60495a78590dd9c.txt", 1),
+            seed_line("000_d60495a78590dd9c.txt", 6),
+        ],
+    )
     make_docx(folder / "visit.docx", "The Foreign Minister's visit", [seed_line("001_d4f8127ad0ec54d6.txt", 7)])
     make_html(folder / "wreath.html", "Protocol", "A wreath at the Kremlin Wall", [seed_line("001_d4f8127ad0ec54d6.txt", 11)])
     shutil.copy(SPEC_PDF, folder)
@@ -39,13 +45,20 @@ def assistant(folder, tmp_path_factory):
     return a
 
 
-@pytest.mark.parametrize("question, source, fact, page", [
-    ("Who led the WPK delegation to Moscow?", "delegation.pdf", "Ri Hi-Yong", 2),
-    ("When did Choe Son-hui visit Moscow?", "visit.docx", "January 14-18", None),
-    ("Where did the delegation lay a wreath on January 15?", "wreath.html", "Tomb of the Unknown Soldier", None),
-    ("What must an application run after installing, uninstalling or modifying its XML file?",
-     "shared-mime-info-spec.pdf", "update-mime-database", 3),
-])
+@pytest.mark.parametrize(
+    "question, source, fact, page",
+    [
+        ("Who led the WPK delegation to Moscow?", "delegation.pdf", "Ri Hi-Yong", 2),
+        ("When did Choe Son-hui visit Moscow?", "visit.docx", "January 14-18", None),
+        ("Where did the delegation lay a wreath on January 15?", "wreath.html", "Tomb of the Unknown Soldier", None),
+        (
+            "What must an application run after installing, uninstalling or modifying its XML file?",
+            "shared-mime-info-spec.pdf",
+            "update-mime-database",
+            3,
+        ),
+    ],
+)
 def test_each_format_answers_with_valid_paged_citations(assistant, question, source, fact, page):
     answer = assistant.ask(question)
     assert not answer.abstained, answer.verdict
@@ -70,10 +83,12 @@ def test_the_cli_prints_the_page_and_the_json_has_it(tmp_path):
     shutil.copy(SPEC_PDF, folder)
     question = "What must an application run after installing, uninstalling or modifying its XML file?"
     flags = ["--source", str(folder), "--store", str(tmp_path / "store")]
-    out = subprocess.run([sys.executable, "-m", "assistant", "ask", question, *flags, "--json"],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-m", "assistant", "ask", question, *flags, "--json"], capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["citations"][0]["page"] == 3
-    text = subprocess.run([sys.executable, "-m", "assistant", "ask", question, *flags], capture_output=True, text=True,
-                          timeout=300)
+    text = subprocess.run(
+        [sys.executable, "-m", "assistant", "ask", question, *flags], capture_output=True, text=True, timeout=300
+    )
     assert "(shared-mime-info-spec.pdf, p. 3, characters " in text.stdout

@@ -13,7 +13,7 @@ from hostile import CASES, GOOD, NEVER, build
 
 SECONDS, PEAK_MB = 10, 1024
 # Runs every case in one process, resetting its peak RSS (VmHWM, via /proc/self/clear_refs) before each.
-RUNNER = textwrap.dedent('''
+RUNNER = textwrap.dedent("""
     import json, re, sys, time
     from pathlib import Path
     sys.path.insert(0, sys.argv[3])
@@ -34,7 +34,7 @@ RUNNER = textwrap.dedent('''
         out[case.name] = {"seconds": seconds, "peak_mb": peak_mb(), "skipped": report.skipped, "added": report.added,
                           "text": "\\n".join(c["text"] for c in store.chunks()), "sources": [c["source"] for c in store.chunks()]}
     print(json.dumps(out))
-''')
+""")
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +43,12 @@ def results(tmp_path_factory):
     cases, _ = build(root)
     (root / "runner.py").write_text(RUNNER)
     tests = str(__import__("pathlib").Path(__file__).parent)
-    done = subprocess.run([sys.executable, str(root / "runner.py"), str(cases), str(root / "stores"), tests],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, str(root / "runner.py"), str(cases), str(root / "stores"), tests],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     got = json.loads(done.stdout.splitlines()[-1])
     for name, r in sorted(got.items()):  # the figures, for the record (pytest -s)

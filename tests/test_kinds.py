@@ -23,14 +23,16 @@ def test_answer_types():
     assert not has_type("On December 4 the ministers met.", "name", "Which agency was there?")
     assert has_type("It was reported by Yonhap.", "name", "Which agency reported it?")
     # "Korea" is no new name for a question about the North Korean guest; "Article 4" counts nothing
-    assert not has_type("Even Chinese platforms noted ties with North Korea.", "name",
-                                  "Which Chinese platform commented on the North Korean guest?")
+    assert not has_type(
+        "Even Chinese platforms noted ties with North Korea.",
+        "name",
+        "Which Chinese platform commented on the North Korean guest?",
+    )
     assert not has_type("Putin said the treaty contains Article 4.", "number", "How many troops are there?")
     assert has_type("The treaty has 23 articles.", "number", "How many articles has the treaty?")
 
 
 def test_a_name_is_a_new_capitalised_word_past_the_first():
     who = "Who led the Russian delegation?"
-    assert typed_words("It was led by Deputy Minister Ri Hi-Yong.", "name", who) == [
-        "Deputy", "Minister", "Ri", "Hi-Yong"]
+    assert typed_words("It was led by Deputy Minister Ri Hi-Yong.", "name", who) == ["Deputy", "Minister", "Ri", "Hi-Yong"]
     assert not has_type("The Russian delegation met in March.", "name", who)  # "Russia" is asked, March no name

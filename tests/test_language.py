@@ -24,8 +24,12 @@ def test_documents_that_use_the_script_answer_in_it():
 
 
 # The classifier below is py3langid's real model (a unit test of our use of it, no fake).
-ENGLISH_PASSAGES = languages(["The treaty was signed in Vilnius by the two foreign ministers in March.",
-                              "Both sides agreed to meet again before the end of the year to review it."])
+ENGLISH_PASSAGES = languages(
+    [
+        "The treaty was signed in Vilnius by the two foreign ministers in March.",
+        "Both sides agreed to meet again before the end of the year to review it.",
+    ]
+)
 
 
 def test_a_question_in_another_language_is_named_with_the_documents_language():
@@ -34,22 +38,39 @@ def test_a_question_in_another_language_is_named_with_the_documents_language():
     assert unfamiliar_language("¿Quién firmó el tratado?", ENGLISH_PASSAGES) == ("Spanish", "English")
 
 
-ENGLISH_WORDS = {t for p in ["The treaty was signed in Vilnius by the two foreign ministers in March.",
-                             "Choe Son-hui visited Moscow in November and met the minister."] for t in terms(p)}
+ENGLISH_WORDS = {
+    t
+    for p in [
+        "The treaty was signed in Vilnius by the two foreign ministers in March.",
+        "Choe Son-hui visited Moscow in November and met the minister.",
+    ]
+    for t in terms(p)
+}
 
 
 def test_names_do_not_hide_a_question_in_another_language():
     # names pull the classifier towards chance; the question's other words are unknown to the documents
-    asked = {"Wann besuchte Choe Son-hui Moskau?": "German", "Quando Choe Son-hui visitou Moscou?": "Portuguese",
-             "Hvornår besøgte Choe Son-hui Moskva?": "Danish", "¿Cuándo visitó Choe Son-hui Moscú?": "Spanish",
-             "Wanneer bezocht Choe Son-hui Moskou?": "Dutch", "Quando ha visitato Mosca Choe Son-hui?": "Italian"}
+    asked = {
+        "Wann besuchte Choe Son-hui Moskau?": "German",
+        "Quando Choe Son-hui visitou Moscou?": "Portuguese",
+        "Hvornår besøgte Choe Son-hui Moskva?": "Danish",
+        "¿Cuándo visitó Choe Son-hui Moscú?": "Spanish",
+        "Wanneer bezocht Choe Son-hui Moskou?": "Dutch",
+        "Quando ha visitato Mosca Choe Son-hui?": "Italian",
+    }
     for question, name in asked.items():
         assert unfamiliar_language(question, ENGLISH_PASSAGES, ENGLISH_WORDS) == (name, "English"), question
 
 
 def test_names_alone_or_known_words_never_make_a_question_foreign():
-    for question in ["When did Choe Son-hui visit Moscow?", "Vilnius?", "Kim Jong Un?", "And Lavrov?",
-                     "Choe Son-hui in Moscow?", "Who signed the treaty in Vilnius?"]:
+    for question in [
+        "When did Choe Son-hui visit Moscow?",
+        "Vilnius?",
+        "Kim Jong Un?",
+        "And Lavrov?",
+        "Choe Son-hui in Moscow?",
+        "Who signed the treaty in Vilnius?",
+    ]:
         assert unfamiliar_language(question, ENGLISH_PASSAGES, ENGLISH_WORDS) is None, question
 
 

@@ -24,8 +24,7 @@ def load_script():
 def test_three_sessions_for_ten_seconds_all_answered_completely(tmp_path):
     load = load_script()
     out = tmp_path / "load.json"
-    assert load.main(["--sessions", "3", "--seconds", "10", "--round", "5", "--out", str(out),
-                      "--model", "gemma3-270m"]) == 0
+    assert load.main(["--sessions", "3", "--seconds", "10", "--round", "5", "--out", str(out), "--model", "gemma3-270m"]) == 0
     figures = json.loads(out.read_text(encoding="utf-8"))
     assert figures["requests"] >= 3 and figures["answered"] == figures["requests"]
     assert figures["failed"] == 0 and figures["incomplete"] == 0 and figures["all_complete"]

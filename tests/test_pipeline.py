@@ -50,8 +50,10 @@ def test_an_unsupported_answer_is_replaced_by_the_best_evidence_sentence(fake_as
 
 def test_no_evidence_means_abstaining_without_asking_the_model(fake_assistant):
     a = fake_assistant("Something invented.")
-    for question in ["What is the recipe for Neapolitan pizza dough with sourdough starter?",
-                     "What did Kim Jong-un tell Emmanuel Macron in Paris?"]:  # names the documents never mention
+    for question in [
+        "What is the recipe for Neapolitan pizza dough with sourdough starter?",
+        "What did Kim Jong-un tell Emmanuel Macron in Paris?",
+    ]:  # names the documents never mention
         answer = a.ask(question)
         assert answer.abstained and answer.text == "The documents do not say." and answer.citations == []
     assert a.generator.prompts == []  # the model was never asked
@@ -66,8 +68,9 @@ def test_evidence_without_the_kind_of_answer_asked_for_means_abstaining(tmp_path
 
 def test_a_date_the_model_missed_is_quoted_in_its_whole_sentence(tmp_path, fake_assistant):
     filler = " ".join(["and the members of the committee talked at length about the budget"] * 4)
-    folder = committee(tmp_path, f"The committee chaired by Maria Lopez met in Geneva {filler} on 14 March 2023 "
-                                 f"{filler} before it went home.")
+    folder = committee(
+        tmp_path, f"The committee chaired by Maria Lopez met in Geneva {filler} on 14 March 2023 {filler} before it went home."
+    )
     a = fake_assistant("Napoleon", source=folder)
     answer = a.ask("When did the committee chaired by Maria Lopez meet in Geneva?")
     quote = quoted(answer)
@@ -202,7 +205,8 @@ def test_a_self_contained_question_after_another_is_answered_as_if_asked_alone(f
     question = "Who led the delegation to the For the Freedom of Nations forum?"
     alone = fake_assistant("Kim Su-gil led the delegation.").ask(question)
     after = fake_assistant("Kim Su-gil led the delegation.").ask(
-        question, history=[("What is the population of Pyongyang?", "The documents do not say.")])
+        question, history=[("What is the population of Pyongyang?", "The documents do not say.")]
+    )
     assert after.text == alone.text and after.citations == alone.citations
     assert [p.id for p in after.passages] == [p.id for p in alone.passages]
 

@@ -25,7 +25,8 @@ def test_terms_are_stemmed_and_without_stopwords():
 
 def test_british_and_american_spellings_match():
     assert terms("organisations recognised the theatre's defence labour") == terms(
-        "organizations recognized the theater's defense labor")
+        "organizations recognized the theater's defense labor"
+    )
     assert terms("your four hours") == ["four", "hour"]  # words that only look like "-our" spellings stay
 
 

@@ -88,7 +88,9 @@ def test_markdown_in_a_question_or_answer_is_shown_as_typed_fake_model(fake_assi
 def test_document_html_is_shown_as_text_never_rendered_fake_model(fake_assistant, docs):
     (docs / "evil.md").write_text(
         "# Zorblax <b>treaty</b>\n\nThe Zorblax treaty was signed by Marshal Quintero "
-        "<script>alert('x')</script><img src=x onerror=alert(1)> in Vilnius.\n", encoding="utf-8")
+        "<script>alert('x')</script><img src=x onerror=alert(1)> in Vilnius.\n",
+        encoding="utf-8",
+    )
     app = ui.ChatUI(fake_assistant("Marshal Quintero <script>alert('x')</script> signed the Zorblax treaty."))
     chat, _, panel = answer(app, "Who signed the Zorblax treaty <script>?")
     assert "evil.md" in panel
@@ -146,8 +148,7 @@ def test_the_ask_endpoint_returns_the_answer_as_json_fake_model(fake_assistant):
         ui.ChatUI(fake_assistant()).ask("")
 
 
-def test_questions_from_many_server_threads_are_answered_one_at_a_time_on_one_thread_fake_model(fake_assistant,
-                                                                                              monkeypatch):
+def test_questions_from_many_server_threads_are_answered_one_at_a_time_on_one_thread_fake_model(fake_assistant, monkeypatch):
     """llama.cpp is not thread-safe, and native buffers kept per thread made memory creep under load."""
     a = fake_assistant(FORUM_A)
     app, seen, busy = ui.ChatUI(a), [], []
@@ -215,8 +216,9 @@ def test_the_context_of_a_citation_comes_from_its_file(tmp_path):
     path = tmp_path / "doc.txt"
     path.write_text("word " * 200 + "THE PASSAGE" + " more" * 200, encoding="utf-8")
     start = 1000
-    c = Citation(n=1, source="doc.txt", file_path=str(path), title="Doc", start=start, end=start + 11, text="THE PASSAGE",
-                 score=1)
+    c = Citation(
+        n=1, source="doc.txt", file_path=str(path), title="Doc", start=start, end=start + 11, text="THE PASSAGE", score=1
+    )
     shown = ui.context_html(c)
     assert '<mark class="cited">THE PASSAGE</mark>' in shown and shown.count("word") > 50 and shown.endswith("…</div>")
     path.write_text("rewritten", encoding="utf-8")
@@ -267,8 +269,11 @@ def test_the_ask_endpoint_of_the_running_app_answers_with_checkable_citations(re
 
 @pytest.mark.slow
 def test_three_concurrent_questions_all_get_complete_answers(real_app):
-    questions = ["When did Choe Son-hui visit Moscow?", "Which forum did Kim Su-gil's delegation attend?",
-                 "Who led the WPK delegation to Moscow in February 2025?"]
+    questions = [
+        "When did Choe Son-hui visit Moscow?",
+        "Which forum did Kim Su-gil's delegation attend?",
+        "Who led the WPK delegation to Moscow in February 2025?",
+    ]
     with ThreadPoolExecutor(3) as pool:
         answers = list(pool.map(lambda q: client(real_app).predict(q, api_name="/ask"), questions))
     for q, got in zip(questions, answers):
@@ -303,8 +308,17 @@ def test_show_in_context_stays_on_the_cited_page(tmp_path):
     got = extract(path)
     start = got.text.index("the treaty")
     end = start + len("the treaty was signed in Vilnius.")
-    c = Citation(n=1, score=1.0, source="three.pdf", file_path=str(path), title="Three", start=start, end=end,
-                 text=got.text[start:end], page=2)
+    c = Citation(
+        n=1,
+        score=1.0,
+        source="three.pdf",
+        file_path=str(path),
+        title="Three",
+        start=start,
+        end=end,
+        text=got.text[start:end],
+        page=2,
+    )
     shown = ui.context_html(c, chars=1000)
     assert "Vilnius" in shown and "Page two" in shown
     assert "Oslo" not in shown and "Riga" not in shown
@@ -339,8 +353,9 @@ def test_a_pdf_page_is_named_with_its_printed_number_where_that_differs_fake_mod
     folder = tmp_path / "manual"
     folder.mkdir()
     pages = ["Preface of the manual.", "Contents of the manual.", "The Zorblax treaty was signed in Vilnius."]
-    make_pdf(folder / "manual.pdf", pages, labels=[{"label_style": "r", "label_start": 1}, {},
-                                                   {"label_style": "D", "label_start": 1}])
+    make_pdf(
+        folder / "manual.pdf", pages, labels=[{"label_style": "r", "label_start": 1}, {}, {"label_style": "D", "label_start": 1}]
+    )
     a = fake_assistant("Vilnius", source=folder, store=tmp_path / "store")
     answer = a.ask("Where was the Zorblax treaty signed?")
     c = answer.citations[0]
@@ -348,6 +363,7 @@ def test_a_pdf_page_is_named_with_its_printed_number_where_that_differs_fake_mod
     assert "manual.pdf, p. 3, printed 1" in ui.citations_html([ui.Turn(question=answer.question, answer=answer)], 0)
     unlabelled = make_pdf(tmp_path / "plain.pdf", ["One.", "Two."])
     from assistant.extraction import extract
+
     assert extract(unlabelled).labels == ()  # printed numbers equal to the page numbers add nothing
 
 

@@ -61,8 +61,9 @@ def load_dataset(path: Path) -> list[EvalItem]:
             try:
                 items.append(EvalItem.model_validate_json(line))
             except ValidationError as e:
-                raise AssistantError(f"{path} line {n} is not a valid item: {e.errors()[0]['msg']} "
-                                     f"at {e.errors()[0]['loc']}") from None
+                raise AssistantError(
+                    f"{path} line {n} is not a valid item: {e.errors()[0]['msg']} at {e.errors()[0]['loc']}"
+                ) from None
     if not items:
         raise AssistantError(f"Dataset {path} has no items.")
     return items
@@ -93,6 +94,7 @@ def mentions_a_fact(text: str, must_include: list[list[str]]) -> bool:
 
 def token_f1(prediction: str, reference: str) -> float:
     """SQuAD-style token F1 (lowercase, no punctuation or articles)."""
+
     def toks(s: str) -> list[str]:
         s = "".join(c for c in normalize(s) if c not in string.punctuation)
         return [w for w in s.split() if w not in ("a", "an", "the")]
@@ -125,18 +127,31 @@ def judge(item: EvalItem, answer: Answer) -> dict:
             valid = False
         precise = answerable and c.source in item.sources and mentions_a_fact(c.text, item.must_include)
         cites.append({"n": c.n, "source": c.source, "valid": valid, "precise": precise})
-    rank = next((i for i, p in enumerate(answer.passages, start=1)
-                 if p.source in item.sources and mentions_a_fact(p.text, item.must_include)), None)
+    rank = next(
+        (
+            i
+            for i, p in enumerate(answer.passages, start=1)
+            if p.source in item.sources and mentions_a_fact(p.text, item.must_include)
+        ),
+        None,
+    )
     return {
-        "id": item.id, "question": item.question, "reference": item.answer, "unanswerable": item.unanswerable,
-        "answer": answer.text, "abstained": answer.abstained, "verdict": answer.verdict, "confidence": answer.confidence,
+        "id": item.id,
+        "question": item.question,
+        "reference": item.answer,
+        "unanswerable": item.unanswerable,
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "verdict": answer.verdict,
+        "confidence": answer.confidence,
         "correct": answerable and not answer.abstained and found_groups([body], item.must_include),
         "token_f1": token_f1(body, item.answer) if answerable and not answer.abstained else 0.0,
         "citations": cites,
         "cited_all_facts": answerable and any(found_groups([c.text], item.must_include) for c in answer.citations),
         "retrieved_all_facts": answerable and found_groups([p.text for p in answer.passages], item.must_include),
         "reciprocal_rank": 1 / rank if answerable and rank else 0.0,
-        "words": len(body.split()), "latency_s": answer.timings.get("total", 0.0),
+        "words": len(body.split()),
+        "latency_s": answer.timings.get("total", 0.0),
         "passages": [{"source": p.source, "start": p.start, "end": p.end, "score": p.score} for p in answer.passages],
         "cited": [c.model_dump(include={"n", "source", "start", "end", "text"}) for c in answer.citations],
     }
@@ -226,31 +241,43 @@ def _figures(report: dict, name: str) -> dict:
 def _markdown(report: dict, rows: dict[str, list[dict]]) -> str:
     names = list(rows)
     fmt = lambda v: "n/a" if v is None else str(round(v, 3))  # noqa: E731
-    lines = [f"# Eval report: {report['config']['dataset']}", "",
-             f"{report['n']} items ({report['n_answerable']} answerable, {report['n_unanswerable']} unanswerable); "
-             f"model `{report['config']['model']}`, k={report['config']['top_k']}.", "",
-             "| metric | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    lines = [
+        f"# Eval report: {report['config']['dataset']}",
+        "",
+        f"{report['n']} items ({report['n_answerable']} answerable, {report['n_unanswerable']} unanswerable); "
+        f"model `{report['config']['model']}`, k={report['config']['top_k']}.",
+        "",
+        "| metric | " + " | ".join(names) + " |",
+        "|---" * (len(names) + 1) + "|",
+    ]
     for key, label, _ in METRICS:
         lines.append(f"| {label} | " + " | ".join(fmt(_figures(report, n).get(key)) for n in names) + " |")
-    intervals = [f"{label} [{ci[0]:.3f}, {ci[1]:.3f}]" for key, label, _ in METRICS
-                 if (ci := report.get(f"{key}_ci95"))]
+    intervals = [f"{label} [{ci[0]:.3f}, {ci[1]:.3f}]" for key, label, _ in METRICS if (ci := report.get(f"{key}_ci95"))]
     lines += ["", "Product 95% bootstrap intervals: " + "; ".join(intervals) + ".", "", "![metrics](metrics.png)", ""]
     for name in names[1:]:
         win, loss = report["paired"][name]["product_only"], report["paired"][name]["other_only"]
         same = report["paired"][name]["product"]
-        lines += [f"## Paired with {name}", "",
-                  f"- on the same {same['n']} items, key-fact accuracy {fmt(same['key_fact_accuracy'])} (product) vs "
-                  f"{fmt(report[name]['key_fact_accuracy'])}; abstention recall {fmt(same['abstention_recall'])} vs "
-                  f"{fmt(report[name]['abstention_recall'])}",
-                  f"- right only with the product ({len(win)}): {', '.join(win) or 'none'}",
-                  f"- right only with {name} ({len(loss)}): {', '.join(loss) or 'none'}", ""]
+        lines += [
+            f"## Paired with {name}",
+            "",
+            f"- on the same {same['n']} items, key-fact accuracy {fmt(same['key_fact_accuracy'])} (product) vs "
+            f"{fmt(report[name]['key_fact_accuracy'])}; abstention recall {fmt(same['abstention_recall'])} vs "
+            f"{fmt(report[name]['abstention_recall'])}",
+            f"- right only with the product ({len(win)}): {', '.join(win) or 'none'}",
+            f"- right only with {name} ({len(loss)}): {', '.join(loss) or 'none'}",
+            "",
+        ]
     lines += ["## Worst failures of the product", ""]
     failures = [r for r in rows["product"] if not ok(r)]
     for r in failures[:15]:
-        why = "answered an unanswerable question" if r["unanswerable"] else (
-            "abstained" if r["abstained"] else "missing key facts")
-        lines += [f"- **{r['id']}** ({why}): {r['question']}",
-                  f"  - answer: {r['answer'][:300]}", f"  - reference: {r['reference'] or '(unanswerable)'}"]
+        why = (
+            "answered an unanswerable question" if r["unanswerable"] else ("abstained" if r["abstained"] else "missing key facts")
+        )
+        lines += [
+            f"- **{r['id']}** ({why}): {r['question']}",
+            f"  - answer: {r['answer'][:300]}",
+            f"  - reference: {r['reference'] or '(unanswerable)'}",
+        ]
     if not failures:
         lines.append("None.")
     return "\n".join(lines) + "\n"
@@ -278,9 +305,17 @@ def _chart(path: Path, report: dict, names: list[str]) -> None:
     plt.close(fig)
 
 
-def evaluate(assistant, dataset: Path, out: Path, *, limit: int | None = None, baseline: bool = False,
-             conversation: bool = False, compare_limit: int | None = None,
-             progress: Callable[[str, int], Callable[[EvalItem], None]] | None = None) -> dict:
+def evaluate(
+    assistant,
+    dataset: Path,
+    out: Path,
+    *,
+    limit: int | None = None,
+    baseline: bool = False,
+    conversation: bool = False,
+    compare_limit: int | None = None,
+    progress: Callable[[str, int], Callable[[EvalItem], None]] | None = None,
+) -> dict:
     """Run the product (and with `baseline` the two reference pipelines) on the same items; write the report.
     With `conversation`, the product also answers the items in one conversation (`run_conversation`),
     reported beside the single-question figures as the "conversation" pipeline. `compare_limit` runs
@@ -296,7 +331,8 @@ def evaluate(assistant, dataset: Path, out: Path, *, limit: int | None = None, b
     if others := sorted(assistant.store.roots() - {source}):
         raise AssistantError(
             f"The store at {assistant.store.where} also holds documents from {', '.join(others)}, so the figures "
-            f"would mix corpora. Pass --store to a store of {source} alone (a new folder is ingested first).")
+            f"would mix corpora. Pass --store to a store of {source} alone (a new folder is ingested first)."
+        )
     rows = {"product": run_pipeline(assistant.ask, items, progress("product", len(items)) if progress else None)}
     if baseline:
         from .baselines import Extractive, NaiveRAG
@@ -304,12 +340,13 @@ def evaluate(assistant, dataset: Path, out: Path, *, limit: int | None = None, b
         for name, ask in {"baseline": NaiveRAG(assistant).ask, "extractive": Extractive(assistant).ask}.items():
             rows[name] = run_pipeline(ask, compared, progress(name, len(compared)) if progress else None)
     if conversation:
-        rows["conversation"] = run_conversation(assistant.ask, compared,
-                                                progress("conversation", len(compared)) if progress else None)
+        rows["conversation"] = run_conversation(
+            assistant.ask, compared, progress("conversation", len(compared)) if progress else None
+        )
     settings = assistant.settings.model_dump(mode="json", exclude={"host", "port", "store", "auth", "auth_file", "allow_open"})
     report = summarize(rows["product"]) | {
-        "config": {"dataset": str(dataset), **settings, "model": assistant.model_name,
-                   "embedder": assistant.embedder.name}}
+        "config": {"dataset": str(dataset), **settings, "model": assistant.model_name, "embedder": assistant.embedder.name}
+    }
     report["paired"] = {}
     for name in list(rows)[1:]:
         report[name] = summarize(rows[name])

@@ -31,8 +31,10 @@ NAIVE_MAX_TOKENS = 128
 
 def fixed_chunks(doc: Document, size: int = NAIVE_CHUNK) -> list[Chunk]:
     text = doc.text
-    return [Chunk(f"{doc.id}#{i}", i, s, min(s + size, len(text)), text[s : s + size])
-            for i, s in enumerate(range(0, len(text), size))]
+    return [
+        Chunk(f"{doc.id}#{i}", i, s, min(s + size, len(text)), text[s : s + size])
+        for i, s in enumerate(range(0, len(text), size))
+    ]
 
 
 class NaiveRAG:
@@ -41,8 +43,9 @@ class NaiveRAG:
     def __init__(self, product: Assistant):
         self.product = product  # shares its model, embedder and settings
         self.store = Store(product.settings.store, product.settings.collection + "-naive", product.settings.chroma_server)
-        ingest(product.settings.source, self.store, product.embedder, chunk_chars=NAIVE_CHUNK, chunk_overlap=0,
-               chunker=fixed_chunks)
+        ingest(
+            product.settings.source, self.store, product.embedder, chunk_chars=NAIVE_CHUNK, chunk_overlap=0, chunker=fixed_chunks
+        )
 
     def ask(self, question: str, history: History = ()) -> Answer:
         t0 = time.perf_counter()
@@ -51,13 +54,22 @@ class NaiveRAG:
         passages = [Passage(**c, score=sim) for c, sim in self.store.query(vector, NAIVE_K)]
         folder = self.product.settings.prompts
         turns = [m for q, a in history for m in ({"role": "user", "content": q}, {"role": "assistant", "content": a})]
-        messages = [{"role": "system", "content": render(folder, "baseline_system.j2")}, *turns,
-                    {"role": "user", "content": render(folder, "baseline_question.j2", passages=passages, question=question)}]
+        messages = [
+            {"role": "system", "content": render(folder, "baseline_system.j2")},
+            *turns,
+            {"role": "user", "content": render(folder, "baseline_question.j2", passages=passages, question=question)},
+        ]
         text = self.product.generator.chat(messages, NAIVE_MAX_TOKENS).strip()
         cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", text) if 1 <= int(n) <= len(passages)})
-        return Answer(question=question, text=text, abstained=is_abstention(text),
-                      citations=[Citation.of(passages[n - 1], n, 1.0) for n in cited], passages=passages,
-                      timings={"total": round(time.perf_counter() - t0, 4)}, model=self.product.model_name)
+        return Answer(
+            question=question,
+            text=text,
+            abstained=is_abstention(text),
+            citations=[Citation.of(passages[n - 1], n, 1.0) for n in cited],
+            passages=passages,
+            timings={"total": round(time.perf_counter() - t0, 4)},
+            model=self.product.model_name,
+        )
 
 
 class Extractive:
@@ -78,5 +90,11 @@ class Extractive:
             vectors = self.product.embedder.embed([s for s, *_ in found] + [query])
             sentence, passage, *_ = found[int(np.argmax(vectors[:-1] @ vectors[-1]))]
             text, cites = sentence, [Citation.of(passage, 1, 1.0)]
-        return Answer(question=question, text=text, citations=cites, passages=passages,
-                      timings={"total": round(time.perf_counter() - t0, 4)}, model="none (extractive)")
+        return Answer(
+            question=question,
+            text=text,
+            citations=cites,
+            passages=passages,
+            timings={"total": round(time.perf_counter() - t0, 4)},
+            model="none (extractive)",
+        )

@@ -76,8 +76,12 @@ def generation_speed(assistant: Assistant, plain, pairs: int = 5) -> dict:
     for _ in range(pairs):
         ours.append(_tokens_per_s(assistant.generator.stream(SPEED_PROMPT, SPEED_TOKENS)))
         theirs.append(_tokens_per_s(_plain_stream(plain)))
-    return {"assistant_tokens_per_s": pct(ours, 50), "plain_tokens_per_s": pct(theirs, 50), "overhead_pairs": pairs,
-            "generation_overhead_ratio": round(float(np.median(np.array(ours) / np.array(theirs))), 3)}
+    return {
+        "assistant_tokens_per_s": pct(ours, 50),
+        "plain_tokens_per_s": pct(theirs, 50),
+        "overhead_pairs": pairs,
+        "generation_overhead_ratio": round(float(np.median(np.array(ours) / np.array(theirs))), 3),
+    }
 
 
 class TokenCounter:
@@ -124,12 +128,21 @@ def answer_latency(assistant: Assistant, questions: list[str], raw: dict | None 
             prompt.append(p)
             new.append(n)
             ratios.append(total[-1] / (n / raw["raw_prompt_tokens_per_s"] + g / raw["raw_generation_tokens_per_s"]))
-    figures = {"ttft_p50_s": pct(ttft, 50), "ttft_p95_s": pct(ttft, 95),
-               "answer_p50_s": pct(total, 50), "answer_p95_s": pct(total, 95), "questions": len(questions)}
+    figures = {
+        "ttft_p50_s": pct(ttft, 50),
+        "ttft_p95_s": pct(ttft, 95),
+        "answer_p50_s": pct(total, 50),
+        "answer_p95_s": pct(total, 95),
+        "questions": len(questions),
+    }
     if counter:
-        figures |= {"prompt_tokens_per_question_p50": pct(prompt, 50), "new_prompt_tokens_per_question_p50": pct(new, 50),
-                    "reused_prompt_tokens_share": round(1 - sum(new) / max(sum(prompt), 1), 3),
-                    "answer_to_raw_llama_ratio_p50": pct(ratios, 50), "answer_to_raw_llama_ratio_p95": pct(ratios, 95)}
+        figures |= {
+            "prompt_tokens_per_question_p50": pct(prompt, 50),
+            "new_prompt_tokens_per_question_p50": pct(new, 50),
+            "reused_prompt_tokens_share": round(1 - sum(new) / max(sum(prompt), 1), 3),
+            "answer_to_raw_llama_ratio_p50": pct(ratios, 50),
+            "answer_to_raw_llama_ratio_p95": pct(ratios, 95),
+        }
     return figures
 
 
@@ -140,8 +153,12 @@ def ingest_speed(settings: Settings, store_dir: Path) -> dict:
     cold = time.perf_counter() - t0
     t0 = time.perf_counter()
     again = assistant.ingest()
-    return {"ingest_chunks": report.chunks_embedded, "ingest_chunks_per_s": round(report.chunks_embedded / cold, 1),
-            "reingest_unchanged_s": round(time.perf_counter() - t0, 3), "reingest_chunks_embedded": again.chunks_embedded}
+    return {
+        "ingest_chunks": report.chunks_embedded,
+        "ingest_chunks_per_s": round(report.chunks_embedded / cold, 1),
+        "reingest_unchanged_s": round(time.perf_counter() - t0, 3),
+        "reingest_chunks_embedded": again.chunks_embedded,
+    }
 
 
 PDF = Path("/usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf")  # a real PDF (Debian's shared-mime-info)
@@ -162,8 +179,13 @@ def pdf_speed(settings: Settings, store_dir: Path, pdf: Path = PDF, runs: int = 
     t0 = time.perf_counter()
     report = Assistant(settings, store=store_dir / "pdf", source=folder).ingest()
     ingest_s = time.perf_counter() - t0
-    return {"pdf": pdf.name, "pdf_pages": pages, "pdf_extract_pages_per_s": round(pages / extract_s, 1),
-            "pdf_ingest_pages_per_s": round(pages / ingest_s, 2), "pdf_ingest_chunks": report.chunks_embedded}
+    return {
+        "pdf": pdf.name,
+        "pdf_pages": pages,
+        "pdf_extract_pages_per_s": round(pages / extract_s, 1),
+        "pdf_ingest_pages_per_s": round(pages / ingest_s, 2),
+        "pdf_ingest_chunks": report.chunks_embedded,
+    }
 
 
 def retrieval_latency(assistant: Assistant, store_dir: Path, sizes=(1_000, 10_000, 100_000), queries: int = 50) -> dict:
@@ -182,8 +204,18 @@ def retrieval_latency(assistant: Assistant, store_dir: Path, sizes=(1_000, 10_00
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
             texts = [" ".join(rng.choice(vocab, size=60, p=weights)) for _ in range(n)]
             ids = [f"s{count + i}" for i in range(n)]
-            metas = [{"root": "/synthetic", "source": f"doc{(count + i) // 100}.txt", "title": "synthetic",
-                      "sha256": "-", "index": (count + i) % 100, "start": 0, "end": len(t)} for i, t in enumerate(texts)]
+            metas = [
+                {
+                    "root": "/synthetic",
+                    "source": f"doc{(count + i) // 100}.txt",
+                    "title": "synthetic",
+                    "sha256": "-",
+                    "index": (count + i) % 100,
+                    "start": 0,
+                    "end": len(t),
+                }
+                for i, t in enumerate(texts)
+            ]
             store.collection.add(ids=ids, embeddings=vectors, documents=texts, metadatas=metas)
             count += n
         retriever = Retriever(store, assistant.embedder)
@@ -199,8 +231,16 @@ def retrieval_latency(assistant: Assistant, store_dir: Path, sizes=(1_000, 10_00
 
 def peak_rss(settings: Settings, store: Path) -> dict:
     """Peak resident memory of `assistant ask` on the seeds, in a fresh process."""
-    cmd = [sys.executable, "-m", "assistant", "ask", "Who led the WPK delegation to Moscow in February 2025?",
-           "--store", str(store), "--json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "assistant",
+        "ask",
+        "Who led the WPK delegation to Moscow in February 2025?",
+        "--store",
+        str(store),
+        "--json",
+    ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     subprocess.run(cmd, check=True, capture_output=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -218,8 +258,10 @@ def run(settings: Settings, out: Path, sizes=(1_000, 10_000, 100_000), log=print
 
 
 def _measure(settings: Settings, tmp: Path, sizes, log) -> dict:
-    figures: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-                     "threads": settings.threads}
+    figures: dict = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "threads": settings.threads,
+    }
     log("ingest ...")
     figures |= ingest_speed(settings, tmp)
     assistant = Assistant(settings, store=tmp / "cold")

@@ -9,5 +9,15 @@ from .access import access, credentials
 from .page import EXAMPLES, WORKING, ChatUI, create_app, launch
 from .rendering import Turn, citations_html, context_html
 
-__all__ = ["access", "credentials", "EXAMPLES", "WORKING", "ChatUI", "create_app", "launch", "Turn",
-           "citations_html", "context_html"]
+__all__ = [
+    "access",
+    "credentials",
+    "EXAMPLES",
+    "WORKING",
+    "ChatUI",
+    "create_app",
+    "launch",
+    "Turn",
+    "citations_html",
+    "context_html",
+]

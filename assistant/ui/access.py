@@ -46,27 +46,37 @@ def credentials(settings: Settings) -> Credentials:
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as e:
-            raise AccessError(f"Cannot read the password file {path} (ASSISTANT_AUTH_FILE / --auth-file): "
-                                 f"{type(e).__name__}: {e}. Point it at a UTF-8 file of user:password lines.") from e
-        found = [_credential(line, f"the password file {path}, line {n}")
-                 for n, line in enumerate((line.strip() for line in lines), 1) if line and not line.startswith("#")]
+            raise AccessError(
+                f"Cannot read the password file {path} (ASSISTANT_AUTH_FILE / --auth-file): "
+                f"{type(e).__name__}: {e}. Point it at a UTF-8 file of user:password lines."
+            ) from e
+        found = [
+            _credential(line, f"the password file {path}, line {n}")
+            for n, line in enumerate((line.strip() for line in lines), 1)
+            if line and not line.startswith("#")
+        ]
         if not found:
-            raise AccessError(f"The password file {path} (ASSISTANT_AUTH_FILE / --auth-file) holds no "
-                                 "user:password line. Add one per user.")
+            raise AccessError(
+                f"The password file {path} (ASSISTANT_AUTH_FILE / --auth-file) holds no user:password line. Add one per user."
+            )
         pairs += found
     users = [user for user, _ in pairs]
     if len(set(users)) < len(users):
         twice = sorted({u for u in users if users.count(u) > 1})
-        raise AccessError(f"User {', '.join(twice)} is given more than once in ASSISTANT_AUTH / ASSISTANT_AUTH_FILE: "
-                             "keep one password per user.")
+        raise AccessError(
+            f"User {', '.join(twice)} is given more than once in ASSISTANT_AUTH / ASSISTANT_AUTH_FILE: "
+            "keep one password per user."
+        )
     return pairs
 
 
 def _credential(text: str, where: str) -> tuple[str, str]:
     user, colon, password = text.strip().partition(":")
     if not (colon and user.strip() and password):
-        raise AccessError(f"Malformed credentials in {where}: expected user:password (a user name, a colon, "
-                             "a password, neither empty). Fix that entry.")
+        raise AccessError(
+            f"Malformed credentials in {where}: expected user:password (a user name, a colon, "
+            "a password, neither empty). Fix that entry."
+        )
     return user.strip(), password
 
 
@@ -83,14 +93,18 @@ def access(settings: Settings, host: str) -> Credentials | None:
     if is_loopback(host):
         return None
     if settings.allow_open:
-        log.warning("serving the chat page on %s WITHOUT a password (--allow-open): anyone who can reach this "
-                    "address can read your documents and ask questions", host)
+        log.warning(
+            "serving the chat page on %s WITHOUT a password (--allow-open): anyone who can reach this "
+            "address can read your documents and ask questions",
+            host,
+        )
         return None
     raise AccessError(
         f"Refusing to serve the chat page on {host} without a password: anyone who can reach that address could "
         "read your documents. Set a password with ASSISTANT_AUTH=user:password (or --auth user:password), or a "
         "file of user:password lines with ASSISTANT_AUTH_FILE=path (or --auth-file path); or pass --allow-open "
-        "(ASSISTANT_ALLOW_OPEN=true) to accept an open server; or bind to 127.0.0.1 (the default).")
+        "(ASSISTANT_ALLOW_OPEN=true) to accept an open server; or bind to 127.0.0.1 (the default)."
+    )
 
 
 def _ip(name: str):
@@ -139,10 +153,13 @@ class HostGuard:
                 if scope["type"] == "websocket":
                     await send({"type": "websocket.close", "code": 1008})
                     return
-                body = (b"Refused: this request is not addressed to this server (Host or Origin header). Open the page "
-                        b"at the address the assistant printed, or add the name to ASSISTANT_ALLOWED_HOSTS.")
-                await send({"type": "http.response.start", "status": 403,
-                            "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+                body = (
+                    b"Refused: this request is not addressed to this server (Host or Origin header). Open the page "
+                    b"at the address the assistant printed, or add the name to ASSISTANT_ALLOWED_HOSTS."
+                )
+                await send(
+                    {"type": "http.response.start", "status": 403, "headers": [(b"content-type", b"text/plain; charset=utf-8")]}
+                )
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
@@ -151,10 +168,12 @@ class HostGuard:
 def guarded(settings: Settings, bound: str):
     """A lifespan for Gradio's app (`app_kwargs`) that puts `HostGuard` around all of it, Gradio's own
     CORS middleware included, once it is built and before the server takes any request."""
+
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        app.middleware_stack = HostGuard(app.middleware_stack or app.build_middleware_stack(),
-                                         lambda name: host_allowed(settings, bound, name))
+        app.middleware_stack = HostGuard(
+            app.middleware_stack or app.build_middleware_stack(), lambda name: host_allowed(settings, bound, name)
+        )
         yield
 
     return lifespan

@@ -120,6 +120,7 @@ class ChatUI:
     def _submit(self, fn, *args, **kwargs) -> Future:
         """Queue `fn` for the worker thread, in a copy of the caller's context (where Gradio keeps the
         request's progress bar); afterwards the memory it freed goes back to the system."""
+
         def job():
             try:
                 return fn(*args, **kwargs)
@@ -142,14 +143,18 @@ class ChatUI:
         """Which documents (by title) and which model answer, in words (markdown, escaped)."""
         try:
             titles = self.assistant.store.titles()
-            shown = "; ".join(titles[:TITLES_SHOWN]) + (f"; and {len(titles) - TITLES_SHOWN} more"
-                                                       if len(titles) > TITLES_SHOWN else "")
+            shown = "; ".join(titles[:TITLES_SHOWN]) + (
+                f"; and {len(titles) - TITLES_SHOWN} more" if len(titles) > TITLES_SHOWN else ""
+            )
             documents = f"{len(titles)} document{'s' * (len(titles) != 1)}" + (
-                f' <span class="titles">({escaped(shown)})</span>' if titles else ": none yet, add some below")
+                f' <span class="titles">({escaped(shown)})</span>' if titles else ": none yet, add some below"
+            )
         except AssistantError as e:
             documents, note = escaped("the collection cannot be read"), note or str(e)
-        line = (f"**Documents:** {documents} · "  # titles are document text: Markdown escaped too
-                f"**Model:** {escaped(self.assistant.model_name or 'none found')}")
+        line = (
+            f"**Documents:** {documents} · "  # titles are document text: Markdown escaped too
+            f"**Model:** {escaped(self.assistant.model_name or 'none found')}"
+        )
         return line + (f" · {escaped(note)}" if note else "")
 
     def prepare(self) -> Iterator[tuple]:
@@ -162,13 +167,16 @@ class ChatUI:
             report = self.assistant.ensure_ingested(progress=step)
             step(-1, 0)  # the model's turn
             self.assistant.generator  # noqa: B018 (loads it) now, not on the first question
-            return self.status(f"Read the documents: {plain_report(report)}{skipped_list(report.skipped)}"
-                               if report else "")
+            return self.status(f"Read the documents: {plain_report(report)}{skipped_list(report.skipped)}" if report else "")
 
         try:
-            line = yield from self._progress(ready, lambda done, total: (
-                "Loading the model…" if done < 0 else f"Reading the documents: {done * 100 // max(total, 1)}%…",
-                *hidden))
+            line = yield from self._progress(
+                ready,
+                lambda done, total: (
+                    "Loading the model…" if done < 0 else f"Reading the documents: {done * 100 // max(total, 1)}%…",
+                    *hidden,
+                ),
+            )
         except AssistantError as e:
             log.error("not ready: %s", e)
             yield (self.status(f"⚠️ {e}"), *hidden)
@@ -220,11 +228,19 @@ class ChatUI:
             done = Turn(question=question, error=f"⚠️ {e}")
         except Exception as e:  # a bug: say so in the page, keep the traceback in the log
             log.exception("answering %r failed", question)
-            done = Turn(question=question, error=f"⚠️ Something went wrong while answering ({type(e).__name__}). "
-                                                  "The server log has the details.")
+            done = Turn(
+                question=question,
+                error=f"⚠️ Something went wrong while answering ({type(e).__name__}). The server log has the details.",
+            )
         turns = [*turns, done]
-        yield (chat_messages(turns), turns, citations_html(turns, len(turns) - 1),
-               gr.update(interactive=True, value="Ask"), announcement(done), gr.skip())
+        yield (
+            chat_messages(turns),
+            turns,
+            citations_html(turns, len(turns) - 1),
+            gr.update(interactive=True, value="Ask"),
+            announcement(done),
+            gr.skip(),
+        )
 
     def pick(self, turns: list[Turn], evt: gr.SelectData) -> str:
         """A click on a message (or on its [n] marker) shows the passages of that answer."""
@@ -283,8 +299,9 @@ class ChatUI:
                 refused.append(f"{path.name}: not a supported file type (supported: {KINDS})")
                 continue
             if Path(name).suffix.lower() not in SUFFIXES or not Path(name).stem:
-                refused.append(f"{path.name}: the name is only an extension: rename it, for example "
-                               f"document{path.suffix.lower()}")
+                refused.append(
+                    f"{path.name}: the name is only an extension: rename it, for example document{path.suffix.lower()}"
+                )
                 continue
             try:
                 read_document(path, path.parent)
@@ -305,7 +322,8 @@ class ChatUI:
             try:
                 report = yield from self._progress(
                     lambda step: self.assistant.ingest(self.uploads, progress=step),
-                    lambda done, total: (f"Reading {len(copied)} document(s): {done * 100 // max(total, 1)}%…", gr.skip()))
+                    lambda done, total: (f"Reading {len(copied)} document(s): {done * 100 // max(total, 1)}%…", gr.skip()),
+                )
                 stored = []
                 for target in map(Path, copied):  # count only what reached the store
                     if (reason := report.reason(target.name)) is None:
@@ -362,16 +380,31 @@ def create_app(assistant: Assistant) -> gr.Blocks:
     ui = ChatUI(assistant)
     private: dict[str, Any] = {"api_visibility": "private"}  # the page's own events; scripts use /ask
     with gr.Blocks(title="Ask your documents") as demo:
-        gr.Markdown("# Ask your documents\nAnswers come only from the documents, with the passages they rely on. "
-                    "Everything runs on this computer.", elem_id="intro")
+        gr.Markdown(
+            "# Ask your documents\nAnswers come only from the documents, with the passages they rely on. "
+            "Everything runs on this computer.",
+            elem_id="intro",
+        )
         status = gr.Markdown("Checking the documents…", elem_id="status")
         with gr.Row():
             with gr.Column(scale=3, min_width=300):
-                chat = gr.Chatbot(label="Conversation", height="48vh", min_height=260, buttons=["copy"], elem_id="chat",
-                                  placeholder="Ask a question about the documents.")
+                chat = gr.Chatbot(
+                    label="Conversation",
+                    height="48vh",
+                    min_height=260,
+                    buttons=["copy"],
+                    elem_id="chat",
+                    placeholder="Ask a question about the documents.",
+                )
                 with gr.Row(elem_id="input-row"):
-                    question = gr.Textbox(label="Your question about the documents", show_label=False, scale=5,
-                                          placeholder="Your question", elem_id="question", max_lines=4)
+                    question = gr.Textbox(
+                        label="Your question about the documents",
+                        show_label=False,
+                        scale=5,
+                        placeholder="Your question",
+                        elem_id="question",
+                        max_lines=4,
+                    )
                     ask = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="ask")
                     clear = gr.Button("Clear conversation", scale=1, min_width=90, size="sm", elem_id="clear")
                 with gr.Row(elem_id="examples"):
@@ -381,8 +414,12 @@ def create_app(assistant: Assistant) -> gr.Blocks:
                 gr.Markdown("### Cited passages")
                 panel = gr.HTML(NOTHING_YET, css_template=PANEL_CSS, elem_id="citations")
                 with gr.Accordion("Add documents", open=False):
-                    files = gr.File(label="Documents: PDF, Word (.docx), web pages (.html), text (.txt, .md)",
-                                    file_count="multiple", type="filepath", elem_id="upload")
+                    files = gr.File(
+                        label="Documents: PDF, Word (.docx), web pages (.html), text (.txt, .md)",
+                        file_count="multiple",
+                        type="filepath",
+                        elem_id="upload",
+                    )
                     add = gr.Button("Add to the collection", elem_id="add")
                     added = gr.Markdown(elem_id="added")
         announce = gr.HTML("", elem_id="announce")  # read out by screen readers, not shown
@@ -394,8 +431,9 @@ def create_app(assistant: Assistant) -> gr.Blocks:
         demo.load(ui.prepare, outputs=[status, *examples], **quiet)
         outputs = [chat, turns, panel, ask, announce, question]
         # one listener for Enter and Ask; Enter while it answers queues the text in the box: asked next
-        gr.on([question.submit, ask.click], ui.respond, [question, turns], outputs, trigger_mode="once",
-              js=TAKE_QUESTION, **quiet).then(None, js=ASK_QUEUED, **quiet)
+        gr.on(
+            [question.submit, ask.click], ui.respond, [question, turns], outputs, trigger_mode="once", js=TAKE_QUESTION, **quiet
+        ).then(None, js=ASK_QUEUED, **quiet)
         question.submit(None, js=QUEUE_IF_BUSY, queue=False, **private)
         for example in examples:  # a click asks it; the box keeps what the user was typing
             example.click(ui.respond, [example, turns], outputs, **quiet)
@@ -403,7 +441,8 @@ def create_app(assistant: Assistant) -> gr.Blocks:
         clear.click(lambda: ([], [], NOTHING_YET), outputs=[chat, turns, panel], queue=False, **private)
         chat.clear(lambda: ([], NOTHING_YET), outputs=[turns, panel], queue=False, **private)  # its trash icon
         add.click(ui.add_documents, inputs=files, outputs=[added, status], **quiet).then(
-            lambda: None, outputs=files, queue=False, **private)
+            lambda: None, outputs=files, queue=False, **private
+        )
         gr.api(ui.ask, api_name="ask")
     return demo.queue(default_concurrency_limit=1)
 
@@ -418,6 +457,15 @@ def launch(assistant: Assistant, host: str | None = None, port: int | None = Non
     host = host or s.host
     auth = access(s, host)
     demo = create_app(assistant)
-    demo.launch(server_name=host, server_port=port or s.port, share=False, theme=THEME, css=PAGE_CSS,
-                footer_links=["api", "settings"], auth=auth, app_kwargs={"lifespan": guarded(s, host)}, **kwargs)
+    demo.launch(
+        server_name=host,
+        server_port=port or s.port,
+        share=False,
+        theme=THEME,
+        css=PAGE_CSS,
+        footer_links=["api", "settings"],
+        auth=auth,
+        app_kwargs={"lifespan": guarded(s, host)},
+        **kwargs,
+    )
     return demo

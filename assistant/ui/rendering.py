@@ -29,8 +29,16 @@ class Turn(BaseModel):
 
 def plain_report(report) -> str:
     """An ingest report in a reader's words: documents, not chunks."""
-    parts = [f"{n} {what}" for n, what in ((report.added, "new"), (report.updated, "changed"), (report.removed, "removed"),
-                                          (report.unchanged, "unchanged")) if n]
+    parts = [
+        f"{n} {what}"
+        for n, what in (
+            (report.added, "new"),
+            (report.updated, "changed"),
+            (report.removed, "removed"),
+            (report.unchanged, "unchanged"),
+        )
+        if n
+    ]
     return ", ".join(parts) or "none"
 
 
@@ -52,16 +60,22 @@ def reply_html(answer: Answer, t: int) -> str:
     """The answer with [n] markers that link to its passages, and under it the list of its sources.
     An abstention says so plainly; the closest passages may follow, folded and labelled as not an answer."""
     if answer.abstained:
-        closest = "".join(f"<p><b>{escaped(p.title)}</b> ({escaped(p.where())}): {escaped(_snippet(p.text))}</p>"
-                          for p in answer.passages[:CLOSEST])
-        more = (f'<details class="sources closest"><summary>Closest passages (not an answer)</summary>{closest}</details>'
-                if closest else "")
+        closest = "".join(
+            f"<p><b>{escaped(p.title)}</b> ({escaped(p.where())}): {escaped(_snippet(p.text))}</p>"
+            for p in answer.passages[:CLOSEST]
+        )
+        more = (
+            f'<details class="sources closest"><summary>Closest passages (not an answer)</summary>{closest}</details>'
+            if closest
+            else ""
+        )
         return f'<div class="abstained">{escaped(answer.text)}</div>{more}'
     text = MARKER.sub(lambda m: f'<a href="#citation-{t}-{m[1]}" class="cite">[{m[1]}]</a>', escaped(answer.text))
     if not answer.citations:
         return text
-    sources = "".join(f"<p>[{c.n}] <b>{escaped(c.title)}</b> ({escaped(c.where())}): “{escaped(c.text)}”</p>"
-                      for c in answer.citations)
+    sources = "".join(
+        f"<p>[{c.n}] <b>{escaped(c.title)}</b> ({escaped(c.where())}): “{escaped(c.text)}”</p>" for c in answer.citations
+    )
     return f'{text}<details class="sources"><summary>Sources ({len(answer.citations)})</summary>{sources}</details>'
 
 
@@ -111,8 +125,7 @@ def highlight(text: str, words: frozenset[str] | set[str]) -> str:
     """Escape `text`, marking the words whose stemmed key terms are in `words` (the answer's)."""
     pieces = re.split(r"(\w+(?:[-'’]\w+)*)", text)  # odd indices hold the words ("Su-gil" is one)
     return "".join(
-        f"<mark>{html.escape(p)}</mark>" if i % 2 and _word_terms(p) & words else html.escape(p)
-        for i, p in enumerate(pieces)
+        f"<mark>{html.escape(p)}</mark>" if i % 2 and _word_terms(p) & words else html.escape(p) for i, p in enumerate(pieces)
     )
 
 
@@ -121,8 +134,9 @@ def _word_terms(word: str) -> frozenset[str]:
     return frozenset(terms(word))
 
 
-def context_html(c: Citation, chars: int = CONTEXT_CHARS, words: frozenset[str] | set[str] = frozenset(),
-                 css: str = "context") -> str:
+def context_html(
+    c: Citation, chars: int = CONTEXT_CHARS, words: frozenset[str] | set[str] = frozenset(), css: str = "context"
+) -> str:
     """The cited text inside the text around it, read from the source file (which may have changed since),
     with `words` (the answer's terms) highlighted in it."""
     try:
@@ -141,8 +155,6 @@ def context_html(c: Citation, chars: int = CONTEXT_CHARS, words: frozenset[str] 
     if b < hi and (space := text.rfind(" ", c.end, b)) >= 0:
         b = space
     return (
-        f'<div class="{css}">{"…" if a > lo else ""}{html.escape(text[a:c.start])}'
-        f'<mark class="cited">{highlight(c.text, words)}</mark>{html.escape(text[c.end:b])}{"…" if b < hi else ""}</div>'
+        f'<div class="{css}">{"…" if a > lo else ""}{html.escape(text[a : c.start])}'
+        f'<mark class="cited">{highlight(c.text, words)}</mark>{html.escape(text[c.end : b])}{"…" if b < hi else ""}</div>'
     )
-
-

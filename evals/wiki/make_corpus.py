@@ -21,19 +21,58 @@ from pathlib import Path
 import mwparserfromhell as mwp
 
 HERE = Path(__file__).resolve().parent
-DUMP = HERE.parents[2] / "shared" / "corpora" / "enwiki-sample" / \
-    "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
+DUMP = (
+    HERE.parents[2]
+    / "shared"
+    / "corpora"
+    / "enwiki-sample"
+    / "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
+)
 ARTICLES = [  # people, places, history, science and culture: rich in names, dates, places and numbers
-    "Abraham Lincoln", "Albert Einstein", "Aristotle", "Andre Agassi", "Ayn Rand", "Andrei Tarkovsky",
-    "Alaska", "Andorra", "Aruba", "Algeria", "Alberta",
-    "American Revolutionary War", "Articles of Confederation", "Apollo 8", "Apollo 11",
-    "Alkali metal", "Amphibian", "Atlantic Ocean",
-    "Academy Awards", "Animal Farm",
+    "Abraham Lincoln",
+    "Albert Einstein",
+    "Aristotle",
+    "Andre Agassi",
+    "Ayn Rand",
+    "Andrei Tarkovsky",
+    "Alaska",
+    "Andorra",
+    "Aruba",
+    "Algeria",
+    "Alberta",
+    "American Revolutionary War",
+    "Articles of Confederation",
+    "Apollo 8",
+    "Apollo 11",
+    "Alkali metal",
+    "Amphibian",
+    "Atlantic Ocean",
+    "Academy Awards",
+    "Animal Farm",
 ]
-DROP_SECTIONS = {"references", "notes", "see also", "external links", "further reading", "bibliography",
-                 "sources", "footnotes", "citations", "works cited", "notes and references", "gallery",
-                 "selected works", "works", "filmography", "discography", "publications", "primary sources",
-                 "cited sources", "general references", "specific references"}
+DROP_SECTIONS = {
+    "references",
+    "notes",
+    "see also",
+    "external links",
+    "further reading",
+    "bibliography",
+    "sources",
+    "footnotes",
+    "citations",
+    "works cited",
+    "notes and references",
+    "gallery",
+    "selected works",
+    "works",
+    "filmography",
+    "discography",
+    "publications",
+    "primary sources",
+    "cited sources",
+    "general references",
+    "specific references",
+}
 NON_ARTICLE_LINK = re.compile(r"^\s*:?\s*(file|image|category|media|[a-z]{2,3}(-[a-z]+)?)\s*:", re.I)
 
 

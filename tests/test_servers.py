@@ -21,8 +21,10 @@ pytestmark = pytest.mark.slow
 
 
 def spawn(cmd: list[str], log, env=None) -> subprocess.Popen:
-    """A server process whose output goes to a file (a pipe nobody reads would block it)."""
-    return subprocess.Popen(cmd, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+    """A server process whose output goes to a file (a pipe nobody reads would block it); the child
+    keeps its own copy of the file, this process closes its one."""
+    with open(log, "wb") as out:
+        return subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 def wait_for(url: str, process: subprocess.Popen, seconds: float = 90) -> None:

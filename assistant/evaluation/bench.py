@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -127,7 +126,8 @@ def answer_latency(assistant: Assistant, questions: list[str], raw: dict | None 
             p, n, g = counter.take()
             prompt.append(p)
             new.append(n)
-            ratios.append(total[-1] / (n / raw["raw_prompt_tokens_per_s"] + g / raw["raw_generation_tokens_per_s"]))
+            if n or g:  # else answered without the model (an unknown name, another language)
+                ratios.append(total[-1] / (n / raw["raw_prompt_tokens_per_s"] + g / raw["raw_generation_tokens_per_s"]))
     figures = {
         "ttft_p50_s": pct(ttft, 50),
         "ttft_p95_s": pct(ttft, 95),
@@ -230,7 +230,7 @@ def retrieval_latency(assistant: Assistant, store_dir: Path, sizes=(1_000, 10_00
 
 
 def peak_rss(settings: Settings, store: Path) -> dict:
-    """Peak resident memory of `assistant ask` on the seeds, in a fresh process."""
+    """Peak resident memory of `assistant ask` on the seeds with the settings' model, in a fresh process."""
     cmd = [
         sys.executable,
         "-m",
@@ -239,12 +239,16 @@ def peak_rss(settings: Settings, store: Path) -> dict:
         "Who led the WPK delegation to Moscow in February 2025?",
         "--store",
         str(store),
+        "--model",
+        settings.model,
         "--json",
     ]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run(cmd, check=True, capture_output=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"peak_rss_mb": round(max(after, before) / 1024, 1)}
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)  # this child's own peak: RUSAGE_CHILDREN keeps the largest of all
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise subprocess.CalledProcessError(child.returncode, cmd)
+    return {"peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
 
 
 def run(settings: Settings, out: Path, sizes=(1_000, 10_000, 100_000), log=print) -> dict:

@@ -207,7 +207,6 @@ class Assistant:
         s, r = self.settings, self.retriever
         history, query = conversation.frame(question, history)
         passages = r.search(query, s.top_k, bm25=s.bm25)
-        n = s.read_sentences if self.generator.chat_template else s.evidence_sentences
         found = evidence.select(
             question,
             query,
@@ -215,7 +214,7 @@ class Assistant:
             self.embedder.embed,
             r.df,
             len(r.ids),
-            n,
+            s.read_sentences,
             said=history[-1][1] if history else "",
             type_bonus=s.type_bonus,
             name_gate=s.name_gate,

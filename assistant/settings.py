@@ -52,11 +52,10 @@ class Settings(BaseSettings):
     type_bonus: float = Field(
         0.3, ge=0.0, le=1.0, description="rank bonus of a sentence holding the kind of answer asked for (a date for 'when')"
     )
-    evidence_sentences: int = Field(3, ge=1, le=10, description="best sentences of those passages given to a base model")
     chunk_chars: int = Field(400, ge=100, le=4000, description="target chunk size in characters")
     chunk_overlap: int = Field(1, ge=0, le=3, description="sentences shared by neighbouring chunks")
 
-    read_sentences: int = Field(5, ge=1, le=20, description="evidence sentences an instruct model reads, numbered")
+    read_sentences: int = Field(5, ge=1, le=20, description="best evidence sentences the model reads")
     min_support: float = Field(
         0.5,
         ge=0.0,

@@ -22,6 +22,7 @@ from .extraction import KINDS, SUFFIXES, extract
 log = logging.getLogger(__name__)
 
 TITLES_FILE = "titles.json"  # optional {file name: title} beside the documents
+SPECIAL = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device"}
 
 
 @dataclass(frozen=True)
@@ -105,15 +106,7 @@ def _not_a_document(path: Path, rel: str, folder: Path, allow_outside_links: boo
                 "ASSISTANT_ALLOW_OUTSIDE_LINKS=true (--allow-outside-links) to read it"
             )
     if not stat.S_ISREG(info.st_mode):
-        kind = (
-            "a FIFO"
-            if stat.S_ISFIFO(info.st_mode)
-            else "a socket"
-            if stat.S_ISSOCK(info.st_mode)
-            else "a device"
-            if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
-            else "not a file"
-        )
+        kind = SPECIAL.get(stat.S_IFMT(info.st_mode), "not a file")
         return f"{kind}, not a regular file: only files are read"
     if path.suffix.lower() not in SUFFIXES:
         return f"not a supported file type (supported: {KINDS})"

@@ -46,19 +46,8 @@ class Evidence:
 
     def cite(self, n: int) -> Citation:
         """Cite the sentence itself (not its whole chunk)."""
-        p = self.passage
-        return Citation(
-            n=n,
-            score=round(self.score, 3),
-            source=p.source,
-            file_path=p.file_path,
-            title=p.title,
-            start=self.start,
-            end=self.end,
-            text=self.text,
-            page=p.page,
-            page_label=p.page_label,
-        )
+        span = {"start": self.start, "end": self.end, "text": self.text}
+        return Citation.of(self.passage, n, round(self.score, 3)).model_copy(update=span)
 
 
 REFERENCE = re.compile(r"^\s*(\^|↑|\[\d+\])|\bISBN\b|\bdoi:\s*10\.|\bRetrieved( on)? \d|\barXiv:|\bArchived from the original")

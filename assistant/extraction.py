@@ -32,34 +32,9 @@ SUFFIXES = set(FORMATS)
 KINDS = ", ".join(sorted(SUFFIXES))
 # Parts of a web page that are not its content.
 HTML_DROP = ["script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "svg", "iframe"]
-HTML_BLOCKS = {
-    "p",
-    "div",
-    "section",
-    "article",
-    "main",
-    "li",
-    "ul",
-    "ol",
-    "tr",
-    "table",
-    "br",
-    "blockquote",
-    "pre",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "dt",
-    "dd",
-    "figcaption",
-    "caption",
-    "hr",
-    "td",
-    "th",
-}
+HTML_BLOCKS = set(
+    "p div section article main li ul ol tr table br blockquote pre h1 h2 h3 h4 h5 h6 dt dd figcaption caption hr td th".split()
+)
 
 
 class Unreadable(ValueError):
@@ -319,41 +294,10 @@ def _hidden(attributes: dict) -> bool:
 
 
 TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<(/?)([a-zA-Z][^\s/>]*)[^>]*?(/?)>", re.S | re.I)
-VOID = {
-    "area",
-    "base",
-    "br",
-    "col",
-    "embed",
-    "hr",
-    "img",
-    "input",
-    "link",
-    "meta",
-    "param",
-    "source",
-    "track",
-    "wbr",
-    "p",
-    "li",
-    "td",
-    "th",
-    "tr",
-    "dt",
-    "dd",
-    "option",
-    "optgroup",
-    "tbody",
-    "thead",
-    "tfoot",
-    "colgroup",
-    "rb",
-    "rt",
-    "rp",
-    "html",
-    "head",
-    "body",
-}  # void, or closed implicitly by what follows
+VOID = set(  # void, or closed implicitly by what follows
+    "area base br col embed hr img input link meta param source track wbr p li td th tr dt dd option optgroup "
+    "tbody thead tfoot colgroup rb rt rp html head body".split()
+)
 
 
 def _check_depth(text: str) -> None:

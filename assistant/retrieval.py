@@ -58,10 +58,7 @@ class Retriever:
         self.ids = list(self.chunks)
         self.bm25 = None
         corpus = [terms(self.chunks[i]["text"]) for i in self.ids]
-        self.df: dict[str, int] = {}  # term -> number of chunks containing it
-        for toks in corpus:
-            for t in set(toks):
-                self.df[t] = self.df.get(t, 0) + 1
+        self.df: dict[str, int] = Counter(t for toks in corpus for t in set(toks))  # term -> chunks containing it
         self.scripts = language.scripts(self.df)  # the writing systems of the documents' words
         self.__dict__.pop("languages", None)
         if self.ids:

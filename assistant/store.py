@@ -180,10 +180,7 @@ class Store:
         """Delete the collection (on a server) or the store folder (only if it looks like a Chroma store)."""
         self._coll = None
         if self.server:
-            with self._guard():
-                client = self._client()
-                if self.name in [c.name for c in client.list_collections()]:
-                    client.delete_collection(self.name)
+            self._drop_collection()
             return
         _forget_clients()
         self.check_replaceable()
@@ -209,10 +206,8 @@ class Store:
         """Make the whole `staged` store this one; the old one is deleted only after the new one is in place."""
         self._coll = None
         if self.server:
+            self._drop_collection()
             with self._guard():
-                client = self._client()
-                if self.name in [c.name for c in client.list_collections()]:
-                    client.delete_collection(self.name)
                 staged.collection.modify(name=self.name)
             staged._coll = None
             return
@@ -227,6 +222,12 @@ class Store:
         staged.path.rename(self.path)
         if old.exists():
             shutil.rmtree(old)
+
+    def _drop_collection(self) -> None:
+        with self._guard():
+            client = self._client()
+            if self.name in [c.name for c in client.list_collections()]:
+                client.delete_collection(self.name)
 
     def _old(self) -> Path:
         return self.path.with_name(self.path.name + ".old")

@@ -180,8 +180,8 @@ def test_evaluate_refuses_a_store_that_mixes_corpora(tmp_path, fake_assistant):
 
 
 def test_a_conversation_gives_each_item_its_own_history_or_the_answers_so_far_fake():
-    """`run_conversation` with a fake `ask` that records what it was given."""
-    from assistant.evaluation import EvalItem, run_conversation
+    """`run_pipeline(conversation=True)` with a fake `ask` that records what it was given."""
+    from assistant.evaluation import EvalItem, run_pipeline
     from assistant.models import Answer
 
     items = [
@@ -195,6 +195,6 @@ def test_a_conversation_gives_each_item_its_own_history_or_the_answers_so_far_fa
         seen.append((question, list(history)))
         return Answer(question=question, text=f"A{question[1]}", abstained=False)
 
-    rows = run_conversation(ask, items)
+    rows = run_pipeline(ask, items, conversation=True)
     assert [r["id"] for r in rows] == ["a", "b", "c"]
     assert seen == [("Q1", []), ("Q2", [("H", "HA")]), ("Q3", [("Q1", "A1"), ("Q2", "A2")])]

@@ -191,24 +191,17 @@ def summarize(rows: list[dict]) -> dict:
 
 
 # -- running ------------------------------------------------------------------------------------
-def run_pipeline(ask: Callable[..., Answer], items: list[EvalItem], progress=None) -> list[dict]:
-    rows = []
-    for item in items:
-        rows.append(judge(item, ask(item.question, history=[tuple(h) for h in item.history])))
-        if progress:
-            progress(item)
-    return rows
-
-
-def run_conversation(ask: Callable[..., Answer], items: list[EvalItem], progress=None) -> list[dict]:
-    """The items asked in order in one conversation, as the chat asks them: an item with a `history`
-    of its own gets that; any other gets the questions asked before it and the product's own answers."""
+def run_pipeline(ask: Callable[..., Answer], items: list[EvalItem], progress=None, *, conversation: bool = False) -> list[dict]:
+    """Each item asked with its own `history`. With `conversation`, the items are asked in order in one
+    conversation, as the chat asks them: an item without a history gets the questions asked before it
+    and the pipeline's own answers."""
     rows: list[dict] = []
     said: list[tuple[str, str]] = []
     for item in items:
         answer = ask(item.question, history=[tuple(h) for h in item.history] or said)
         rows.append(judge(item, answer))
-        said = [*said, (item.question, answer.text)]
+        if conversation:
+            said = [*said, (item.question, answer.text)]
         if progress:
             progress(item)
     return rows
@@ -317,7 +310,7 @@ def evaluate(
     progress: Callable[[str, int], Callable[[EvalItem], None]] | None = None,
 ) -> dict:
     """Run the product (and with `baseline` the two reference pipelines) on the same items; write the report.
-    With `conversation`, the product also answers the items in one conversation (`run_conversation`),
+    With `conversation`, the product also answers the items in one conversation (`run_pipeline(conversation=True)`),
     reported beside the single-question figures as the "conversation" pipeline. `compare_limit` runs
     those comparisons on the first N items only (they cost as much as the product's run, or more); each
     comparison's `paired` entry holds the product's figures on the same items.
@@ -340,8 +333,8 @@ def evaluate(
         for name, ask in {"baseline": NaiveRAG(assistant).ask, "extractive": Extractive(assistant).ask}.items():
             rows[name] = run_pipeline(ask, compared, progress(name, len(compared)) if progress else None)
     if conversation:
-        rows["conversation"] = run_conversation(
-            assistant.ask, compared, progress("conversation", len(compared)) if progress else None
+        rows["conversation"] = run_pipeline(
+            assistant.ask, compared, progress("conversation", len(compared)) if progress else None, conversation=True
         )
     settings = assistant.settings.model_dump(mode="json", exclude={"host", "port", "store", "auth", "auth_file", "allow_open"})
     report = summarize(rows["product"]) | {

@@ -107,13 +107,6 @@ def access(settings: Settings, host: str) -> Credentials | None:
     )
 
 
-def _ip(name: str):
-    try:
-        return ipaddress.ip_address(name)
-    except ValueError:
-        return None
-
-
 def host_name(value: str) -> str:
     """The host part of a Host header or an Origin (no scheme, port or brackets), lower case."""
     value = value.strip().lower().split("://", 1)[-1].split("/", 1)[0]
@@ -132,8 +125,9 @@ def host_allowed(settings: Settings, bound: str, name: str) -> bool:
         return True
     if name in ("localhost", "localhost."):
         return is_loopback(bound) or bound in WILDCARD
-    ip = _ip(name)
-    if ip is None:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
         return False
     return bound in WILDCARD or (is_loopback(bound) and is_loopback(name))
 

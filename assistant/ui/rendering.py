@@ -29,17 +29,8 @@ class Turn(BaseModel):
 
 def plain_report(report) -> str:
     """An ingest report in a reader's words: documents, not chunks."""
-    parts = [
-        f"{n} {what}"
-        for n, what in (
-            (report.added, "new"),
-            (report.updated, "changed"),
-            (report.removed, "removed"),
-            (report.unchanged, "unchanged"),
-        )
-        if n
-    ]
-    return ", ".join(parts) or "none"
+    counts = {"new": report.added, "changed": report.updated, "removed": report.removed, "unchanged": report.unchanged}
+    return ", ".join(f"{n} {what}" for what, n in counts.items() if n) or "none"
 
 
 def skipped_list(skipped: list[str]) -> str:

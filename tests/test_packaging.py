@@ -14,66 +14,32 @@ import pytest
 from conftest import ROOT, SEEDS
 
 pytestmark = pytest.mark.slow
+QUESTION = "Who led the WPK delegation to Moscow in February 2025?"
+
+
+def output(cwd: Path, *command) -> str:
+    """The standard output of a command that must succeed, run in `cwd` (not the checkout, which `-c` would import)."""
+    return subprocess.run(command, capture_output=True, text=True, check=True, cwd=cwd, timeout=300).stdout
 
 
 def test_a_wheel_in_a_fresh_venv_answers_from_its_packaged_prompts(tmp_path):
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "-q",
-            "--no-deps",
-            "--no-build-isolation",
-            "-w",
-            str(tmp_path / "dist"),
-            str(ROOT),
-        ],
-        check=True,
-        cwd=tmp_path,
-        timeout=600,
-    )
+    build = [sys.executable, *"-m pip wheel -q --no-deps --no-build-isolation -w".split(), str(tmp_path / "dist"), str(ROOT)]
+    subprocess.run(build, check=True, cwd=tmp_path, timeout=600)
     [wheel] = (tmp_path / "dist").glob("assistant-*.whl")
     fresh = tmp_path / "fresh"
     subprocess.run([sys.executable, "-m", "venv", str(fresh)], check=True, timeout=300)
     python = fresh / "bin" / "python"
-    site = Path(
-        subprocess.run(
-            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    )
+    site = Path(output(tmp_path, python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip())
     # the dependencies from this environment (their own .pth files, the editable checkout's among them, are not read)
     (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], check=True, timeout=300)
 
-    where = subprocess.run(
-        [python, "-c", "import assistant, assistant.settings as s; print(assistant.__file__); print(s.PROMPTS)"],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=tmp_path,
-    ).stdout.split()
+    where = output(
+        tmp_path, python, "-c", "import assistant, assistant.settings as s; print(assistant.__file__); print(s.PROMPTS)"
+    ).split()
     assert all(Path(p).is_relative_to(site) for p in where), where  # the wheel's code and prompts, not the checkout's
-    got = subprocess.run(
-        [
-            fresh / "bin" / "assistant",
-            "ask",
-            "Who led the WPK delegation to Moscow in February 2025?",
-            "--source",
-            str(SEEDS),
-            "--store",
-            str(tmp_path / "store"),
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=900,
-    )
+    ask = [fresh / "bin" / "assistant", "ask", QUESTION, "--source", str(SEEDS), "--store", str(tmp_path / "store"), "--json"]
+    got = subprocess.run(ask, capture_output=True, text=True, cwd=tmp_path, timeout=900)
     assert got.returncode == 0, got.stderr[-2000:]
     answer = json.loads(got.stdout)
     assert "Ri Hi-Yong" in answer["text"] and answer["citations"][0]["source"].startswith("000_")

@@ -21,6 +21,8 @@ the whole run is abandoned (reported as failures, exit status 2) at `--seconds` 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
 import os
 import platform
@@ -37,13 +39,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the package of this checkout, from any working directory
 
 GRACE_S = 120  # beyond --seconds, for start-up and the answers still in flight
-
-
-def questions(dataset: Path = ROOT / "evals" / "dev.jsonl") -> list[str]:
-    """The dev questions asked without earlier turns (a session sends no history)."""
-    from assistant.evaluation import load_dataset
-
-    return [item.question for item in load_dataset(dataset) if not item.history]
 
 
 def memory_mb(pid: int, field: str) -> float | None:
@@ -63,21 +58,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Files:
-    """Source file texts, read once, for checking citations."""
-
-    def __init__(self):
-        self.texts: dict[str, str] = {}
-        self.lock = threading.Lock()
-
-    def text(self, path: str) -> str:
-        with self.lock:
-            if path not in self.texts:
-                self.texts[path] = Path(path).read_text(encoding="utf-8")
-            return self.texts[path]
+@functools.cache
+def source_text(path: str) -> str:
+    """A source file's text, read once, for checking citations."""
+    return Path(path).read_text(encoding="utf-8")
 
 
-def problem(answer, files: Files) -> str | None:
+def problem(answer) -> str | None:
     """Why `answer` is not a complete answer, or None when it is."""
     if not isinstance(answer, dict) or not isinstance(answer.get("text"), str) or not answer["text"].strip():
         return f"no answer text: {str(answer)[:200]}"
@@ -88,7 +75,7 @@ def problem(answer, files: Files) -> str | None:
         return "answered without a citation"
     for c in citations:
         try:
-            if files.text(c["file_path"])[c["start"] : c["end"]] != c["text"]:
+            if source_text(c["file_path"])[c["start"] : c["end"]] != c["text"]:
                 return f"citation [{c.get('n')}] is not {c['file_path']}[{c['start']}:{c['end']}]"
         except (OSError, UnicodeDecodeError, KeyError, TypeError) as e:
             return f"citation [{c.get('n') if isinstance(c, dict) else '?'}] cannot be checked: {type(e).__name__}: {e}"
@@ -109,10 +96,9 @@ def run(
     from gradio_client import Client
 
     from assistant import Settings
-    from assistant.evaluation.bench import pct
+    from assistant.evaluation.bench import dev_questions, pct
 
-    seeds = questions()
-    files = Files()
+    seeds = dev_questions()  # a session sends no history
     lock = threading.Lock()
     latencies: list[float] = []
     failures: list[dict] = []
@@ -120,23 +106,16 @@ def run(
     per_session = [0] * sessions
     abstained = 0
 
+    def fail(session: int, question: str | None, error: str) -> None:
+        with lock:
+            failures.append({"session": session, "question": question, "error": error})
+
     with tempfile.TemporaryDirectory(prefix="assistant-load-") as tmp:
         port = free_port()
         url = f"http://127.0.0.1:{port}/"
         # the app in its own process, as a user runs it, so its memory is measured apart from the clients
-        command = [
-            sys.executable,
-            "-m",
-            "assistant",
-            "chat",
-            "--port",
-            str(port),
-            "--store",
-            str(Path(tmp) / "store"),
-            "--source",
-            str(ROOT / "seeds"),
-            *(["--model", model] if model else []),
-        ]
+        command = [sys.executable, "-m", "assistant", "chat", "--port", str(port), "--store", str(Path(tmp) / "store")]
+        command += ["--source", str(ROOT / "seeds"), *(["--model", model] if model else [])]
         app = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             t0 = time.perf_counter()
@@ -153,7 +132,7 @@ def run(
             first = warm.submit(seeds[0], api_name="/ask").result(timeout=max(1.0, hard_deadline - time.monotonic()))
             warm.close()
             warmup["first_request_s"] = round(time.perf_counter() - t0, 2)  # ingest and model load included
-            if (why := problem(first, files)) is not None:
+            if (why := problem(first)) is not None:
                 incomplete.append({"question": seeds[0], "problem": why, "warmup": True})
             log(f"serving {url}: {len(seeds)} questions, {sessions} sessions for {seconds:g} s")
 
@@ -165,8 +144,7 @@ def run(
                 try:
                     client = Client(url, verbose=False)
                 except Exception as e:
-                    with lock:
-                        failures.append({"session": i, "question": None, "error": f"connect: {type(e).__name__}: {e}"})
+                    fail(i, None, f"connect: {type(e).__name__}: {e}")
                     return
                 k = i  # sessions start at different questions
                 try:
@@ -178,12 +156,11 @@ def run(
                             job = client.submit(question, api_name="/ask")
                             answer = job.result(timeout=max(1.0, hard_deadline - time.monotonic() - 10))
                         except Exception as e:  # noqa: BLE001  any failure is counted, the session goes on
-                            with lock:
-                                failures.append({"session": i, "question": question, "error": f"{type(e).__name__}: {e}"[:300]})
+                            fail(i, question, f"{type(e).__name__}: {e}"[:300])
                             time.sleep(0.5)
                             continue
                         elapsed = time.perf_counter() - t
-                        why = problem(answer, files)
+                        why = problem(answer)
                         with lock:
                             latencies.append(elapsed)
                             per_session[i] += 1
@@ -191,10 +168,8 @@ def run(
                             if why is not None:
                                 incomplete.append({"session": i, "question": question, "problem": why})
                 finally:
-                    try:
+                    with contextlib.suppress(Exception):  # closing is best effort
                         client.close()
-                    except Exception:  # noqa: BLE001  closing is best effort
-                        pass
 
             threads = [threading.Thread(target=session, args=(i,), name=f"session-{i}", daemon=True) for i in range(sessions)]
             for t in threads:
@@ -210,28 +185,21 @@ def run(
                     "peak_rss_mb": memory_mb(app.pid, "VmHWM"),
                 }
 
-            rounds = [sample()]
-            next_round = begin + round_s
-            while (alive := [t for t in threads if t.is_alive()]) and (now := time.monotonic()) < hard_deadline:
-                if next_round <= end and now >= next_round:  # one sample per round while requests are sent
+            rounds = [sample()]  # and one per round while requests are sent
+            while (due := begin + len(rounds) * round_s) <= min(end, hard_deadline):
+                alive = [t for t in threads if t.is_alive()]
+                if not alive:
+                    break
+                alive[0].join(timeout=max(0.0, due - time.monotonic()))
+                if time.monotonic() >= due:
                     rounds.append(sample())
-                    next_round += round_s
-                    continue
-                until = next_round if next_round <= end else now + 0.2
-                alive[0].join(timeout=max(0.0, min(until, hard_deadline) - now))
-            stuck = [t.name for t in threads if t.is_alive()]
+            for t in threads:  # then the answers in flight, up to the hard deadline
+                t.join(timeout=max(0.0, hard_deadline - time.monotonic()))
+            stuck = [i for i, t in enumerate(threads) if t.is_alive()]
             elapsed_s = time.monotonic() - begin
             rounds.append(sample())  # after the answers in flight at the end
-            with lock:
-                for name in stuck:
-                    failures.append(
-                        {
-                            "session": int(name.split("-")[1]),
-                            "question": None,
-                            "error": f"still waiting at the hard deadline ({seconds:g} s + {GRACE_S} s)",
-                        }
-                    )
-            peak = memory_mb(app.pid, "VmHWM")
+            for i in stuck:
+                fail(i, None, f"still waiting at the hard deadline ({seconds:g} s + {GRACE_S} s)")
         finally:
             app.terminate()
             app.wait(30)
@@ -257,7 +225,7 @@ def run(
             "latency_p50_s": pct(latencies, 50) if latencies else None,
             "latency_p95_s": pct(latencies, 95) if latencies else None,
             "latency_max_s": round(max(latencies), 3) if latencies else None,
-            "peak_rss_mb": peak,
+            "peak_rss_mb": rounds[-1]["peak_rss_mb"],
             "rss_rounds": rounds,
             "rss_growth_mb": round(rounds[-1]["rss_mb"] - rounds[1]["rss_mb"], 1)
             if len(rounds) > 2 and rounds[1]["rss_mb"] is not None
@@ -323,8 +291,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--sessions, --seconds and --round must be positive")
 
     def abandon() -> None:  # the last resort: nothing may keep this script alive past its deadline
-        print(f"load.py: hard deadline ({args.seconds:g} s + {GRACE_S} s) passed, abandoning the run", file=sys.stderr)
-        sys.stderr.flush()
+        print(
+            f"load.py: hard deadline ({args.seconds:g} s + {GRACE_S} s) passed, abandoning the run", file=sys.stderr, flush=True
+        )
         os._exit(2)
 
     watchdog = threading.Timer(args.seconds + GRACE_S, abandon)

@@ -33,6 +33,11 @@ def pct(values: list, q: float) -> float:
     return round(float(np.percentile(values, q)), 4)
 
 
+def dev_questions() -> list[str]:
+    """The dev questions asked without earlier turns (what the benchmarks send has no history)."""
+    return [item.question for item in load_dataset(REPO_ROOT / "evals" / "dev.jsonl") if not item.history]
+
+
 def raw_llama(settings: Settings):
     """Plain llama-cpp-python on the same model file and threads: the reference every time stands beside."""
     from llama_cpp import Llama
@@ -84,38 +89,35 @@ def generation_speed(assistant: Assistant, plain, pairs: int = 5) -> dict:
 
 
 class TokenCounter:
-    """Counts, on an in-process model, the prompt tokens of each call, those llama.cpp evaluated anew
-    (the rest came from its KV cache: a prompt that starts as the last one did), and the tokens generated."""
+    """Counts, on an in-process model, the prompt tokens llama.cpp evaluates and the tokens it generates.
+    The generator empties the KV cache before every prompt, so each prompt is evaluated whole, in one
+    `eval` call; generation feeds back one token at a time."""
 
     def __init__(self, llm):
-        self.prompt = self.new = self.generated = 0
-        generate, evaluate = llm.generate, llm.eval
-
-        def counting_generate(tokens, *a, **k):
-            self.prompt += len(tokens)
-            return generate(tokens, *a, **k)
+        self.prompt = self.generated = 0
+        evaluate = llm.eval
 
         def counting_eval(tokens):
             if len(tokens) == 1:
-                self.generated += 1  # generation feeds back one token at a time
+                self.generated += 1
             else:
-                self.new += len(tokens)
+                self.prompt += len(tokens)
             return evaluate(tokens)
 
-        llm.generate, llm.eval = counting_generate, counting_eval
+        llm.eval = counting_eval
 
-    def take(self) -> tuple[int, int, int]:
-        out = (self.prompt, self.new, self.generated)
-        self.prompt = self.new = self.generated = 0
+    def take(self) -> tuple[int, int]:
+        out = (self.prompt, self.generated)
+        self.prompt = self.generated = 0
         return out
 
 
 def answer_latency(assistant: Assistant, questions: list[str], raw: dict | None = None) -> dict:
     """Time to first text and to the answer; with an in-process model also the prompt tokens per question
-    (new and reused) and the ratio of each answer's time to what raw llama.cpp needs for the same tokens
-    at the speeds `raw` measured in this run."""
+    and the ratio of each answer's time to what raw llama.cpp needs for the same tokens at the speeds
+    `raw` measured in this run."""
     counter = TokenCounter(assistant.generator.llm) if raw and hasattr(assistant.generator, "llm") else None
-    ttft, total, ratios, prompt, new = [], [], [], [], []
+    ttft, total, ratios, prompt = [], [], [], []
     for q in questions:
         t0, first = time.perf_counter(), 0.0
         for _ in assistant.stream(q):
@@ -123,11 +125,10 @@ def answer_latency(assistant: Assistant, questions: list[str], raw: dict | None 
         ttft.append(first - t0)
         total.append(time.perf_counter() - t0)
         if counter and raw:
-            p, n, g = counter.take()
+            p, g = counter.take()
             prompt.append(p)
-            new.append(n)
-            if n or g:  # else answered without the model (an unknown name, another language)
-                ratios.append(total[-1] / (n / raw["raw_prompt_tokens_per_s"] + g / raw["raw_generation_tokens_per_s"]))
+            if p or g:  # else answered without the model (an unknown name, another language)
+                ratios.append(total[-1] / (p / raw["raw_prompt_tokens_per_s"] + g / raw["raw_generation_tokens_per_s"]))
     figures = {
         "ttft_p50_s": pct(ttft, 50),
         "ttft_p95_s": pct(ttft, 95),
@@ -138,8 +139,6 @@ def answer_latency(assistant: Assistant, questions: list[str], raw: dict | None 
     if counter:
         figures |= {
             "prompt_tokens_per_question_p50": pct(prompt, 50),
-            "new_prompt_tokens_per_question_p50": pct(new, 50),
-            "reused_prompt_tokens_share": round(1 - sum(new) / max(sum(prompt), 1), 3),
             "answer_to_raw_llama_ratio_p50": pct(ratios, 50),
             "answer_to_raw_llama_ratio_p95": pct(ratios, 95),
         }
@@ -231,18 +230,8 @@ def retrieval_latency(assistant: Assistant, store_dir: Path, sizes=(1_000, 10_00
 
 def peak_rss(settings: Settings, store: Path) -> dict:
     """Peak resident memory of `assistant ask` on the seeds with the settings' model, in a fresh process."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "assistant",
-        "ask",
-        "Who led the WPK delegation to Moscow in February 2025?",
-        "--store",
-        str(store),
-        "--model",
-        settings.model,
-        "--json",
-    ]
+    question = "Who led the WPK delegation to Moscow in February 2025?"
+    cmd = [sys.executable, "-m", "assistant", "ask", question, "--store", str(store), "--model", settings.model, "--json"]
     child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(child.pid, 0)  # this child's own peak: RUSAGE_CHILDREN keeps the largest of all
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -280,8 +269,7 @@ def _measure(settings: Settings, tmp: Path, sizes, log) -> dict:
         figures |= raw | generation_speed(assistant, plain)
         del plain
     log("time to first text and to the answer ...")
-    questions = [i.question for i in load_dataset(REPO_ROOT / "evals" / "dev.jsonl") if not i.history][:20]
-    figures |= answer_latency(assistant, questions, raw)
+    figures |= answer_latency(assistant, dev_questions()[:20], raw)
     log("peak memory ...")
     figures |= peak_rss(settings, tmp / "cold")
     log(f"retrieval latency at {', '.join(map(str, sizes))} chunks ...")

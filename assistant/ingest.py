@@ -104,11 +104,11 @@ def _sync(
 
     if progress:
         progress(0, len(texts))
-    vectors = embedder.embed(texts, progress=step) if texts else None
+    vectors = embedder.embed(texts, progress=step)
     store.delete(root, removed + [d.source for d in todo])  # a changed document may now have fewer chunks
     offset = 0
     for doc, chunks in chunked:
-        store.add(doc, chunks, vectors[offset : offset + len(chunks)])  # type: ignore[index]
+        store.add(doc, chunks, vectors[offset : offset + len(chunks)])
         offset += len(chunks)
     report.chunks_embedded = len(texts)
     return report

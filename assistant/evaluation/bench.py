@@ -228,16 +228,21 @@ def retrieval_latency(assistant: Assistant, store_dir: Path, sizes=(1_000, 10_00
     return {"retrieval_p95_ms": {k: v["p95_ms"] for k, v in out.items()}, "retrieval_ms": out}
 
 
+# Runs the command and prints its peak RSS (kB). A child's ru_maxrss starts at its parent's peak (exec
+# keeps the high-water mark of the memory it replaces), so the measured process is started from this
+# small interpreter, not from the bench, which holds a model of its own.
+PEAK = (
+    "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
+
+
 def peak_rss(settings: Settings, store: Path) -> dict:
     """Peak resident memory of `assistant ask` on the seeds with the settings' model, in a fresh process."""
     question = "Who led the WPK delegation to Moscow in February 2025?"
     cmd = [sys.executable, "-m", "assistant", "ask", question, "--store", str(store), "--model", settings.model, "--json"]
-    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)  # this child's own peak: RUSAGE_CHILDREN keeps the largest of all
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode:
-        raise subprocess.CalledProcessError(child.returncode, cmd)
-    return {"peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+    kb = subprocess.run([sys.executable, "-c", PEAK, *cmd], capture_output=True, text=True, check=True).stdout
+    return {"peak_rss_mb": round(int(kb) / 1024, 1)}
 
 
 def run(settings: Settings, out: Path, sizes=(1_000, 10_000, 100_000), log=print) -> dict:

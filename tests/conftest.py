@@ -4,15 +4,18 @@ marked `slow`, use the real embedded model, the real ONNX embedder and a real Ch
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import socket
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from assistant import Assistant, Settings
+from assistant.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -92,8 +95,6 @@ class FakeGenerator:
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
     """No test sees the developer's ASSISTANT_* settings."""
-    import os
-
     for k in list(os.environ):
         if k.startswith("ASSISTANT_"):
             monkeypatch.delenv(k)
@@ -109,28 +110,55 @@ def docs(tmp_path) -> Path:
 
 @pytest.fixture
 def fake_assistant(tmp_path, docs):
-    def make(*replies: str, **overrides) -> Assistant:
+    def make(*replies: str, chat_template: bool = False, yes: float = 1.0, **overrides) -> Assistant:
         settings = Settings(**{"store": tmp_path / "store", "source": docs, **overrides})
-        return Assistant(settings, generator=FakeGenerator(*replies), embedder=FakeEmbedder())
+        generator = FakeGenerator(*replies, chat_template=chat_template, yes=yes)
+        return Assistant(settings, generator=generator, embedder=FakeEmbedder())
 
     return make
 
 
 @pytest.fixture
-def fake_reader(tmp_path, docs):
+def fake_reader(fake_assistant):
     """An assistant whose fake model is an instruct model (it reads the numbered evidence)."""
-
-    def make(*replies: str, yes: float = 1.0, **overrides) -> Assistant:
-        settings = Settings(**{"store": tmp_path / "store", "source": docs, **overrides})
-        return Assistant(settings, generator=FakeGenerator(*replies, chat_template=True, yes=yes), embedder=FakeEmbedder())
-
-    return make
+    return lambda *replies, **kw: fake_assistant(*replies, chat_template=True, **kw)
 
 
 @pytest.fixture(scope="session")
 def real_assistant(tmp_path_factory) -> Assistant:
     """The real thing: embedded model, ONNX embedder, Chroma, on the seeds (ingested once per session)."""
     return Assistant(Settings(store=tmp_path_factory.mktemp("real") / "store", source=SEEDS))
+
+
+@contextmanager
+def served(assistant: Assistant, host: str = "127.0.0.1"):
+    """The chat page of `assistant` served on a port free on `host` (on 0.0.0.0: on every interface); yields
+    its URL on 127.0.0.1 (only ever loopback, whatever the app binds), and closes the app after."""
+    from assistant import ui
+
+    port = free_port(host)
+    demo = ui.launch(assistant, host, port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+def snapshot(path) -> list:
+    """The chunks of the store at `path`, as they are on disk."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()  # read what is on disk, not a cached client
+    return sorted((c["id"], c["text"], c["start"], c["end"]) for c in Store(path).chunks())
+
+
+def make_folder(path: Path, files: dict[str, str | bytes]) -> Path:
+    """A new folder at `path` holding `files` (name -> UTF-8 text or bytes)."""
+    path.mkdir()
+    for name, content in files.items():
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        (path / name).write_bytes(data)
+    return path
 
 
 # -- document files the tests generate (PDF with fpdf2, Word with python-docx, HTML by hand) ----------

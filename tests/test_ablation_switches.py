@@ -26,10 +26,7 @@ def test_the_type_bonus_changes_the_evidence_scores(tmp_path, fake_reader):
 
 
 def test_the_word_check_off_shows_what_the_model_said(fake_reader):
-    checked, unchecked = (
-        fake_reader("Napoleon Bonaparte [1]").ask(WHO),
-        fake_reader("Napoleon Bonaparte [1]", word_check=False).ask(WHO),
-    )
+    checked, unchecked = [fake_reader("Napoleon Bonaparte [1]", word_check=on).ask(WHO) for on in (True, False)]
     assert checked.abstained and not unchecked.abstained and unchecked.text.startswith("Napoleon")
 
 

@@ -13,7 +13,7 @@ import pytest
 from assistant import Settings, ui
 from assistant.cli import build_parser, main
 from assistant.errors import AccessError
-from conftest import free_port
+from conftest import served
 
 FORUM_Q = "Who led the North Korean delegation to the For the Freedom of Nations forum?"
 
@@ -107,16 +107,7 @@ def test_the_app_on_0000_asks_for_the_password_fake_model(fake_assistant, tmp_pa
     from gradio_client import Client
     from gradio_client.exceptions import AuthenticationError
 
-    port = free_port("0.0.0.0")  # free on every interface, as the app will bind it
-    demo = ui.launch(
-        fake_assistant("Kim Su-gil led the delegation.", auth="alice:correct horse"),
-        "0.0.0.0",
-        port,
-        prevent_thread_lock=True,
-        quiet=True,
-    )
-    url = f"http://127.0.0.1:{port}/"  # only ever loopback, whatever the app binds
-    try:
+    with served(fake_assistant("Kim Su-gil led the delegation.", auth="alice:correct horse"), "0.0.0.0") as url:
         with httpx.Client(base_url=url, trust_env=False, timeout=30) as anonymous:
             assert anonymous.get("config").status_code == 401
             assert anonymous.post("gradio_api/call/ask", json={"data": [FORUM_Q]}).status_code == 401
@@ -131,8 +122,6 @@ def test_the_app_on_0000_asks_for_the_password_fake_model(fake_assistant, tmp_pa
             Client(url, verbose=False)  # a script without the password cannot even load the API
         got = Client(url, auth=("alice", "correct horse"), verbose=False).predict(FORUM_Q, api_name="/ask")
         assert "Kim Su-gil" in got["text"] and got["citations"]
-    finally:
-        demo.close()
 
 
 # -- requests not addressed to this server (DNS rebinding) --------------------------------------
@@ -160,25 +149,23 @@ def test_only_requests_for_this_servers_own_address_or_listed_names_are_allowed(
 
 @pytest.mark.slow
 def test_a_foreign_host_or_origin_is_refused_with_no_cors_grant_fake_model(fake_assistant):
-    port = free_port()
-    demo = ui.launch(fake_assistant("Kim Su-gil led the delegation."), "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        with httpx.Client(base_url=url, trust_env=False, timeout=30) as client:
-            own = client.get("config", headers={"Origin": f"http://127.0.0.1:{port}"})
-            assert own.status_code == 200
-            for headers in (
-                {"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"},
-                {"Origin": "http://evil.example"},
-                {"Host": f"evil.example:{port}"},
-            ):
-                for path, method in (("config", "GET"), ("gradio_api/call/ask", "POST")):
-                    got = client.request(method, path, headers=headers, json={"data": [FORUM_Q]})
-                    assert got.status_code == 403, (headers, path)
-                    assert "access-control-allow-origin" not in got.headers and "Kim" not in got.text
-            preflight = client.options(
-                "gradio_api/call/ask", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"}
-            )
-            assert preflight.status_code == 403 and "access-control-allow-origin" not in preflight.headers
-    finally:
-        demo.close()
+    with (
+        served(fake_assistant("Kim Su-gil led the delegation.")) as url,
+        httpx.Client(base_url=url, trust_env=False, timeout=30) as client,
+    ):
+        port = client.base_url.port
+        own = client.get("config", headers={"Origin": f"http://127.0.0.1:{port}"})
+        assert own.status_code == 200
+        for headers in (
+            {"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"},
+            {"Origin": "http://evil.example"},
+            {"Host": f"evil.example:{port}"},
+        ):
+            for path, method in (("config", "GET"), ("gradio_api/call/ask", "POST")):
+                got = client.request(method, path, headers=headers, json={"data": [FORUM_Q]})
+                assert got.status_code == 403, (headers, path)
+                assert "access-control-allow-origin" not in got.headers and "Kim" not in got.text
+        preflight = client.options(
+            "gradio_api/call/ask", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"}
+        )
+        assert preflight.status_code == 403 and "access-control-allow-origin" not in preflight.headers

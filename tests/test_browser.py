@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import re
 import shutil
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
-from assistant import ui
-from conftest import ROOT, SPEC_PDF, FakeEmbedder, FakeGenerator, free_port
+from assistant import Assistant, Settings, extract_text, ui
+from conftest import ROOT, SPEC_PDF, make_folder, served
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -36,42 +38,33 @@ pytestmark = [
 @pytest.fixture
 def browse():
     """browse(assistant) -> (page, requested URLs): the app served and a fresh page opened on it."""
-    from playwright.sync_api import expect, sync_playwright
-
     expect.set_options(timeout=WAIT_MS)
-    demos, urls = [], []
-    with sync_playwright() as p:
+    urls: list[str] = []
+    with sync_playwright() as p, ExitStack() as apps:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
 
         def open_page(assistant):
-            demo = ui.launch(assistant, "127.0.0.1", free_port(), prevent_thread_lock=True, quiet=True)
-            demos.append(demo)
+            url = apps.enter_context(served(assistant))
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.set_default_timeout(WAIT_MS)
             page.on("request", lambda r: urls.append(r.url))
             page.on("websocket", lambda ws: urls.append(ws.url))
-            page.goto(demo.local_url, wait_until="load")  # not "networkidle": the page keeps a connection open
+            page.goto(url, wait_until="load")  # not "networkidle": the page keeps a connection open
             return page, urls
 
         try:
             yield open_page
         finally:
             browser.close()
-            for demo in demos:
-                demo.close()
 
 
 def ready(page):
-    from playwright.sync_api import expect
-
     expect(page.locator("#status")).to_contain_text("Model:")  # ingested and the model loaded
     page.evaluate(WATCH_REPLIES)
 
 
 def wait_for_reply(page, n: int):
     """The n-th reply (1-based), once the checked answer is in."""
-    from playwright.sync_api import expect
-
     reply = page.locator('#chat [data-testid="bot"]').nth(n - 1)
     expect(reply).to_be_visible()
     for note in WORKING:
@@ -94,8 +87,6 @@ def assert_local_only(urls: list[str]):
 
 
 def test_a_seed_question_gets_its_checked_answer_with_its_cited_passage(browse, real_assistant):
-    from playwright.sync_api import expect
-
     page, urls = browse(real_assistant)
     expect(page.locator("#status")).to_contain_text(f"Model: {real_assistant.model_name}")
     expect(page.locator("#status")).to_contain_text("5 documents (")  # by title
@@ -111,30 +102,17 @@ def test_a_seed_question_gets_its_checked_answer_with_its_cited_passage(browse, 
     first.locator("summary").click()
     expect(first.locator(".context mark.cited")).to_be_visible()  # the passage in its file
 
-    shot = ROOT / "test-artifacts" / "chat.png"
-    shot.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(shot), full_page=True)
+    shot(page, "chat.png", docs="screenshot.png")  # the README shows it
     assert_local_only(urls)
-    (ROOT / "docs").mkdir(exist_ok=True)
-    shutil.copyfile(shot, ROOT / "docs" / "screenshot.png")  # the README shows it
 
 
-def test_html_in_a_document_is_shown_never_run_fake_model(browse, tmp_path, docs):
-    from playwright.sync_api import expect
-
+def test_html_in_a_document_is_shown_never_run_fake_model(browse, docs, fake_assistant):
     (docs / "evil.md").write_text(
         "# Zorblax\n\nThe Zorblax treaty was signed by Marshal Quintero <script>window.__xss = 1</script>"
         '<img src="x" onerror="window.__xss = 2"> in Vilnius.\n',
         encoding="utf-8",
     )
-    from assistant import Assistant, Settings
-
-    assistant = Assistant(
-        Settings(store=tmp_path / "store", source=docs),
-        embedder=FakeEmbedder(),
-        generator=FakeGenerator("Marshal Quintero <script>window.__xss = 3</script> signed it."),
-    )
-    page, urls = browse(assistant)
+    page, urls = browse(fake_assistant("Marshal Quintero <script>window.__xss = 3</script> signed it."))
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     ready(page)
@@ -148,13 +126,8 @@ def test_html_in_a_document_is_shown_never_run_fake_model(browse, tmp_path, docs
 
 
 def test_a_pdf_uploaded_through_the_page_is_answered_with_its_page(browse, tmp_path):
-    from playwright.sync_api import expect
-
-    from assistant import Assistant, Settings, extract_text
-
-    source = tmp_path / "docs"
-    source.mkdir()
-    shutil.copy(ROOT / "seeds" / "000_d60495a78590dd9c.txt", source)
+    seed = ROOT / "seeds" / "000_d60495a78590dd9c.txt"
+    source = make_folder(tmp_path / "docs", {seed.name: seed.read_bytes()})
     assistant = Assistant(Settings(store=tmp_path / "store", source=source))
     page, urls = browse(assistant)
     expect(page.locator("#status")).to_contain_text("Model:")
@@ -173,16 +146,18 @@ def test_a_pdf_uploaded_through_the_page_is_answered_with_its_page(browse, tmp_p
     assert_local_only(urls)
 
 
-def shot(page, name: str) -> None:
+def shot(page, name: str, docs: str | None = None) -> None:
+    """A screenshot of the whole page in test-artifacts/, and with `docs` a copy of it in docs/ (for the README)."""
     path = ROOT / "test-artifacts" / name
     path.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
+    if docs:
+        (ROOT / "docs").mkdir(exist_ok=True)
+        shutil.copyfile(path, ROOT / "docs" / docs)
 
 
 def test_each_question_is_answered_as_if_asked_alone_and_keeps_its_sources(browse, real_assistant):
     """The contamination scenarios of issue 19: a self-contained question after an unrelated one."""
-    from playwright.sync_api import expect
-
     corruption = "Why is Russia interested in North Korea's anti-corruption experience?"
     population = "What is the population of Pyongyang?"
     ri = "What did Putin and Ri Hi-Yong discuss?"
@@ -197,8 +172,7 @@ def test_each_question_is_answered_as_if_asked_alone_and_keeps_its_sources(brows
             expect(reply.locator(".abstained")).to_have_text("The documents do not say.")
             expect(reply.locator("details.closest summary")).to_have_text("Closest passages (not an answer)")
             reply.locator("details.closest summary").click()
-            shot(page, "abstention.png")
-            shutil.copyfile(ROOT / "test-artifacts" / "abstention.png", ROOT / "docs" / "abstention.png")
+            shot(page, "abstention.png", docs="abstention.png")
             reply.locator("details.closest summary").click()
         expect(page.locator("#announce")).to_contain_text("Answer: " + alone[question][:40])
     cited = [n for n, q in enumerate([corruption, population, ri, corruption]) if "[1]" in alone[q]]
@@ -222,8 +196,6 @@ def test_each_question_is_answered_as_if_asked_alone_and_keeps_its_sources(brows
 
 
 def test_a_follow_up_and_a_question_typed_while_one_is_answered(browse, real_assistant):
-    from playwright.sync_api import expect
-
     page, urls = browse(real_assistant)
     ready(page)
     first = ask(page, "When did Choe Son-hui visit Moscow?")
@@ -253,13 +225,7 @@ def outline(page, selector: str) -> tuple[str, float]:
 
 
 def test_a_folder_of_pdfs_first_screen_its_own_examples_focus_and_a_too_long_question(browse, tmp_path):
-    from playwright.sync_api import expect
-
-    from assistant import Assistant, Settings
-
-    folder = tmp_path / "manuals"
-    folder.mkdir()
-    shutil.copy(SPEC_PDF, folder)
+    folder = make_folder(tmp_path / "manuals", {SPEC_PDF.name: SPEC_PDF.read_bytes()})
     page, urls = browse(Assistant(Settings(store=tmp_path / "store", source=folder)))
     page.set_viewport_size({"width": 1280, "height": 800})
     expect(page.locator("#status")).to_contain_text("1 document (")
@@ -267,8 +233,7 @@ def test_a_folder_of_pdfs_first_screen_its_own_examples_focus_and_a_too_long_que
     for example in ui.EXAMPLES:  # questions about the seeds are not offered on someone else's documents
         expect(page.get_by_role("button", name=example)).to_be_hidden()
     assert page.evaluate("document.scrollingElement.scrollHeight") <= 800  # the first screen fits
-    shot(page, "first-screen-pdf.png")
-    shutil.copyfile(ROOT / "test-artifacts" / "first-screen-pdf.png", ROOT / "docs" / "first-screen-pdf.png")
+    shot(page, "first-screen-pdf.png", docs="first-screen-pdf.png")
 
     page.locator("#question textarea").focus()  # visible focus on the box, then on Ask
     assert outline(page, "#question textarea")[0] != "none" and outline(page, "#question textarea")[1] >= 2
@@ -286,8 +251,6 @@ def test_a_folder_of_pdfs_first_screen_its_own_examples_focus_and_a_too_long_que
 
 
 def test_on_a_phone_the_input_takes_the_width_and_sources_sit_under_the_answer(browse, real_assistant):
-    from playwright.sync_api import expect
-
     page, urls = browse(real_assistant)
     page.set_viewport_size({"width": 420, "height": 860})
     ready(page)

@@ -60,17 +60,13 @@ def test_facts_are_names_and_numbers_folded():
         ("Ford's Theatre [1]", "Where did Lincoln die after he was shot?", False, []),  # a name not stated
         ("in a hospital bed [1]", "Where did Lincoln die after he was shot?", False, []),  # words not stated
         ("Lincoln [1]", "Where did Lincoln die?", False, []),  # only repeats the question
+        ("Petersen House [1][2]", "Where did Lincoln die?", True, [0]),  # a cited sentence that adds nothing is dropped
         ("not stated", "How old was Lincoln?", False, []),
     ],
 )
 def test_the_check_accepts_only_what_the_cited_sentences_state(raw, question, supported, sentences):
     verdict = check(parse(raw, 3), question, [], EVIDENCE, min_support=0.5)
     assert (verdict.supported, verdict.sentences) == (supported, sentences), verdict.reason
-
-
-def test_the_check_keeps_only_cited_sentences_that_contribute():
-    verdict = check(parse("Petersen House [1][2]", 3), "Where did Lincoln die?", [], EVIDENCE, 0.5)
-    assert verdict.sentences == [0]
 
 
 def test_a_follow_up_may_lean_on_the_previous_question():
@@ -96,12 +92,8 @@ def test_min_support_is_the_share_of_new_content_words():
 )
 def test_numbers_written_as_words_and_as_digits_are_the_same_number(answer, text):
     assert holds(answer, "What was the vote?", text, 0.5)
-    assert not holds(
-        answer.replace("8", "9").replace("eight", "nine").replace("23", "24").replace("twenty-three", "twenty-four"),
-        "What was the vote?",
-        text,
-        0.5,
-    )
+    other = answer.replace("8", "9").replace("eight", "nine").replace("23", "24").replace("twenty-three", "twenty-four")
+    assert not holds(other, "What was the vote?", text, 0.5)
 
 
 def context(text: str) -> Evidence:

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from functools import partial
 
 import pytest
 
@@ -32,22 +33,22 @@ def test_empty_question_is_refused_before_any_work(tmp_path, capsys):
     assert not (tmp_path / "store").exists()
 
 
-def test_missing_model_names_the_setting(tmp_path, capsys):
-    assert main(["ask", "Who?", "--model", str(tmp_path / "missing.gguf"), "--store", str(tmp_path / "s")]) == 1
+@pytest.mark.parametrize(
+    "content, error",
+    [
+        (None, "Model file not found"),
+        (b"GGUF" + os.urandom(4096), "Could not load the model"),
+        (b"hello", "Not a GGUF model file"),
+    ],
+    ids=["missing", "broken", "not-gguf"],
+)
+def test_a_missing_or_broken_model_file_names_the_setting(tmp_path, capsys, content, error):
+    model = tmp_path / "model.gguf"
+    if content is not None:
+        model.write_bytes(content)
+    assert main(["ask", "Who?", "--model", str(model), "--store", str(tmp_path / "s")]) == 1
     err = capsys.readouterr().err
-    assert "Model file not found" in err and "ASSISTANT_MODEL or --model" in err
-
-
-def test_broken_model_file_names_the_setting(tmp_path, capsys):
-    bad = tmp_path / "broken.gguf"
-    bad.write_bytes(b"GGUF" + os.urandom(4096))
-    assert main(["ask", "Who?", "--model", str(bad), "--store", str(tmp_path / "s")]) == 1
-    err = capsys.readouterr().err
-    assert "Could not load the model" in err and "ASSISTANT_MODEL or --model" in err
-    not_gguf = tmp_path / "notes.gguf"
-    not_gguf.write_text("hello")
-    assert main(["ask", "Who?", "--model", str(not_gguf), "--store", str(tmp_path / "s")]) == 1
-    assert "Not a GGUF model file" in capsys.readouterr().err
+    assert error in err and "ASSISTANT_MODEL or --model" in err
 
 
 def test_missing_source_folder(tmp_path, capsys):
@@ -65,14 +66,8 @@ def test_env_settings_are_used(tmp_path, monkeypatch, capsys):
 def test_python_m_assistant_ask_json_on_a_brand_new_store(tmp_path):
     """The real thing, as a user runs it: a fresh store, the embedded model, JSON out."""
     env = {**os.environ, "ASSISTANT_STORE": str(tmp_path / "store")}
-    out = subprocess.run(
-        [sys.executable, "-m", "assistant", "ask", "Who led the WPK delegation to Moscow in February 2025?", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=300,
-    )
+    run = partial(subprocess.run, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    out = run([sys.executable, "-m", "assistant", "ask", "Who led the WPK delegation to Moscow in February 2025?", "--json"])
     assert out.returncode == 0, out.stderr
     assert "5 added" in out.stderr  # it ingested first
     answer = json.loads(out.stdout)
@@ -81,13 +76,6 @@ def test_python_m_assistant_ask_json_on_a_brand_new_store(tmp_path):
     for c in answer["citations"]:
         assert (SEEDS / c["source"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["text"]
     # and the console script prints the passages under the answer
-    text = subprocess.run(
-        [str(ROOT / ".venv/bin/assistant"), "ask", "Who is Kim Su-gil?"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=300,
-    )
+    text = run([str(ROOT / ".venv/bin/assistant"), "ask", "Who is Kim Su-gil?"])
     assert text.returncode == 0, text.stderr
     assert "[1] " in text.stdout and ".txt, characters " in text.stdout

@@ -13,26 +13,38 @@ from assistant.evaluation import (
     judge,
     load_dataset,
     normalize,
+    run_pipeline,
     summarize,
     token_f1,
 )
-from conftest import SEEDS
+from conftest import SEEDS, make_folder
 
 DOC = SEEDS / "003_fb9d92a72d6051b6.txt"
 TEXT = DOC.read_text(encoding="utf-8")
+KIM = {
+    "question": "Who led the North Korean delegation to the For the Freedom of Nations forum?",
+    "answer": "Kim Su-gil",
+    "must_include": [["Kim Su-gil"]],
+    "sources": [DOC.name],
+}
+PIZZA = {"question": "What is the recipe for Neapolitan pizza dough?", "unanswerable": True}
 
 
 def citation(start, end, text=None, n=1):
-    return Citation(
-        n=n,
-        source=DOC.name,
-        file_path=str(DOC),
-        title="t",
-        start=start,
-        end=end,
-        text=TEXT[start:end] if text is None else text,
-        score=1.0,
-    )
+    text = TEXT[start:end] if text is None else text
+    return Citation(n=n, source=DOC.name, file_path=str(DOC), title="t", start=start, end=end, text=text, score=1.0)
+
+
+def dataset(tmp_path, *items: dict):
+    """tmp_path/tiny.jsonl holding `items`, with ids "1", "2"... in order."""
+    path = tmp_path / "tiny.jsonl"
+    path.write_text("\n".join(json.dumps({"id": str(n), **item}) for n, item in enumerate(items, start=1)), encoding="utf-8")
+    return path
+
+
+def recorder(seen: list):
+    """A progress callback for `evaluate` that notes each (pipeline, number of items) it starts."""
+    return lambda name, n: seen.append((name, n)) or (lambda item: None)
 
 
 def test_normalize_matches_dashes_quotes_case_and_spaces():
@@ -61,11 +73,8 @@ def test_judge_checks_citations_against_the_file():
     )
     good = Answer(question="Who led it?", text="Kim Su-gil led it. [1]", citations=[citation(start - 20, start + 20)])
     row = judge(item, good)
-    assert (
-        row["correct"]
-        and row["cited_all_facts"]
-        and row["citations"] == [{"n": 1, "source": DOC.name, "valid": True, "precise": True}]
-    )
+    assert row["correct"] and row["cited_all_facts"], row
+    assert row["citations"] == [{"n": 1, "source": DOC.name, "valid": True, "precise": True}]
     forged = Answer(question="Who led it?", text="Kim Su-gil [1]", citations=[citation(0, 10, "Kim Su-gil")])
     assert judge(item, forged)["citations"][0]["valid"] is False
     abstained = Answer(question="Who led it?", text="The documents do not say.", abstained=True)
@@ -100,27 +109,9 @@ def test_bad_dataset_lines_are_reported_with_their_number(tmp_path):
 
 
 def test_evaluate_writes_every_report_file(tmp_path, fake_assistant):
-    dataset = tmp_path / "tiny.jsonl"
-    dataset.write_text(
-        "\n".join(
-            json.dumps(x)
-            for x in [
-                {
-                    "id": "1",
-                    "question": "Who led the North Korean delegation to the For the Freedom of Nations forum?",
-                    "answer": "Kim Su-gil",
-                    "must_include": [["Kim Su-gil"]],
-                    "sources": [DOC.name],
-                    "extra_key": "ignored",
-                },
-                {"id": "2", "question": "What is the recipe for Neapolitan pizza dough?", "unanswerable": True},
-            ]
-        ),
-        encoding="utf-8",
-    )
     a = fake_assistant("Kim Su-gil led the delegation.")
     seen = []
-    report = evaluate(a, dataset, tmp_path / "out", progress=lambda name, n: seen.append((name, n)) or (lambda item: None))
+    report = evaluate(a, dataset(tmp_path, {**KIM, "extra_key": "ignored"}, PIZZA), tmp_path / "out", progress=recorder(seen))
     assert seen == [("product", 2)]
     assert report["key_fact_accuracy"] == 1.0 and report["abstention_recall"] == 1.0
     for name in ["report.json", "results.jsonl", "report.md", "metrics.png"]:
@@ -134,31 +125,10 @@ def test_evaluate_writes_every_report_file(tmp_path, fake_assistant):
 
 
 def test_comparisons_on_the_first_items_are_paired_with_the_products_figures_on_those_fake_model(tmp_path, fake_assistant):
-    dataset = tmp_path / "tiny.jsonl"
-    dataset.write_text(
-        "\n".join(
-            json.dumps(x)
-            for x in [
-                {"id": "1", "question": "What is the recipe for Neapolitan pizza dough?", "unanswerable": True},
-                {
-                    "id": "2",
-                    "question": "Who led the North Korean delegation to the For the Freedom of Nations forum?",
-                    "answer": "Kim Su-gil",
-                    "must_include": [["Kim Su-gil"]],
-                    "sources": [DOC.name],
-                },
-            ]
-        ),
-        encoding="utf-8",
-    )
     seen = []
+    a = fake_assistant("Kim Su-gil led the delegation.")
     report = evaluate(
-        fake_assistant("Kim Su-gil led the delegation."),
-        dataset,
-        tmp_path / "out",
-        conversation=True,
-        compare_limit=1,
-        progress=lambda name, n: seen.append((name, n)) or (lambda item: None),
+        a, dataset(tmp_path, PIZZA, KIM), tmp_path / "out", conversation=True, compare_limit=1, progress=recorder(seen)
     )
     assert seen == [("product", 2), ("conversation", 1)]
     assert report["n"] == 2 and report["conversation"]["n"] == 1
@@ -168,22 +138,14 @@ def test_comparisons_on_the_first_items_are_paired_with_the_products_figures_on_
 
 
 def test_evaluate_refuses_a_store_that_mixes_corpora(tmp_path, fake_assistant):
-    dataset = tmp_path / "tiny.jsonl"
-    dataset.write_text('{"id": "1", "question": "Who is Kim Su-gil?", "unanswerable": true}\n', encoding="utf-8")
-    other = tmp_path / "other"
-    other.mkdir()
-    (other / "note.txt").write_text("A note about something else entirely.", encoding="utf-8")
     a = fake_assistant()
-    a.ingest(other)
+    a.ingest(make_folder(tmp_path / "other", {"note.txt": "A note about something else entirely."}))
     with pytest.raises(AssistantError, match="also holds documents from .*other.*Pass --store"):
-        evaluate(a, dataset, tmp_path / "out")
+        evaluate(a, dataset(tmp_path, {"question": "Who is Kim Su-gil?", "unanswerable": True}), tmp_path / "out")
 
 
 def test_a_conversation_gives_each_item_its_own_history_or_the_answers_so_far_fake():
     """`run_pipeline(conversation=True)` with a fake `ask` that records what it was given."""
-    from assistant.evaluation import EvalItem, run_pipeline
-    from assistant.models import Answer
-
     items = [
         EvalItem(id="a", question="Q1"),
         EvalItem(id="b", question="Q2", history=[("H", "HA")]),

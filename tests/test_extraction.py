@@ -2,6 +2,7 @@
 generated from seed text, plus a real PDF no one here wrote (Debian's shared-mime-info spec)."""
 
 import shutil
+from functools import partial
 
 import pytest
 
@@ -9,7 +10,7 @@ from assistant import extract_text
 from assistant.extraction import Unreadable, extract
 from assistant.ingest import ingest
 from assistant.store import Store
-from conftest import SPEC_PDF, FakeEmbedder, make_docx, make_html, make_pdf
+from conftest import SPEC_PDF, FakeEmbedder, make_docx, make_folder, make_html, make_pdf
 
 PAGES = [
     "The first page is about the weather in Oslo.",
@@ -90,9 +91,7 @@ def test_a_real_pdf_no_one_here_wrote():
     ],
 )
 def test_bad_files_say_what_is_wrong_and_what_to_do(tmp_path, name, make, reason):
-    (tmp_path / "in").mkdir()
-    path = tmp_path / "in" / name
-    (tmp_path / "in" / "filler.txt").write_text("filler", encoding="utf-8")
+    path = make_folder(tmp_path / "in", {"filler.txt": "filler"}) / name
     make(path)
     with pytest.raises(Unreadable) as e:
         extract(path)
@@ -100,19 +99,14 @@ def test_bad_files_say_what_is_wrong_and_what_to_do(tmp_path, name, make, reason
 
 
 def test_a_folder_of_every_format_ingests_incrementally_and_skips_bad_files(tmp_path):
-    folder = tmp_path / "docs"
-    folder.mkdir()
+    folder = make_folder(tmp_path / "docs", {"notes.txt": "Plain notes about Tromso."})
     make_pdf(folder / "treaty.pdf", PAGES)
     make_docx(folder / "memo.docx", "Memo", ["Sales rose in March."])
     make_html(folder / "page.html", "News", "Headline", ["Rain is expected in Bergen."])
-    (folder / "notes.txt").write_text("Plain notes about Tromso.", encoding="utf-8")
     make_pdf(folder / "scanned.pdf", PAGES, image_only=True)
     make_pdf(folder / "locked.pdf", PAGES, password="secret")
     store = Store(tmp_path / "store")
-
-    def run():
-        return ingest(folder, store, FakeEmbedder(), chunk_chars=400, chunk_overlap=1)
-
+    run = partial(ingest, folder, store, FakeEmbedder(), chunk_chars=400, chunk_overlap=1)
     first = run()
     assert (first.added, first.unchanged) == (4, 0)
     assert sorted(first.skipped) == [

@@ -14,7 +14,7 @@ import pytest
 from assistant.extraction import _text
 from assistant.ingest import ingest
 from assistant.store import Store
-from conftest import FakeEmbedder
+from conftest import FakeEmbedder, make_folder, snapshot
 
 TESTS = str(Path(__file__).parent)
 # Ingests argv[1] into argv[2] (one chunk per line), killing itself with SIGKILL at argv[3]:
@@ -51,21 +51,15 @@ def run(folder, store, embedder=None, **kw):
     return ingest(folder, store, embedder or FakeEmbedder(), chunk_chars=100, chunk_overlap=0, **kw)
 
 
-def snapshot(path) -> list:
-    from chromadb.api.client import SharedSystemClient
-
-    SharedSystemClient.clear_system_cache()  # what is on disk, not a cached client
-    return sorted((c["id"], c["text"], c["start"], c["end"]) for c in Store(path).chunks())
-
-
 def long_text(lines: int, tag: str = "") -> str:
     """One chunk per line at chunk_chars=100."""
     return "\n".join(f"Line {i:05d}{tag} of the long document says something of its own." for i in range(lines))
 
 
-def killed(folder, store, point, batch=0):
+def killed(folder, store, point, batch=0, rebuild=False):
+    """Run KILLER (an ingest, or with `rebuild` a rebuild) and check that it was killed."""
     script = Path(store).parent / "killer.py"
-    script.write_text(KILLER)
+    script.write_text(KILLER.replace("chunk_overlap=0)", "chunk_overlap=0, rebuild=True)") if rebuild else KILLER)
     p = subprocess.run(
         [sys.executable, str(script), str(folder), str(store), point, TESTS, str(batch)],
         capture_output=True,
@@ -80,10 +74,7 @@ def killed(folder, store, point, batch=0):
 def test_sigkill_between_store_batches_then_ingest_gives_the_clean_store(tmp_path, point, change):
     """250 lines in batches of 100 (3 batches): killed before, between and after them, for a new
     document and for an edit of a stored one; the next ingest redoes it whole."""
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "short.txt").write_text("A short document beside the long one.", encoding="utf-8")
-    (folder / "long.txt").write_text(long_text(250), encoding="utf-8")
+    folder = make_folder(tmp_path / "docs", {"short.txt": "A short document beside the long one.", "long.txt": long_text(250)})
     store = tmp_path / "store"
     if change == "edited":
         run(folder, Store(store))
@@ -97,9 +88,7 @@ def test_sigkill_between_store_batches_then_ingest_gives_the_clean_store(tmp_pat
 
 def test_sigkill_after_the_first_real_chroma_batch_of_12001_chunks(tmp_path):
     """The case of the issue: 12,001 chunks, more than one of Chroma's own batches (5,461)."""
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "long.txt").write_text(long_text(12_001), encoding="utf-8")
+    folder = make_folder(tmp_path / "docs", {"long.txt": long_text(12_001)})
     killed(folder, tmp_path / "store", "upsert-1")
     report = run(folder, Store(tmp_path / "store"))
     assert (report.added, report.unchanged, report.chunks_embedded) == (1, 0, 12_001)  # redone, not "unchanged"
@@ -107,10 +96,7 @@ def test_sigkill_after_the_first_real_chroma_batch_of_12001_chunks(tmp_path):
 
 
 def test_a_file_replaced_while_it_is_read_is_stored_as_one_version_and_updated_next(tmp_path, monkeypatch):
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "a.txt").write_text("The first version of the file.", encoding="utf-8")
-    (folder / "b.txt").write_text("Another document.", encoding="utf-8")
+    folder = make_folder(tmp_path / "docs", {"a.txt": "The first version of the file.", "b.txt": "Another document."})
     import assistant.extraction as extraction
 
     def replaced_after_reading(data):
@@ -158,15 +144,7 @@ def test_a_failed_rebuild_leaves_the_old_store_whole(tmp_path, docs):
 def test_sigkill_during_a_rebuild_leaves_the_old_store_and_the_next_rebuild_works(tmp_path, docs):
     run(docs, Store(tmp_path / "store"))
     before = snapshot(tmp_path / "store")
-    script = tmp_path / "rebuild.py"
-    script.write_text(KILLER.replace("chunk_overlap=0)", "chunk_overlap=0, rebuild=True)"))
-    p = subprocess.run(
-        [sys.executable, str(script), str(docs), str(tmp_path / "store"), "upsert-1", TESTS, "0"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert p.returncode == -signal.SIGKILL, p.stderr[-2000:]
+    killed(docs, tmp_path / "store", "upsert-1", rebuild=True)
     assert snapshot(tmp_path / "store") == before
     run(docs, Store(tmp_path / "store"), rebuild=True)
     assert snapshot(tmp_path / "store") == before

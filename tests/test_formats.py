@@ -2,13 +2,16 @@
 store: PDF, DOCX and HTML files made from seed text, and a real PDF no one here wrote. Each question
 is answered from its file, and every citation passes the contract and carries the right page."""
 
+import json
 import shutil
+import subprocess
+import sys
 
 import pytest
 
 from assistant import Assistant, Settings, extract_text
 from assistant.extraction import extract
-from conftest import SEEDS, SPEC_PDF, make_docx, make_html, make_pdf
+from conftest import SEEDS, SPEC_PDF, make_docx, make_folder, make_html, make_pdf
 
 pytestmark = pytest.mark.slow
 
@@ -74,21 +77,11 @@ def test_each_format_answers_with_valid_paged_citations(assistant, question, sou
 
 
 def test_the_cli_prints_the_page_and_the_json_has_it(tmp_path):
-    import json
-    import subprocess
-    import sys
-
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    shutil.copy(SPEC_PDF, folder)
+    folder = make_folder(tmp_path / "docs", {SPEC_PDF.name: SPEC_PDF.read_bytes()})
     question = "What must an application run after installing, uninstalling or modifying its XML file?"
-    flags = ["--source", str(folder), "--store", str(tmp_path / "store")]
-    out = subprocess.run(
-        [sys.executable, "-m", "assistant", "ask", question, *flags, "--json"], capture_output=True, text=True, timeout=300
-    )
+    ask = [sys.executable, "-m", "assistant", "ask", question, "--source", str(folder), "--store", str(tmp_path / "store")]
+    out = subprocess.run([*ask, "--json"], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["citations"][0]["page"] == 3
-    text = subprocess.run(
-        [sys.executable, "-m", "assistant", "ask", question, *flags], capture_output=True, text=True, timeout=300
-    )
+    text = subprocess.run(ask, capture_output=True, text=True, timeout=300)
     assert "(shared-mime-info-spec.pdf, p. 3, characters " in text.stdout

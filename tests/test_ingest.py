@@ -6,7 +6,7 @@ from filelock import FileLock
 from assistant import SourceError, StoreError
 from assistant.ingest import ingest
 from assistant.store import Store
-from conftest import FakeEmbedder
+from conftest import FakeEmbedder, make_folder
 
 
 def run(docs, store, embedder=None, **kw):
@@ -83,7 +83,7 @@ def test_locked_store_says_so(tmp_path, docs):
     store = Store(tmp_path / "store")
     with FileLock(str(store.path) + ".lock"):
         with pytest.raises(StoreError, match="Another process is writing to the store"):
-            ingest(docs, Store(tmp_path / "store"), FakeEmbedder(), chunk_chars=400, chunk_overlap=1)
+            run(docs, Store(tmp_path / "store"))
 
 
 @pytest.mark.parametrize("damage", ["garble", "truncate"])
@@ -109,18 +109,14 @@ def test_corrupted_store_names_the_rebuild_command_and_rebuild_recovers(tmp_path
 
 
 def test_rebuild_refuses_to_delete_a_folder_that_is_not_a_store(tmp_path, docs):
-    folder = tmp_path / "precious"
-    folder.mkdir()
-    (folder / "thesis.txt").write_text("do not delete", encoding="utf-8")
+    folder = make_folder(tmp_path / "precious", {"thesis.txt": "do not delete"})
     with pytest.raises(StoreError, match="does not look like a Chroma store"):
         run(docs, Store(folder), rebuild=True)
     assert (folder / "thesis.txt").exists()
 
 
 def test_documents_from_two_folders_live_side_by_side(tmp_path, docs):
-    other = tmp_path / "other"
-    other.mkdir()
-    (other / "000_d60495a78590dd9c.txt").write_text("Same name, other folder.", encoding="utf-8")
+    other = make_folder(tmp_path / "other", {"000_d60495a78590dd9c.txt": "Same name, other folder."})
     store = Store(tmp_path / "store")
     run(docs, store)
     report = run(other, store)

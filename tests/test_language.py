@@ -24,12 +24,8 @@ def test_documents_that_use_the_script_answer_in_it():
 
 
 # The classifier below is py3langid's real model (a unit test of our use of it, no fake).
-ENGLISH_PASSAGES = languages(
-    [
-        "The treaty was signed in Vilnius by the two foreign ministers in March.",
-        "Both sides agreed to meet again before the end of the year to review it.",
-    ]
-)
+TREATY = "The treaty was signed in Vilnius by the two foreign ministers in March."
+ENGLISH_PASSAGES = languages([TREATY, "Both sides agreed to meet again before the end of the year to review it."])
 
 
 def test_a_question_in_another_language_is_named_with_the_documents_language():
@@ -38,14 +34,7 @@ def test_a_question_in_another_language_is_named_with_the_documents_language():
     assert unfamiliar_language("¿Quién firmó el tratado?", ENGLISH_PASSAGES) == ("Spanish", "English")
 
 
-ENGLISH_WORDS = {
-    t
-    for p in [
-        "The treaty was signed in Vilnius by the two foreign ministers in March.",
-        "Choe Son-hui visited Moscow in November and met the minister.",
-    ]
-    for t in terms(p)
-}
+ENGLISH_WORDS = set(terms(TREATY + " Choe Son-hui visited Moscow in November and met the minister."))
 
 
 def test_names_do_not_hide_a_question_in_another_language():

@@ -7,6 +7,9 @@ import pytest
 
 from assistant import Answer, QuestionError
 from assistant.pipeline import clean_question
+from conftest import make_folder
+
+QUESTION = "Who led the North Korean delegation to the For the Freedom of Nations forum?"
 
 
 def check_citations(answer: Answer):
@@ -16,10 +19,7 @@ def check_citations(answer: Answer):
 
 def committee(tmp_path, text: str):
     """A one-file documents folder holding `text`."""
-    folder = tmp_path / "committee"
-    folder.mkdir()
-    (folder / "c.txt").write_text(text, encoding="utf-8")
-    return folder
+    return make_folder(tmp_path / "committee", {"c.txt": text})
 
 
 def quoted(answer: Answer) -> str:
@@ -29,8 +29,7 @@ def quoted(answer: Answer) -> str:
 
 
 def test_a_supported_answer_becomes_a_verbatim_quote_of_its_whole_sentence_with_its_citation(fake_assistant):
-    a = fake_assistant("Kim Su-gil")
-    answer = a.ask("Who led the North Korean delegation to the For the Freedom of Nations forum?")
+    answer = fake_assistant("Kim Su-gil").ask(QUESTION)
     assert not answer.abstained
     quote = quoted(answer)
     assert "Kim Su-gil" in quote and not answer.text.startswith("“…") and "…”" not in answer.text
@@ -42,8 +41,7 @@ def test_a_supported_answer_becomes_a_verbatim_quote_of_its_whole_sentence_with_
 
 
 def test_an_unsupported_answer_is_replaced_by_the_best_evidence_sentence(fake_assistant):
-    a = fake_assistant("Napoleon Bonaparte, in 1812")
-    answer = a.ask("Who led the North Korean delegation to the For the Freedom of Nations forum?")
+    answer = fake_assistant("Napoleon Bonaparte, in 1812").ask(QUESTION)
     assert "Napoleon" not in answer.text and "Kim Su-gil" in quoted(answer)
     check_citations(answer)
 
@@ -71,8 +69,7 @@ def test_a_date_the_model_missed_is_quoted_in_its_whole_sentence(tmp_path, fake_
     folder = committee(
         tmp_path, f"The committee chaired by Maria Lopez met in Geneva {filler} on 14 March 2023 {filler} before it went home."
     )
-    a = fake_assistant("Napoleon", source=folder)
-    answer = a.ask("When did the committee chaired by Maria Lopez meet in Geneva?")
+    answer = fake_assistant("Napoleon", source=folder).ask("When did the committee chaired by Maria Lopez meet in Geneva?")
     quote = quoted(answer)
     assert "14 March 2023" in quote and quote == answer.citations[0].text  # as far as its passage holds it
 
@@ -87,8 +84,7 @@ def test_the_prompt_holds_the_evidence_and_the_last_turn(fake_assistant):
 
 
 def test_stream_yields_only_the_checked_text_then_the_answer(fake_reader):
-    a = fake_reader("Napoleon Bonaparte [1]")  # unsupported: the model's words must never be shown
-    *texts, answer = a.stream(QUESTION)
+    *texts, answer = fake_reader("Napoleon Bonaparte [1]").stream(QUESTION)  # unsupported: the model's words must never be shown
     assert texts == [answer.text] == ["The documents do not say."] and isinstance(answer, Answer)
 
 
@@ -101,9 +97,8 @@ def test_empty_and_control_character_questions(fake_assistant):
 
 
 def test_a_question_longer_than_the_context_is_refused_with_the_fix(fake_assistant):
-    a = fake_assistant(n_ctx=512)
     with pytest.raises(QuestionError, match=r"too long: [\d,]+ characters, at most 1,024. Shorten it."):
-        a.ask("delegation " * 1000)
+        fake_assistant(n_ctx=512).ask("delegation " * 1000)
 
 
 def test_long_questions_drop_evidence_before_failing(fake_assistant):
@@ -115,7 +110,8 @@ def test_long_questions_drop_evidence_before_failing(fake_assistant):
     full = fake_assistant("Kim Su-gil", n_ctx=4096)
     full.ask(question)
     text = lambda p: p.rsplit("Text: ", 1)[1].split("\nQuestion:")[0]  # noqa: E731
-    assert 0 < len(text(prompt)) < len(text(full.generator.prompts[0]))
+    kept, every = text(prompt), text(full.generator.prompts[0])
+    assert 0 < len(kept) < len(every) and every.startswith(kept)  # the weakest sentences are the ones dropped
 
 
 def test_first_ask_ingests_a_brand_new_store_and_notices_changes(fake_assistant, docs):
@@ -129,12 +125,10 @@ def test_first_ask_ingests_a_brand_new_store_and_notices_changes(fake_assistant,
 
 
 # -- an instruct model reads the numbered evidence; the system checks what it says ----------------
-QUESTION = "Who led the North Korean delegation to the For the Freedom of Nations forum?"
 
 
 def test_a_supported_short_answer_cites_its_sentence(fake_reader):
-    a = fake_reader("Kim Su-gil [1]")
-    answer = a.ask(QUESTION)
+    answer = fake_reader("Kim Su-gil [1]").ask(QUESTION)
     assert not answer.abstained and answer.text == "Kim Su-gil [1]"
     [c] = answer.citations
     assert c.n == 1 and c.source == "003_fb9d92a72d6051b6.txt" and "Kim Su-gil" in c.text
@@ -176,8 +170,7 @@ def test_the_second_look_keeps_an_answer_the_model_confirms_and_can_be_switched_
 
 def test_a_two_sentence_answer_cites_each_sentence(tmp_path, fake_reader):
     folder = committee(tmp_path, "The committee met in Geneva in 2023. Its chair was Maria Lopez.")
-    a = fake_reader("Maria Lopez, in Geneva [1][2]", source=folder)
-    answer = a.ask("Who chaired the committee and where did it meet?")
+    answer = fake_reader("Maria Lopez, in Geneva [1][2]", source=folder).ask("Who chaired the committee and where did it meet?")
     assert answer.text == "Maria Lopez, in Geneva [1][2]"
     assert sorted(c.text for c in answer.citations) == ["Its chair was Maria Lopez.", "The committee met in Geneva in 2023."]
     check_citations(answer)

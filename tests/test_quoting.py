@@ -4,6 +4,7 @@ from assistant.evidence import Evidence
 from assistant.models import Passage
 from assistant.quoting import found_in, quote
 from assistant.settings import PROMPTS
+from conftest import FakeGenerator
 
 P = Passage(id="a#0", source="a.txt", file_path="/x/a.txt", title="T", start=0, end=10, text="x", score=1.0)
 TALKS = "On February 25, Dmitry Medvedev held talks with Ri Hi-Yong in Moscow."
@@ -17,33 +18,10 @@ def test_an_answer_is_found_when_every_term_is_in_the_sentence_and_something_is_
     assert not found_in("not stated", TALKS, q)
 
 
-class FakeBaseModel:
-    """Says a fixed reply; counts a token per word."""
-
-    chat_template = None
-
-    def __init__(self, reply):
-        self.reply, self.prompts = reply, []
-
-    def count_tokens(self, text):
-        return len(text.split())
-
-    def stream(self, prompt, max_tokens):
-        self.prompts.append(prompt)
-        yield self.reply
-
-
 def test_the_best_sentence_is_quoted_when_it_or_the_answer_holds_the_kind_asked_for():
     best = [Evidence("The talks were warm.", P, 1.0), Evidence(TALKS, P, 0.5)]
     q = "When were the talks held?"
-    assert quote(FakeBaseModel("not stated"), PROMPTS, q, [], best, 2048, 40) is None  # no date in the best sentence
-    assert quote(FakeBaseModel("not stated"), PROMPTS, q, [], best, 2048, 40, type_check=False) is best[0]
+    assert quote(FakeGenerator("not stated"), PROMPTS, q, [], best, 2048, 40) is None  # no date in the best sentence
+    assert quote(FakeGenerator("not stated"), PROMPTS, q, [], best, 2048, 40, type_check=False) is best[0]
     dated = [Evidence(TALKS, P, 1.0)]
-    assert quote(FakeBaseModel("February 25"), PROMPTS, q, [], dated, 2048, 40) is dated[0]
-
-
-def test_the_weakest_sentences_leave_a_prompt_that_is_too_long():
-    model = FakeBaseModel("warm")
-    many = [Evidence(f"Sentence {i} " + "word " * 100, P, 1.0) for i in range(5)]
-    quote(model, PROMPTS, "How were the talks?", [], many, 400, 40)
-    assert "Sentence 0" in model.prompts[0] and "Sentence 4" not in model.prompts[0]
+    assert quote(FakeGenerator("February 25"), PROMPTS, q, [], dated, 2048, 40) is dated[0]

@@ -15,39 +15,28 @@ from assistant import Assistant, QuestionError, Settings
 from assistant.cli import main
 from assistant.ingest import ingest
 from assistant.store import Store
-from conftest import SEEDS, FakeEmbedder, free_port
+from conftest import SEEDS, FakeEmbedder, free_port, snapshot
 
 PY = [sys.executable, "-m", "assistant"]
 
 
-def snapshot(path) -> list:
-    from chromadb.api.client import SharedSystemClient
-
-    SharedSystemClient.clear_system_cache()  # read what is on disk, not a cached client
-    return sorted((c["id"], c["text"], c["start"], c["end"]) for c in Store(path).chunks())
-
-
 @pytest.mark.slow
 def test_sigkill_during_ingest_then_ingest_gives_exactly_the_clean_store(tmp_path, docs):
-    clean = tmp_path / "clean"
-    subprocess.run(PY + ["ingest", "--store", str(clean), "--source", str(docs)], check=True, capture_output=True)
-    expected = snapshot(clean)
+    def command(store, *args):
+        return PY + [*args, "--store", str(store), "--source", str(docs)]
+
+    subprocess.run(command(tmp_path / "clean", "ingest"), check=True, capture_output=True)
+    expected = snapshot(tmp_path / "clean")
     for delay in [1.0, 2.5, 4.0, 5.5, 7.0]:  # start-up, embedding, writing
         store = tmp_path / f"killed-{delay}"
-        p = subprocess.Popen(
-            PY + ["ingest", "--store", str(store), "--source", str(docs)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        p = subprocess.Popen(command(store, "ingest"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         p.send_signal(signal.SIGKILL)
         p.wait()
-        again = subprocess.run(PY + ["ingest", "--store", str(store), "--source", str(docs)], capture_output=True, text=True)
+        again = subprocess.run(command(store, "ingest"), capture_output=True, text=True)
         assert again.returncode == 0, again.stderr
         assert snapshot(store) == expected, f"killed after {delay}s"
-        ask = subprocess.run(
-            PY + ["ask", "Who is Kim Su-gil?", "--json", "--store", str(store), "--source", str(docs)],
-            capture_output=True,
-            text=True,
-        )
+        ask = subprocess.run(command(store, "ask", "Who is Kim Su-gil?", "--json"), capture_output=True, text=True)
         assert ask.returncode == 0 and json.loads(ask.stdout)["passages"], ask.stderr
 
 
@@ -71,24 +60,23 @@ GUARD = textwrap.dedent('''
         except ValueError:
             return False
 
-    _connect, _connect_ex, _getaddrinfo = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
+    def _guarded(original):
+        def connect(self, address):
+            if self.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address[0]):
+                _refuse(address)
+            return original(self, address)
 
-    def connect(self, address):
-        if self.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address[0]):
-            _refuse(address)
-        return _connect(self, address)
+        return connect
 
-    def connect_ex(self, address):
-        if self.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address[0]):
-            _refuse(address)
-        return _connect_ex(self, address)
+    _getaddrinfo = socket.getaddrinfo
 
     def getaddrinfo(host, *args, **kwargs):
         if not _loopback(host):
             _refuse(host)
         return _getaddrinfo(host, *args, **kwargs)
 
-    socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo = connect, connect_ex, getaddrinfo
+    socket.socket.connect, socket.socket.connect_ex = _guarded(socket.socket.connect), _guarded(socket.socket.connect_ex)
+    socket.getaddrinfo = getaddrinfo
 ''')
 
 
@@ -179,21 +167,8 @@ def test_odd_questions_get_an_answer_not_a_crash(fake_assistant, question):
 def test_huge_questions_are_refused_through_the_api_and_the_cli(fake_assistant, tmp_path, capsys):
     with pytest.raises(QuestionError, match="The question is too long"):
         fake_assistant().ask("why " * 25_000)
-    assert (
-        main(
-            [
-                "ask",
-                "why " * 25_000,
-                "--store",
-                str(tmp_path / "s"),
-                "--source",
-                str(SEEDS),
-                "--model",
-                str(tmp_path / "none.gguf"),
-            ]
-        )
-        == 1
-    )
+    model = str(tmp_path / "none.gguf")
+    assert main(["ask", "why " * 25_000, "--store", str(tmp_path / "s"), "--source", str(SEEDS), "--model", model]) == 1
     assert "The question is too long" in capsys.readouterr().err
 
 

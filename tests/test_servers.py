@@ -40,12 +40,8 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 90) -> None:
 
 
 def start_chroma(path, port) -> subprocess.Popen:
-    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-    p = spawn(
-        [str(ROOT / ".venv/bin/chroma"), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        path.parent / f"chroma-{port}.log",
-        env,
-    )
+    server = [str(ROOT / ".venv/bin/chroma"), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
+    p = spawn(server, path.parent / f"chroma-{port}.log", {**os.environ, "ANONYMIZED_TELEMETRY": "False"})
     wait_for(f"http://127.0.0.1:{port}/api/v2/heartbeat", p)
     return p
 
@@ -63,24 +59,8 @@ def chroma(tmp_path_factory):
 def llm(tmp_path_factory):
     port = free_port()
     model = Settings().model_path()
-    p = spawn(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(model),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_threads",
-            "2",
-            "--n_ctx",
-            "2048",
-        ],
-        tmp_path_factory.mktemp("llm") / "server.log",
-    )
+    server = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--n_threads", "2", "--n_ctx", "2048"]
+    p = spawn([*server, "--host", "127.0.0.1", "--port", str(port)], tmp_path_factory.mktemp("llm") / "server.log")
     wait_for(f"http://127.0.0.1:{port}/v1/models", p)
     yield f"http://127.0.0.1:{port}/v1"
     p.terminate()

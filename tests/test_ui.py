@@ -13,8 +13,9 @@ import pytest
 
 from assistant import ui
 from assistant.cli import build_parser, cmd_chat
+from assistant.extraction import extract
 from assistant.models import Citation
-from conftest import SEEDS, free_port, make_docx, make_html, make_pdf
+from conftest import SEEDS, make_docx, make_folder, make_html, make_pdf, served
 
 FORUM_Q = "Who led the North Korean delegation to the For the Freedom of Nations forum?"
 FORUM_A = "Kim Su-gil led the delegation to the forum."
@@ -36,6 +37,11 @@ def answer(app: ui.ChatUI, question: str, turns=()):
     chat, turns, panel, button, announced, box = updates[-1]
     assert button["interactive"] and "Answer: " in announced and box == gr.skip()
     return chat, turns, panel
+
+
+def cited(path: Path, start: int, end: int, text: str, **page) -> Citation:
+    """Citation [1] of the file at `path`, characters start to end."""
+    return Citation(n=1, source=path.name, file_path=str(path), title="Doc", start=start, end=end, text=text, score=1, **page)
 
 
 def test_the_reply_says_what_is_done_then_shows_the_checked_answer_and_its_sources_fake_model(fake_assistant):
@@ -186,16 +192,16 @@ def test_uploads_are_added_and_bad_files_and_duplicates_refused_fake_model(fake_
     app = ui.ChatUI(a)
     ready_status(app)
     before = a.store.count()
-    up = tmp_path / "incoming"
-    up.mkdir()
-    (up / "new.md").write_text("# Zorblax\n\nThe Zorblax treaty was signed in Vilnius in 1999.\n", encoding="utf-8")
-    (up / "blob.txt").write_bytes(b"\x89PNG\x00\x01binary")
-    (up / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
-    (up / "report.xls").write_bytes(b"\xd0\xcf\x11\xe0")
-    (up / "copy.txt").write_bytes((docs / "000_d60495a78590dd9c.txt").read_bytes())
-    files = [str(up / n) for n in ("new.md", "blob.txt", "latin1.txt", "report.xls", "copy.txt")]
+    files = {
+        "new.md": "# Zorblax\n\nThe Zorblax treaty was signed in Vilnius in 1999.\n",
+        "blob.txt": b"\x89PNG\x00\x01binary",
+        "latin1.txt": "caf\xe9".encode("latin-1"),
+        "report.xls": b"\xd0\xcf\x11\xe0",
+        "copy.txt": (docs / "000_d60495a78590dd9c.txt").read_bytes(),
+    }
+    up = make_folder(tmp_path / "incoming", files)
 
-    message, status = last(app.add_documents(files))
+    message, status = last(app.add_documents([str(up / name) for name in files]))
     message = html.unescape(message)  # the message is Markdown with its special characters escaped
     assert message.startswith("Added 1 document(s)")
     assert "blob.txt: binary file, not text" in message
@@ -215,10 +221,7 @@ def test_uploads_are_added_and_bad_files_and_duplicates_refused_fake_model(fake_
 def test_the_context_of_a_citation_comes_from_its_file(tmp_path):
     path = tmp_path / "doc.txt"
     path.write_text("word " * 200 + "THE PASSAGE" + " more" * 200, encoding="utf-8")
-    start = 1000
-    c = Citation(
-        n=1, source="doc.txt", file_path=str(path), title="Doc", start=start, end=start + 11, text="THE PASSAGE", score=1
-    )
+    c = cited(path, 1000, 1011, "THE PASSAGE")
     shown = ui.context_html(c)
     assert '<mark class="cited">THE PASSAGE</mark>' in shown and shown.count("word") > 50 and shown.endswith("…</div>")
     path.write_text("rewritten", encoding="utf-8")
@@ -243,54 +246,36 @@ def test_the_chat_command_launches_the_page(monkeypatch):
 
 
 # -- the real app --------------------------------------------------------------------------------
-def client(url: str):
-    """A plain gradio_client, as a script would use it."""
+@pytest.mark.slow
+def test_three_concurrent_questions_all_get_complete_answers_with_checkable_citations(real_assistant):
+    """The real app (real model, real store) on a free port, asked by plain gradio_clients, as scripts would."""
     from gradio_client import Client
 
-    return Client(url, verbose=False)
-
-
-@pytest.fixture(scope="module")
-def real_app(real_assistant):
-    """The real app (real model, real store) serving on a free port of 127.0.0.1."""
-    demo = ui.launch(real_assistant, "127.0.0.1", free_port(), prevent_thread_lock=True, quiet=True)
-    yield demo.local_url
-    demo.close()
-
-
-@pytest.mark.slow
-def test_the_ask_endpoint_of_the_running_app_answers_with_checkable_citations(real_app, real_assistant):
-    got = client(real_app).predict("Who led the WPK delegation to Moscow in February 2025?", api_name="/ask")
-    assert not got["abstained"] and got["citations"] and got["model"] == real_assistant.model_name
-    for c in got["citations"]:
-        assert Path(c["file_path"]).parent == SEEDS
-        assert Path(c["file_path"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["text"]
-
-
-@pytest.mark.slow
-def test_three_concurrent_questions_all_get_complete_answers(real_app):
     questions = [
         "When did Choe Son-hui visit Moscow?",
         "Which forum did Kim Su-gil's delegation attend?",
         "Who led the WPK delegation to Moscow in February 2025?",
     ]
-    with ThreadPoolExecutor(3) as pool:
-        answers = list(pool.map(lambda q: client(real_app).predict(q, api_name="/ask"), questions))
+    with served(real_assistant) as url, ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(lambda q: Client(url, verbose=False).predict(q, api_name="/ask"), questions))
     for q, got in zip(questions, answers):
-        assert got["question"] == q and got["text"] and "total" in got["timings"]
+        assert got["question"] == q and got["text"] and "total" in got["timings"]  # its own answer, complete
+        assert got["model"] == real_assistant.model_name
+        for c in got["citations"]:
+            assert Path(c["file_path"]).parent == SEEDS
+            assert Path(c["file_path"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["text"]
+    assert not answers[2]["abstained"] and answers[2]["citations"]  # the WPK delegation's head, cited
 
 
 def test_pdf_word_and_html_uploads_are_checked_and_added_fake_model(fake_assistant, tmp_path):
     a = fake_assistant("Vilnius")
     app = ui.ChatUI(a)
     ready_status(app)
-    up = tmp_path / "incoming"
-    up.mkdir()
+    up = make_folder(tmp_path / "incoming", {"fake.docx": "not really Word"})
     make_pdf(up / "treaty.pdf", ["A first page.", "The Zorblax treaty was signed in Vilnius in 1999."])
     make_docx(up / "memo.docx", "Memo", ["The Quorvex memo was written in Riga."])
     make_html(up / "page.html", "News", "Headline", ["The Plimbo festival is held in Tartu."])
     make_pdf(up / "scanned.pdf", ["x"], image_only=True)
-    (up / "fake.docx").write_text("not really Word", encoding="utf-8")
     message, _ = last(app.add_documents([str(p) for p in sorted(up.iterdir())]))
     assert message.startswith("Added 3 document(s)")
     assert "scanned.pdf: no text layer: run OCR on it first" in message
@@ -303,23 +288,10 @@ def test_pdf_word_and_html_uploads_are_checked_and_added_fake_model(fake_assista
 def test_show_in_context_stays_on_the_cited_page(tmp_path):
     pages = ["Page one talks about Oslo.", "Page two: the treaty was signed in Vilnius.", "Page three is about Riga."]
     path = make_pdf(tmp_path / "three.pdf", pages)
-    from assistant.extraction import extract
-
-    got = extract(path)
-    start = got.text.index("the treaty")
+    text = extract(path).text
+    start = text.index("the treaty")
     end = start + len("the treaty was signed in Vilnius.")
-    c = Citation(
-        n=1,
-        score=1.0,
-        source="three.pdf",
-        file_path=str(path),
-        title="Three",
-        start=start,
-        end=end,
-        text=got.text[start:end],
-        page=2,
-    )
-    shown = ui.context_html(c, chars=1000)
+    shown = ui.context_html(cited(path, start, end, text[start:end], page=2), chars=1000)
     assert "Vilnius" in shown and "Page two" in shown
     assert "Oslo" not in shown and "Riga" not in shown
 
@@ -335,9 +307,7 @@ def test_a_too_long_question_is_a_warning_and_goes_back_into_the_box_fake_model(
 def test_examples_are_offered_only_where_the_documents_hold_their_evidence_fake_model(fake_assistant, tmp_path):
     on_seeds = last(ui.ChatUI(fake_assistant()).prepare())
     assert [u["visible"] for u in on_seeds[1:]] == [True] * len(ui.EXAMPLES)
-    manuals = tmp_path / "manuals"
-    manuals.mkdir()
-    (manuals / "mime.md").write_text("# MIME\n\nThe shared MIME database is stored in /usr/share/mime.\n", encoding="utf-8")
+    manuals = make_folder(tmp_path / "manuals", {"mime.md": "# MIME\n\nThe shared MIME database is stored in /usr/share/mime.\n"})
     other = fake_assistant(source=manuals, store=tmp_path / "other")
     shown = last(ui.ChatUI(other).prepare())
     assert "1 document" in shown[0] and [u["visible"] for u in shown[1:]] == [False] * len(ui.EXAMPLES)
@@ -350,8 +320,7 @@ def test_progress_is_said_in_the_status_line_in_words_fake_model(fake_assistant)
 
 
 def test_a_pdf_page_is_named_with_its_printed_number_where_that_differs_fake_model(fake_assistant, tmp_path):
-    folder = tmp_path / "manual"
-    folder.mkdir()
+    folder = make_folder(tmp_path / "manual", {})
     pages = ["Preface of the manual.", "Contents of the manual.", "The Zorblax treaty was signed in Vilnius."]
     make_pdf(
         folder / "manual.pdf", pages, labels=[{"label_style": "r", "label_start": 1}, {}, {"label_style": "D", "label_start": 1}]
@@ -362,8 +331,6 @@ def test_a_pdf_page_is_named_with_its_printed_number_where_that_differs_fake_mod
     assert (c.page, c.page_label) == (3, "1") and c.where() == "manual.pdf, p. 3, printed 1"
     assert "manual.pdf, p. 3, printed 1" in ui.citations_html([ui.Turn(question=answer.question, answer=answer)], 0)
     unlabelled = make_pdf(tmp_path / "plain.pdf", ["One.", "Two."])
-    from assistant.extraction import extract
-
     assert extract(unlabelled).labels == ()  # printed numbers equal to the page numbers add nothing
 
 

@@ -182,8 +182,9 @@ def cmd_bench(args) -> int:
 
     settings = make_assistant(args).settings
     figures = bench.run(settings, args.out, tuple(int(x) for x in args.sizes.split(",")), log=lambda m: print(m, file=sys.stderr))
+    width = max(map(len, figures)) + 2
     for key, value in figures.items():
-        print(f"{key:<28}{json.dumps(value)}")
+        print(f"{key:<{width}}{json.dumps(value)}")
     print(f"written: {args.out / 'bench.json'}")
     return 0
 

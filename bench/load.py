@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import json
 import os
 import platform
@@ -58,14 +57,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@functools.cache
-def source_text(path: str) -> str:
-    """A source file's text, read once, for checking citations."""
-    return Path(path).read_text(encoding="utf-8")
-
-
 def problem(answer) -> str | None:
-    """Why `answer` is not a complete answer, or None when it is."""
+    """Why `answer` is not a complete answer, or None when it is (a citation is checked against the
+    text the assistant extracts from its file, as the eval does)."""
+    from assistant import extract_text
+
     if not isinstance(answer, dict) or not isinstance(answer.get("text"), str) or not answer["text"].strip():
         return f"no answer text: {str(answer)[:200]}"
     if answer.get("abstained"):
@@ -75,9 +71,9 @@ def problem(answer) -> str | None:
         return "answered without a citation"
     for c in citations:
         try:
-            if source_text(c["file_path"])[c["start"] : c["end"]] != c["text"]:
+            if extract_text(c["file_path"])[c["start"] : c["end"]] != c["text"]:
                 return f"citation [{c.get('n')}] is not {c['file_path']}[{c['start']}:{c['end']}]"
-        except (OSError, UnicodeDecodeError, KeyError, TypeError) as e:
+        except (OSError, ValueError, KeyError, TypeError) as e:  # ValueError: an unreadable file
             return f"citation [{c.get('n') if isinstance(c, dict) else '?'}] cannot be checked: {type(e).__name__}: {e}"
     return None
 

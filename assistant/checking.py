@@ -1,17 +1,21 @@
-"""The system checks what the model said, whatever the model: an answer is shown only when the
-sentences it cites support it, word for word (`check`) and in meaning (`confirm`).
+"""The system checks what the model said, whatever the model: each sentence of an answer is shown
+only when the sentences it cites support it (`check`), and the answer as a whole only when a
+confidence calibrated on dev questions (`calibration`) says it is likely right (`judge`).
 
-Supported means: every name and number the answer adds to the question occurs in the cited
-sentences, and at least `min_support` of its other new content words do. Both sides first have
-numbers written as words read as digits (`digits`: "eight" = "8"); names and numbers are then
-compared after `text.fold` (accents, apostrophes, case and thousands separators dropped), content
-words after `text.terms`, the normalisation retrieval uses. When the sentences the model cited do
-not hold the answer but another evidence sentence does, the citation moves there; when none does,
-the answer is refused. `judge` runs both. `check` is a plain function of strings and sentences,
-testable without a model. `confirm` is the second look: the same model, asked over only the cited
-sentences whether they state that this is the answer to this exact question, catches a true fact
-that answers a neighbouring question (a turnout share for a vote share, another person's sentence)
-that the word check passes.
+Supported means: every name and number a sentence of the answer adds to the question occurs in
+its cited sentences, and at least `min_support` of its other new content words do (as lemmas or
+stems: "met" = "meet"). Numbers written as words read as digits ("eight" = "8"); names and
+numbers are compared after `text.fold`. When the sentences the model cited do not hold an answer
+sentence but another evidence sentence does, its citation moves there; an answer sentence that no
+evidence holds is dropped, and an answer left with none is refused.
+
+The confidence combines signals (`signals`), because no one of them separates right answers from
+near misses: the second look (the same model asked whether the cited sentences state this answer
+to this exact question), the reader's own certainty (its tokens' log-probabilities, its P("not
+stated")), how much of the question the cited sentences, their titles and the sentences before
+them hold (its names and numbers, its content words), the evidence's rank and score, and whether
+the answer holds the kind of thing asked for. `check` and `signals` are plain functions of strings
+and sentences, testable without a model.
 """
 
 from __future__ import annotations
@@ -23,20 +27,30 @@ from pathlib import Path
 from pydantic import BaseModel
 from text_to_num import alpha2digit
 
-from .evidence import Evidence
+from . import calibration
+from .evidence import SCAFFOLD_WORDS, Evidence
 from .generation import Generator
+from .kinds import answer_type, has_type
 from .prompts import render
-from .reading import Reading
-from .text import STOPWORDS, fold, terms
+from .reading import Part, Reading
+from .text import STOPWORDS, fold, lemmas, name_tokens, names_found, terms
+
+SCAFFOLD = lemmas(SCAFFOLD_WORDS)  # words that say what kind of answer is wanted, not what it is about
 
 
 class Verdict(BaseModel):
-    """The check's decision: the evidence sentences (0-based) that support the answer, or why none does."""
+    """The check's decision: the answer's sentences with the evidence (0-based) that supports each, or why none is shown."""
 
     supported: bool
-    sentences: list[int] = []
+    parts: list[tuple[str, list[int]]] = []
     reason: str
-    confidence: float | None = None  # the second look's P(yes), when it was asked
+    confidence: float | None = None  # calibrated P(right), when the answer got that far
+    signals: dict[str, float] = {}
+
+    @property
+    def sentences(self) -> list[int]:
+        """Every evidence sentence cited, in order of first citation."""
+        return list(dict.fromkeys(i for _, cited in self.parts for i in cited))
 
 
 def facts(text: str) -> set[str]:
@@ -47,27 +61,121 @@ def facts(text: str) -> set[str]:
     return {fold(n) for n in names if n} | numbers
 
 
-def words(text: str) -> set[str]:
-    """The text's content terms, as retrieval normalises them, after folding ("3,700" is one number)."""
-    return set(terms(fold(text)))
-
-
 def digits(text: str) -> str:
     """Numbers written as words in digits ("fifteen votes to eight" -> "15 votes to 8")."""
     return alpha2digit(text, "en", threshold=0)
 
 
-def holds(answer: str, asked: str, text: str, min_support: float) -> bool:
-    """Does `text` state the answer's new names, numbers and (enough of) its new content words?"""
+def new_words(answer: str, asked: str) -> set[str]:
+    """The answer's content words (lemmas) that the question does not use."""
+    return lemmas(digits(answer)) - lemmas(digits(asked)) - set(map(str, range(10)))
+
+
+def support(answer: str, asked: str, text: str) -> tuple[float, int]:
+    """(share of the answer's new content words the text holds, as lemma or stem; how many of the
+    answer's new names and numbers it lacks)."""
     answer, asked, text = digits(answer), digits(asked), digits(text)
     folded = fold(text)
-    new_facts = facts(answer) - facts(asked)
-    if any(not re.search(rf"(?<!\w){re.escape(f)}(?!\w)", folded) for f in new_facts):
-        return False
-    new_terms = words(answer) - words(asked)
-    if not new_terms:
-        return bool(new_facts)
-    return len(new_terms & words(text)) / len(new_terms) >= min_support
+    missing = [f for f in facts(answer) - facts(asked) if not re.search(rf"(?<!\w){re.escape(f)}(?!\w)", folded)]
+    new = new_words(answer, asked)
+    if not new:
+        return 1.0, len(missing)
+    have, stems = lemmas(text), set(terms(text))
+    held = [w for w in new if w in have or any(t in stems for t in terms(w))]
+    return len(held) / len(new), len(missing)
+
+
+def holds(answer: str, asked: str, text: str, min_support: float) -> bool:
+    """Does `text` state the answer's new names, numbers and (enough of) its new content words?"""
+    share, missing = support(answer, asked, text)
+    return not missing and share >= min_support
+
+
+def repeats(answer: str, asked: str) -> bool:
+    """Does the answer add nothing to the question: no new name, number or content word?"""
+    return not new_words(answer, asked) and not (facts(digits(answer)) - facts(digits(asked)))
+
+
+def check(
+    reading: Reading, question: str, history: Sequence[tuple[str, str]], evidence: list[Evidence], min_support: float
+) -> Verdict:
+    """Which evidence sentences support each sentence of the model's answer: the ones it cited if they
+    do (keeping those that contribute, not only heading or title lines), else the first single sentence
+    that does; a sentence that none supports is dropped. An answer whose names come from the prompt's
+    own examples is not moved to a sentence the model did not cite (a leaked example is no answer)."""
+    if reading.not_stated:
+        return Verdict(supported=False, reason="the model found no answer in the evidence")
+    asked = asked_text(question, history)
+    kept, moved = [], False
+    for part in reading.parts:
+        found = _supporting(part, asked, evidence, min_support, reading.examples)
+        if found is not None:
+            kept.append((part.text, found))
+            moved = moved or found != [n - 1 for n in part.cited]
+    if not kept:
+        return Verdict(supported=False, reason=f"no evidence sentence states {reading.answer!r}")
+    how = "supported by another evidence sentence" if moved else "supported by the sentences the model cited"
+    return Verdict(supported=True, parts=kept, reason=how)
+
+
+def _supporting(part: Part, asked: str, evidence: list[Evidence], min_support: float, examples: str) -> list[int] | None:
+    cited = [n - 1 for n in part.cited]
+    if cited and holds(part.text, asked, " ".join(evidence[i].text for i in cited), min_support):
+        useful = [i for i in cited if _contributes(part.text, asked, evidence[i].text)] or cited[:1]
+        if not all(evidence[i].context for i in useful):  # a heading or title line is never the answer alone
+            return useful
+    leaked = bool(new := facts(digits(part.text)) - facts(digits(asked))) and new <= facts(examples)
+    for i, sentence in enumerate(evidence):
+        if not sentence.context and not leaked and holds(part.text, asked, sentence.text, min_support):
+            return [i]
+    return None
+
+
+def _contributes(answer: str, asked: str, text: str) -> bool:
+    """Does the sentence hold any of the answer's new names, numbers or content words?"""
+    share, missing = support(answer, asked, text)
+    return share > 0 or len(facts(digits(answer)) - facts(digits(asked))) > missing
+
+
+def asked_text(question: str, history: Sequence[tuple[str, str]]) -> str:
+    """The question with the one it follows: what the answer may repeat, and what the evidence must be about."""
+    return " ".join([question, *(q for q, _ in history[-1:])])
+
+
+def signals(
+    reading: Reading, question: str, history: Sequence[tuple[str, str]], evidence: list[Evidence], verdict: Verdict
+) -> dict[str, float]:
+    """What the confidence is computed from, for an answer and the evidence it cites (all in [0, 1]
+    or small counts). `q_names` and `q_words`: the share of the question's names and numbers, and of
+    its content words, that the cited sentences with their titles and the sentences before them hold
+    (a sentence that does not name whom or what the question names cannot answer it)."""
+    asked = asked_text(question, history)
+    cited = [evidence[i] for i in verdict.sentences] or evidence[:1]
+    around = " ".join(f"{e.passage.title}. {e.before()} {e.text}" for e in cited)
+    names, own = name_tokens(asked), name_tokens(question)
+    words = lemmas(asked) - SCAFFOLD
+    shares = [support(text, asked, " ".join(evidence[i].text for i in found)) for text, found in verdict.parts]
+    kind = answer_type(question)
+    out = {
+        "q_names": len(names_found(names, around)) / len(names) if names else 1.0,
+        "q_own_names": len(names_found(own, around)) / len(own) if own else 1.0,
+        "q_words": len(words & lemmas(around)) / len(words) if words else 1.0,
+        "support": min((s for s, _ in shares), default=0.0),
+        "facts_missing": float(sum(m for _, m in shares)),
+        "rank": float(min(verdict.sentences, default=len(evidence))),
+        "score": max((e.score for e in cited), default=0.0),
+        "kind_missing": float(bool(kind) and not has_type(reading.answer, kind, question)),
+        "moved": float(verdict.reason.startswith("supported by another")),
+        "unsupported": float(not verdict.reason.startswith("supported")),  # the word check found no claim stated
+        "repeats": float(repeats(reading.answer, asked)),
+        "follow_up": float(bool(history)),
+        "words": float(len(reading.answer.split())),
+    }
+    if reading.logprob is not None:
+        out["logprob"] = reading.logprob
+    if reading.p_not is not None:
+        out["p_not"] = reading.p_not
+    return {k: round(v, 4) for k, v in out.items()}
 
 
 def judge(
@@ -78,65 +186,32 @@ def judge(
     history: Sequence[tuple[str, str]],
     evidence: list[Evidence],
     min_support: float,
-    min_confidence: float | None,
+    min_confidence: float,
     *,
     word_check: bool = True,
+    verify: bool = True,
 ) -> Verdict:
-    """The word check, then the second look (unless `min_confidence` is None). Without the word check
-    (`word_check=False`, only to measure what it catches) the model's citations are taken as they are."""
-    if word_check:
-        verdict = check(reading, question, history, evidence, min_support)
-    else:
-        verdict = Verdict(
-            supported=not reading.not_stated,
-            sentences=[n - 1 for n in reading.cited] or [0],
-            reason="unchecked" if not reading.not_stated else "the model found no answer in the evidence",
-        )
-    if not verdict.supported or min_confidence is None:
-        return verdict
-    p = confirm(generator, prompts, question, history, reading.answer, [evidence[i] for i in verdict.sentences])
-    if p < min_confidence:
-        return Verdict(
-            supported=False,
-            confidence=p,
-            reason=f"{reading.answer!r}: {verdict.reason}, but the second "
-            f"look doubts they answer this question (P(yes) {p:.2f} < {min_confidence})",
-        )
-    return verdict.model_copy(update={"confidence": p})
-
-
-def check(
-    reading: Reading, question: str, history: Sequence[tuple[str, str]], evidence: list[Evidence], min_support: float
-) -> Verdict:
-    """Which evidence sentences support the model's answer: the ones it cited if they do (keeping
-    those that contribute, not only heading or title lines), else the first single sentence that
-    does; else none. An answer whose names come from the prompt's own examples is not moved to a
-    sentence the model did not cite (that would turn a leaked example into an answer)."""
+    """The word check, the signals with the second look (unless `verify` is off), then the calibrated
+    confidence against `min_confidence`. The word check only moves citations and drops claims that no
+    sentence states: an answer none of whose claims it finds stated keeps the model's own citations, and
+    its signals say so (no single rule refused fewer right answers than it caught wrong ones on the dev
+    splits). Without it (`word_check=False`, only to measure) the model's citations are taken as they are."""
     if reading.not_stated:
         return Verdict(supported=False, reason="the model found no answer in the evidence")
-    answer = reading.answer
-    asked = " ".join([question, *(q for q, _ in history[-1:])])
-    if not (words(answer) - words(asked)) and not (facts(answer) - facts(asked)):
-        return Verdict(supported=False, reason="the answer only repeats the question")
-    cited = [n - 1 for n in reading.cited]
-    if cited and holds(answer, asked, " ".join(evidence[i].text for i in cited), min_support):
-        useful = [i for i in cited if _contributes(answer, asked, evidence[i].text)] or cited[:1]
-        if not all(evidence[i].context for i in useful):  # a heading or title line is never the answer alone
-            return Verdict(supported=True, sentences=useful, reason="supported by the sentences the model cited")
-    leaked = bool(new := facts(digits(answer)) - facts(digits(asked))) and new <= facts(reading.examples)
-    for i, sentence in enumerate(evidence):
-        if not sentence.context and not leaked and holds(answer, asked, sentence.text, min_support):
-            return Verdict(supported=True, sentences=[i], reason="supported by another evidence sentence")
-    return Verdict(supported=False, reason=f"no evidence sentence states {answer!r}")
-
-
-def _contributes(answer: str, asked: str, text: str) -> bool:
-    """Does the sentence hold any of the answer's new names, numbers or content words?"""
-    answer, asked, text = digits(answer), digits(asked), digits(text)
-    folded = fold(text)
-    return any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", folded) for f in facts(answer) - facts(asked)) or bool(
-        (words(answer) - words(asked)) & words(text)
-    )
+    verdict = check(reading, question, history, evidence, min_support) if word_check else None
+    if verdict is None or not verdict.supported:
+        parts = [(p.text, [n - 1 for n in p.cited] or [0]) for p in reading.parts]
+        verdict = Verdict(supported=True, parts=parts, reason=verdict.reason if verdict else "unchecked")
+    found = signals(reading, question, history, evidence, verdict)
+    if verify:
+        answer = " ".join(text for text, _ in verdict.parts)
+        found["p_yes"] = round(confirm(generator, prompts, question, history, answer, [evidence[i] for i in verdict.sentences]), 4)
+    p = calibration.confidence(found)
+    verdict = verdict.model_copy(update={"signals": found, "confidence": round(p, 4)})
+    if p < min_confidence:
+        why = f"{reading.answer!r}: {verdict.reason}, but its confidence {p:.2f} is under {min_confidence:.2f}"
+        return verdict.model_copy(update={"supported": False, "reason": why})
+    return verdict
 
 
 def confirm(

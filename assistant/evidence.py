@@ -22,12 +22,11 @@ from .models import Citation, Passage
 from .text import fold, terms
 
 # Words that say what kind of answer is wanted, not what it is about: they need not occur in the evidence.
-SCAFFOLD = set(
-    terms(
-        "date dates day year years time times many much number say said says according article quoted quote "
-        "mention mentioned name named called kind type role purpose reason way happen happened take took place"
-    )
+SCAFFOLD_WORDS = (
+    "date dates day year years time times many much number say said says according article quoted quote "
+    "mention mentioned name named called kind type role purpose reason way happen happened take took place"
 )
+SCAFFOLD = set(terms(SCAFFOLD_WORDS))
 
 
 def idf(term: str, df: dict[str, int], n_docs: int) -> float:
@@ -43,6 +42,12 @@ class Evidence:
     start: int = 0  # the sentence's characters in the file: text == file[start:end]
     end: int = 0
     context: bool = False  # a heading, title, reference or footnote line: read, never an answer alone
+
+    def before(self) -> str:
+        """The sentence before this one in its passage ("" for the passage's first): it may name what
+        this one calls "she" or "the visit"."""
+        head = self.passage.text[: max(0, self.start - self.passage.start)].strip()
+        return blingfire.text_to_sentences(head).splitlines()[-1] if head else ""
 
     def cite(self, n: int) -> Citation:
         """Cite the sentence itself (not its whole chunk)."""

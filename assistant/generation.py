@@ -12,6 +12,7 @@ import logging
 import math
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -34,6 +35,21 @@ def yes_share(logits: np.ndarray, yes_ids: np.ndarray) -> float:
     return float(z[yes_ids].sum() / z.sum())
 
 
+def starts_not(token: str) -> bool:
+    """A token that starts a "not stated" reply: "not", " Not"."""
+    return token.strip().lower().startswith("not") and len(token.strip()) >= 3
+
+
+@dataclass
+class Completion:
+    """A reply with how sure the model was of it: the mean log-probability of its tokens, and the
+    probability that its first token started "not" (the reader's "not stated")."""
+
+    text: str
+    logprob: float | None = None
+    p_not: float | None = None
+
+
 class Generator(Protocol):
     name: str
     chat_template: bool  # an instruct model read through its own chat template (else a completion prompt)
@@ -50,6 +66,10 @@ class Generator(Protocol):
 
     def chat(self, messages: list[dict], max_tokens: int) -> str:
         """The whole reply to a chat: used by the naive baseline."""
+        ...
+
+    def read(self, messages: list[dict], max_tokens: int) -> Completion:
+        """The reply to a chat up to the end of its first line, with how sure the model was of it (the reader)."""
         ...
 
     def yes_probability(self, messages: list[dict]) -> float:
@@ -96,7 +116,10 @@ class LlamaGenerator:
         self.n_ctx = n_ctx
         # an unknown GGUF is read as an instruct model when it carries a chat template
         self.chat_template = "tokenizer.chat_template" in self.llm.metadata if chat_template is None else chat_template
-        self._yes: np.ndarray | None = None  # the token ids that spell "yes", found on first use
+        self._ids: dict[str, np.ndarray] = {}  # token ids that start "yes" / "not", found on first use
+        self._heads: dict[str, object] = {}  # a chat's fixed head -> the model's state after it (`_started`)
+        self.head_tokens: dict[str, int] = {}  # ... and its length in tokens
+        self._template = None  # the chat template, as llama-cpp-python applies it
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8", "replace"), add_bos=False, special=False))
@@ -105,10 +128,40 @@ class LlamaGenerator:
         """The model with its KV cache emptied. llama.cpp reuses the prefix a prompt shares with the one
         before, but evaluates the rest in other batches, which shifts its logits (P(yes) 0.775 alone,
         0.754 after a prompt with the same system message): an answer would depend on what was asked
-        before it. Lost: re-using the reader's system prompt (about 200 tokens) after a question
-        the reader refused, when no second look came between."""
+        before it."""
         self.llm.reset()
         return self.llm
+
+    def _started(self, messages: list[dict]):
+        """The model with its KV cache holding only this chat's fixed head (the template's header and
+        the system prompt: every message but the last), restored from the state saved the first time
+        that head was seen. Every question then starts from the same state, so its answer does not
+        depend on the one before, and pays only for its own tokens."""
+        key = json.dumps(messages[:-1])
+        if key not in self._heads:
+            a, b = (self._chat_tokens([*messages[:-1], {"role": "user", "content": c}]) for c in "AB")
+            head = a[: next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), len(a))]
+            self.llm.reset()
+            self.llm.eval(head)
+            state = self.llm.save_state()
+            state.scores = state.scores[-1:]  # the head's logits are never sampled (the question follows): not kept
+            self._heads[key] = state
+            self.head_tokens[key] = len(head)
+        self.llm.load_state(self._heads[key])
+        return self.llm
+
+    def _chat_tokens(self, messages: list[dict]) -> list[int]:
+        """The tokens llama-cpp-python evaluates for this chat: the model's own chat template, as it applies it."""
+        if self._template is None:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            def text(token: int) -> str:
+                return self.llm.detokenize([token], special=True).decode("utf-8", "ignore") if token >= 0 else ""
+
+            template = self.llm.metadata["tokenizer.chat_template"]
+            self._template = Jinja2ChatFormatter(template, text(self.llm.token_eos()), text(self.llm.token_bos()))
+        prompt = self._template(messages=messages).prompt
+        return self.llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
 
     def stream(self, prompt: str, max_tokens: int) -> Iterator[str]:
         for part in self._fresh().create_completion(
@@ -128,23 +181,43 @@ class LlamaGenerator:
         reply = self._fresh().create_chat_completion(messages, max_tokens=max_tokens, temperature=self.temperature)
         return reply["choices"][0]["message"]["content"] or ""
 
-    def yes_probability(self, messages: list[dict]) -> float:
-        """Softmax of the first reply token's logits, read by a logits processor: the whole vocabulary,
-        without `logits_all` (which would keep n_ctx x n_vocab floats, over 1 GB for a 150k vocabulary)."""
+    def read(self, messages: list[dict], max_tokens: int) -> Completion:
+        """Each step's logits read by a logits processor (the whole vocabulary, without `logits_all`,
+        which would keep n_ctx x n_vocab floats): the chosen token's log-probability is the step's
+        highest (greedy decoding, temperature 0; an approximation above it)."""
         seen: list[np.ndarray] = []
 
         def capture(_ids, logits):
             seen.append(np.array(logits, dtype=np.float64))
             return logits
 
-        self._fresh().create_chat_completion(messages, max_tokens=1, temperature=0.0, logits_processor=[capture])
-        return yes_share(seen[0], self._yes_tokens())
+        reply = self._started(messages).create_chat_completion(
+            messages, max_tokens=max_tokens, temperature=self.temperature, stop=["\n"], logits_processor=[capture]
+        )
+        text = reply["choices"][0]["message"]["content"] or ""
+        if not seen:
+            return Completion(text)
+        best = [-float(np.log(np.exp(z - z.max()).sum())) for z in seen]  # log-softmax of each step's top token
+        return Completion(text, logprob=sum(best) / len(best), p_not=yes_share(seen[0], self._tokens("not")))
 
-    def _yes_tokens(self) -> np.ndarray:
-        if self._yes is None:
+    def yes_probability(self, messages: list[dict]) -> float:
+        """Softmax of the first reply token's logits, read by a logits processor (as in `read`)."""
+        seen: list[np.ndarray] = []
+
+        def capture(_ids, logits):
+            seen.append(np.array(logits, dtype=np.float64))
+            return logits
+
+        self._started(messages).create_chat_completion(messages, max_tokens=1, temperature=0.0, logits_processor=[capture])
+        return yes_share(seen[0], self._tokens("yes"))
+
+    def _tokens(self, word: str) -> np.ndarray:
+        """The ids of the tokens that start a "yes" or a "not" reply."""
+        if word not in self._ids:
+            test = is_yes if word == "yes" else starts_not
             vocab = range(self.llm.n_vocab())
-            self._yes = np.array([t for t in vocab if is_yes(self.llm.detokenize([t]).decode("utf-8", "ignore"))])
-        return self._yes
+            self._ids[word] = np.array([t for t in vocab if test(self.llm.detokenize([t]).decode("utf-8", "ignore"))])
+        return self._ids[word]
 
 
 class ServerGenerator:
@@ -227,6 +300,26 @@ class ServerGenerator:
     def chat(self, messages: list[dict], max_tokens: int) -> str:
         body = {"messages": messages, "max_tokens": max_tokens, "temperature": self.temperature, "seed": self.seed}
         return self._request("POST", "/chat/completions", json=body).json()["choices"][0]["message"]["content"] or ""
+
+    def read(self, messages: list[dict], max_tokens: int) -> Completion:
+        """From the reply's token logprobs (OpenAI `logprobs`); a server that returns none gives the text alone."""
+        body = {
+            "messages": messages,
+            "max_tokens": max_tokens,
+            "temperature": self.temperature,
+            "seed": self.seed,
+            "stop": ["\n"],
+            "logprobs": True,
+            "top_logprobs": 10,
+        }
+        choice = self._request("POST", "/chat/completions", json=body).json()["choices"][0]
+        text = (choice.get("message") or {}).get("content") or ""
+        try:
+            tokens = choice["logprobs"]["content"]
+            p_not = sum(math.exp(t["logprob"]) for t in tokens[0]["top_logprobs"] if starts_not(t["token"]))
+            return Completion(text, logprob=sum(t["logprob"] for t in tokens) / len(tokens), p_not=p_not)
+        except (KeyError, IndexError, TypeError, ZeroDivisionError):
+            return Completion(text)
 
     def yes_probability(self, messages: list[dict]) -> float:
         """From the first token's top logprobs (OpenAI `logprobs`/`top_logprobs`, which llama-cpp-python's

@@ -61,7 +61,13 @@ class Answer(BaseModel):
     model: str = ""
     verdict: str = Field("", description="why the check showed this answer or abstained")
     confidence: float | None = Field(
-        None, description="the second look's P(yes) that the cited sentences answer the question (None when it did not run)"
+        None,
+        description="calibrated probability that the answer is right, from `signals` (None when the model gave no answer); "
+        "shown only at or above the min_confidence setting",
+    )
+    signals: dict[str, float] = Field({}, description="what the confidence is computed from (see checking.py), per answer")
+    candidate: str = Field(
+        "", description="the reader's answer when the check refused it: never shown, kept so that evals can score refusals"
     )
 
 

@@ -6,10 +6,11 @@ one step per module:
   `retrieval`     passages by dense and BM25 search, fused
   `evidence`      their sentences ranked; none when the question names what the documents never mention
                   (then the assistant abstains without the model)
-  `reading`       an instruct model reads the sentences, numbered, and answers in a few words citing them
-  `checking`      the cited sentences must state the answer's names, numbers and words, and the model,
-                  asked again over just those sentences, must agree that they answer this exact question
-                  (P(yes) >= min_confidence); else the assistant abstains
+  `reading`       an instruct model reads the sentences, numbered, and answers in a sentence citing them
+  `checking`      the cited sentences must state each answer sentence's names, numbers and words and
+                  name what the question names; then a confidence calibrated on dev questions
+                  (`calibration`), from the model's second look over just those sentences and other
+                  signals, must reach min_confidence; else the assistant abstains
   `quoting`       a base model (the fast mode) instead: the best sentence quoted whole, or an abstention
 """
 
@@ -21,7 +22,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import checking, conversation, evidence, language, quoting, reading
+from . import calibration, checking, conversation, evidence, language, quoting, reading
 from .catalog import MODELS
 from .conversation import History
 from .embedding import Embedder
@@ -183,23 +184,28 @@ class Assistant:
             history,
             found,
             s.min_support,
-            s.min_confidence if s.verify else None,
+            calibration.threshold() if s.min_confidence is None else s.min_confidence,
             word_check=s.word_check,
+            verify=s.verify,
         )
-        if verdict.confidence is not None:
+        if "p_yes" in verdict.signals:
             lap(timings, "verify", t0)
-        confidence = None if verdict.confidence is None else round(verdict.confidence, 4)
         if not verdict.supported:
-            return self._abstain(question, passages, verdict=verdict.reason, confidence=confidence)
-        citations = [found[i].cite(n) for n, i in enumerate(verdict.sentences, start=1)]
+            candidate = "" if said.not_stated else said.answer
+            return self._abstain(
+                question, passages, verdict=verdict.reason, confidence=verdict.confidence, signals=verdict.signals, candidate=candidate
+            )
+        numbered = {i: n for n, i in enumerate(verdict.sentences, start=1)}
+        text = " ".join(cite(part, [numbered[i] for i in cited]) for part, cited in verdict.parts)
         return Answer(
             question=question,
-            text=said.answer + " " + "".join(f"[{c.n}]" for c in citations),
-            citations=citations,
+            text=text,
+            citations=[found[i].cite(n) for i, n in numbered.items()],
             passages=passages,
             model=self.model_name,
             verdict=verdict.reason,
-            confidence=confidence,
+            confidence=verdict.confidence,
+            signals=verdict.signals,
         )
 
     def _evidence(self, question: str, history: History) -> tuple[History, list[Passage], list[Evidence]]:
@@ -241,7 +247,7 @@ class Assistant:
         passages: list[Passage],
         text: str = "",
         verdict: str = "the evidence does not answer",
-        confidence: float | None = None,
+        **checked,  # confidence, signals and candidate, when the model answered and the check refused it
     ) -> Answer:
         return Answer(
             question=question,
@@ -250,7 +256,7 @@ class Assistant:
             passages=passages,
             model=self.model_name,
             verdict=verdict,
-            confidence=confidence,
+            **checked,
         )
 
     @property
@@ -260,6 +266,14 @@ class Assistant:
     @property
     def model_name(self) -> str:
         return self._generator.name if self._generator is not None else self.settings.model_label()
+
+
+def cite(sentence: str, numbers: list[int]) -> str:
+    """The sentence with its citation markers before its full stop: "Ri Hi-Yong led it [1][2]."."""
+    marks = "".join(f"[{n}]" for n in numbers)
+    if sentence[-1:] in ".!?":
+        return f"{sentence[:-1]} {marks}{sentence[-1]}"
+    return f"{sentence} {marks}"
 
 
 def lap(timings: dict[str, float], step: str, t0: float) -> None:

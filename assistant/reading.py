@@ -1,8 +1,10 @@
-"""The model reads: numbered evidence sentences in, a short answer with the numbers it used out.
+"""The model reads: numbered evidence sentences in, an answer in one to three sentences, each with
+the numbers of the evidence it used, out.
 
 An instruct model gets the evidence through its own chat template (`read_system.j2` and
-`read_user.j2`); its reply is one line, "answer [n]" or "not stated", parsed into a `Reading`.
-(Base models, which have no chat template, are read by the fast mode, `quoting`.)
+`read_user.j2`); its reply is one line, "The answer as a sentence [n]." or "not stated", parsed into
+a `Reading` with how sure the model was of it. (Base models, which have no chat template, are read
+by the fast mode, `quoting`.)
 """
 
 from __future__ import annotations
@@ -24,14 +26,25 @@ ABSTAIN_PATTERNS = re.compile(
 MARKERS = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")  # [2], [1, 3]
 
 
+class Part(BaseModel):
+    """One sentence of the answer, without markers, and the evidence numbers it cited (1-based)."""
+
+    text: str
+    cited: list[int] = []
+
+
 class Reading(BaseModel):
-    """What the model said: its answer without markers, the sentence numbers it cited (1-based)."""
+    """What the model said: its answer without markers, the sentence numbers it cited (1-based), the
+    answer's sentences with their own numbers, and how sure the model was (`Completion`)."""
 
     raw: str
     answer: str
     cited: list[int]
     not_stated: bool
+    parts: list[Part] = []
     examples: str = ""  # the prompt's own examples, which the check must not take for evidence
+    logprob: float | None = None  # mean log-probability of the reply's tokens
+    p_not: float | None = None  # probability that the reply started "not" (stated)
 
 
 def is_abstention(text: str) -> bool:
@@ -43,16 +56,41 @@ def strip_markers(text: str) -> str:
     return re.sub(r"\s*" + MARKERS.pattern, "", text).strip()
 
 
+def numbers(text: str, n_evidence: int) -> list[int]:
+    """The evidence numbers cited in the text, in order, without repeats or numbers beyond the evidence."""
+    cited = [int(n) for group in MARKERS.findall(text) for n in re.split(r"\s*[,;]\s*", group)]
+    return list(dict.fromkeys(n for n in cited if 1 <= n <= n_evidence))
+
+
+def split(line: str, n_evidence: int) -> list[Part]:
+    """The answer's claims, each with the numbers that close it: "A [1]. B [2][3]" -> A. [1], B [2, 3]. A
+    full stop after the numbers belongs to the claim before them; words after the last numbers are a
+    claim with none (the check looks for a sentence that states it)."""
+    pieces, pos = [], 0
+    for run in re.finditer(rf"(\s*{MARKERS.pattern})+", line):
+        pieces.append((line[pos : run.start()], numbers(run.group(), n_evidence)))
+        pos = run.end()
+    pieces.append((line[pos:], []))
+    parts: list[Part] = []
+    for text, cited in pieces:
+        if (stop := re.match(r"\s*[.!?;:,]+", text)) and parts:
+            parts[-1].text += stop.group().strip()
+            text = text[stop.end() :]
+        if re.search(r"\w", text):
+            parts.append(Part(text=text.strip(), cited=cited))
+    return parts
+
+
 def parse(raw: str, n_evidence: int) -> Reading:
     line = raw.strip().splitlines()[0] if raw.strip() else ""
-    cited = [int(n) for group in MARKERS.findall(line) for n in re.split(r"\s*[,;]\s*", group)]
-    answer = strip_markers(line).strip(" .;:")
-    answer = re.sub(r"^(answer|a)\s*:\s*", "", answer, flags=re.I)
+    line = re.sub(r"^(answer|reply|a)\s*:\s*", "", line.strip(), flags=re.I)
+    answer = strip_markers(line).strip(" ;:")
     return Reading(
         raw=raw,
         answer=answer,
-        cited=list(dict.fromkeys(n for n in cited if 1 <= n <= n_evidence)),
+        cited=numbers(line, n_evidence),
         not_stated=is_abstention(answer),
+        parts=split(line, n_evidence),
     )
 
 
@@ -77,5 +115,5 @@ def read(
         return generator.count_tokens("\n".join(x["content"] for x in m)) + 16  # template tokens
 
     chat = fit(messages, count, n_ctx - max_tokens, len(evidence), question)
-    raw = "".join(generator.stream_chat(chat, max_tokens))
-    return parse(raw, len(evidence)).model_copy(update={"examples": system})
+    reply = generator.read(chat, max_tokens)
+    return parse(reply.text, len(evidence)).model_copy(update={"examples": system, "logprob": reply.logprob, "p_not": reply.p_not})

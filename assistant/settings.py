@@ -63,18 +63,24 @@ class Settings(BaseSettings):
         description="share of an instruct model's new answer words its cited sentences must hold, else it is not shown",
     )
     word_check: bool = Field(
-        True, description="check an instruct model's answer word for word against its cited sentences (off only to measure)"
+        True,
+        description="move an instruct model's citations to the sentences that state each claim, drop claims none states "
+        "(off only to measure)",
     )
     type_check: bool = Field(True, description="a base model's quote must hold the kind of answer asked for (a date for 'when')")
 
     verify: bool = Field(True, description="ask the model a second time whether the cited sentences answer the question")
-    min_confidence: float = Field(
-        0.65, ge=0.0, le=1.0, description="the second look's P(yes) an answer needs to be shown, else the assistant abstains"
+    min_confidence: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="the calibrated confidence an answer needs to be shown, else the assistant abstains "
+        "(default: the threshold chosen on the dev splits, calibration.json)",
     )
 
     # generation
     n_ctx: int = Field(2048, ge=512, le=131072, description="model context size in tokens")
-    max_tokens: int = Field(40, ge=8, le=2048, description="longest model answer in tokens")
+    max_tokens: int = Field(100, ge=8, le=2048, description="longest model answer in tokens")
     threads: int = Field(min(4, os.cpu_count() or 2), ge=1, le=256, description="CPU threads for the model")
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="sampling temperature (0 = deterministic)")
     seed: int = Field(0, description="sampling seed")

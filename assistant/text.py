@@ -54,3 +54,32 @@ def fold(text: str) -> str:
     separators too ("Wŏnsan" -> "wonsan", "Namp’o" -> "nampo", "3,700" -> "3700")."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return re.sub(r"(?<=\d)[,\u202f\u00a0](?=\d{3})", "", re.sub(r"[’'ʼ]", "", plain).casefold())
+
+
+def lemmas(text: str) -> set[str]:
+    """The text's content words as dictionary forms ("met" -> "meet", "visited" -> "visit", but "left"
+    stays "left"): how the check compares an answer and a question with the sentences cited for them.
+    Stems alone cannot match irregular forms."""
+    import simplemma  # its dictionary loads on first use (about 0.5 s)
+
+    words = re.findall(r"[^\W\d_]+", fold(text))
+    return {american(simplemma.lemmatize(w, lang="en").lower()) for w in words if w not in STOPWORDS and len(w) > 1}
+
+
+def name_tokens(text: str) -> set[str]:
+    """The words of the text's names and its numbers, folded: capitalised words that are not function
+    words ("Choe Son-hui's" -> choe, son, hui; "North Korea" -> north, korea) and numbers ("3,700" -> 3700)."""
+    tokens = re.findall(r"[^\W_]+", fold(re.sub(r"[’'`]s\b", "", text)).replace("-", " ")) if text else []
+    capitalised = {w.casefold() for w in re.findall(r"[^\W\d_][\w’'-]*", text) if w[0].isupper()}
+    wanted = set()
+    for word in capitalised:
+        wanted |= set(re.findall(r"[^\W_]+", fold(re.sub(r"[’'`]s$", "", word)).replace("-", " ")))
+    return {t for t in tokens if t in wanted and t not in STOPWORDS} | {t for t in tokens if t.isdigit()}
+
+
+def names_found(names: set[str], text: str) -> set[str]:
+    """The name words of `names` that `text` holds: exactly, or for a word of five letters or more by its
+    first five ("Korean" is found in "Korea")."""
+    tokens = set(re.findall(r"[^\W_]+", fold(text).replace("-", " ")))
+    prefixes = {t[:5] for t in tokens if len(t) >= 5}
+    return {n for n in names if n in tokens or (len(n) >= 5 and not n.isdigit() and n[:5] in prefixes)}

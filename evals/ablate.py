@@ -46,6 +46,9 @@ class CachedReplies:
             ("chat", repr(messages), max_tokens), lambda: list(self.generator.stream_chat(messages, max_tokens))
         )
 
+    def read(self, messages, max_tokens):
+        return self._once(("read", repr(messages), max_tokens), lambda: self.generator.read(messages, max_tokens))
+
     def yes_probability(self, messages):
         return self._once(("yes", repr(messages), 0), lambda: self.generator.yes_probability(messages))
 

@@ -87,6 +87,12 @@ class FakeGenerator:
         self.prompts.append(messages)
         return self.replies.pop(0) if self.replies else "I don't know."
 
+    def read(self, messages, max_tokens):
+        """The next reply cut as the real reader cuts it: at its first line break and after `max_tokens` words."""
+        from assistant.generation import Completion
+
+        return Completion(" ".join("".join(self.stream(messages, max_tokens)).split("\n")[0].split(" ")[:max_tokens]))
+
     def yes_probability(self, messages):
         self.checks.append(messages)
         return self.yes

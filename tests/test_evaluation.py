@@ -6,7 +6,10 @@ import pytest
 
 from assistant import Answer, AssistantError, Citation
 from assistant.evaluation import (
+    METRICS,
     EvalItem,
+    _chart,
+    _markdown,
     bootstrap_ci,
     evaluate,
     found_groups,
@@ -99,6 +102,131 @@ def test_summary_counts_abstentions_and_accuracy():
     assert s["citation_validity"] is None and s["citation_precision"] == 0.0
 
 
+KIM_ITEM = EvalItem(id="k", question="q", answer="Kim Su-gil", must_include=[["Kim Su-gil"]], sources=[DOC.name])
+PIZZA_ITEM = EvalItem(id="p", question="q", unanswerable=True)
+
+
+def shown(text, confidence=None):
+    return Answer(question="q", text=text, confidence=confidence)
+
+
+def refused(candidate="", confidence=None):
+    return Answer(question="q", text="The documents do not say.", abstained=True, candidate=candidate, confidence=confidence)
+
+
+def test_judge_scores_the_candidate_the_check_refused():
+    signals = {"support": 0.4, "p_yes": 0.7}
+    row = judge(KIM_ITEM, refused("Kim Su-gil led it [1].", 0.35).model_copy(update={"signals": signals}))
+    assert row["shown"] is False and row["correct"] is False
+    assert row["candidate"] == "Kim Su-gil led it [1]." and row["candidate_correct"] is True
+    assert row["confidence"] == 0.35 and row["signals"] == signals
+    assert judge(KIM_ITEM, refused("Pak Jong-chon [1]", 0.35))["candidate_correct"] is False
+    assert judge(KIM_ITEM, refused())["candidate_correct"] is False  # no candidate at all
+    # a shown answer is its own candidate (markers stripped); any candidate to an unanswerable item is wrong
+    row = judge(KIM_ITEM, shown("Kim Su-gil [1]", 0.9))
+    assert (row["shown"], row["candidate"], row["candidate_correct"], row["correct"]) == (True, "", True, True)
+    assert judge(KIM_ITEM, shown("Kim [1] Su-gil", 0.9))["candidate_correct"] is True  # "Kim Su-gil" once stripped
+    assert judge(PIZZA_ITEM, shown("Kim Su-gil", 0.9))["candidate_correct"] is False
+    assert judge(PIZZA_ITEM, refused("Flour and water", 0.2))["candidate_correct"] is False
+
+
+def test_answer_precision_counts_a_shown_answer_to_an_unanswerable_item_as_wrong():
+    rows = [
+        judge(KIM_ITEM, shown("Kim Su-gil")),  # shown, right
+        judge(PIZZA_ITEM, shown("Flour, water and salt")),  # shown, wrong: nothing answers it
+        judge(KIM_ITEM, refused("Kim Su-gil")),  # not shown: not counted
+        judge(PIZZA_ITEM, refused()),
+    ]
+    s = summarize(rows)
+    assert s["key_fact_accuracy"] == 0.5 and s["n_shown"] == 2
+    assert s["answer_precision"] == 0.5 and s["answer_precision_ci95"] == [0.0, 1.0]
+    nothing_shown = summarize([judge(KIM_ITEM, refused()), judge(PIZZA_ITEM, refused())])
+    assert nothing_shown["answer_precision"] is None and nothing_shown["answer_precision_ci95"] is None
+    assert nothing_shown["n_shown"] == 0
+
+
+def test_risk_coverage_and_aurc_by_hand():
+    rows = [
+        judge(KIM_ITEM, refused()),  # no candidate: never shown, but counts in the coverage's denominator
+        judge(KIM_ITEM, shown("Kim Su-gil [1]", 0.6)),  # right
+        judge(PIZZA_ITEM, shown("Kim Su-gil", 0.8)),  # wrong: a shown answer to an unanswerable item
+        judge(KIM_ITEM, refused("Kim Su-gil [2]", 0.7)),  # refused, but its candidate is right
+        judge(KIM_ITEM, shown("Kim Su-gil", 0.9)),  # right
+    ]
+    s = summarize(rows)
+    assert s["risk_coverage"] == [
+        {"threshold": 0.9, "coverage": 0.2, "answer_precision": 1.0, "shown": 1},
+        {"threshold": 0.8, "coverage": 0.4, "answer_precision": 0.5, "shown": 2},
+        {"threshold": 0.7, "coverage": 0.6, "answer_precision": 0.6667, "shown": 3},
+        {"threshold": 0.6, "coverage": 0.8, "answer_precision": 0.75, "shown": 4},
+    ]
+    assert s["aurc"] == round((0 + 1 / 2 + 1 / 3 + 1 / 4) / 4, 4) == 0.2708
+    # what is shown now (the check's own decision) is a separate figure: 2 right of 3 shown
+    assert s["answer_precision"] == 0.6667 and s["n_shown"] == 3
+
+
+def test_tied_confidences_make_one_point_and_keep_their_order_in_aurc():
+    rows = [judge(PIZZA_ITEM, shown("Flour", 0.5)), judge(KIM_ITEM, shown("Kim Su-gil", 0.5))]
+    s = summarize(rows)
+    assert s["risk_coverage"] == [{"threshold": 0.5, "coverage": 1.0, "answer_precision": 0.5, "shown": 2}]
+    assert s["aurc"] == 0.75  # mean(1/1, 1/2): the wrong one first, as given
+
+
+def test_rows_without_confidence_have_no_curve():
+    rows = [judge(KIM_ITEM, shown("Kim Su-gil")), judge(PIZZA_ITEM, refused())]  # a baseline: no confidence
+    s = summarize(rows)
+    assert s["risk_coverage"] == [] and s["aurc"] is None and s["answer_precision"] == 1.0
+    old = [judge(KIM_ITEM, shown("Kim Su-gil", 0.9))]
+    del old[0]["candidate_correct"]  # rows written before candidates were scored
+    assert summarize(old)["risk_coverage"] == [] and summarize(old)["aurc"] is None
+    # a refusal with a confidence but no candidate to score is never shown either
+    s = summarize([judge(KIM_ITEM, refused("", 0.95)), judge(KIM_ITEM, shown("Kim Su-gil", 0.9))])
+    assert s["risk_coverage"] == [{"threshold": 0.9, "coverage": 0.5, "answer_precision": 1.0, "shown": 1}] and s["aurc"] == 0.0
+
+
+def test_metrics_put_answer_precision_in_the_bars_and_aurc_in_the_table_only(tmp_path, monkeypatch):
+    keys = [k for k, _, _ in METRICS]
+    assert keys[keys.index("key_fact_accuracy") + 1 : keys.index("key_fact_accuracy") + 3] == ["answer_precision", "aurc"]
+    assert dict((k, better) for k, _, better in METRICS)["aurc"] is False
+    import matplotlib.figure
+
+    saved = []
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", lambda fig, *a, **kw: saved.append(fig))
+    points = [{"threshold": 0.9, "coverage": 0.5, "answer_precision": 1.0, "shown": 1}]
+    report = {"config": {"dataset": "d"}, "n": 2, "risk_coverage": points, "aurc": 0.0, "answer_precision": 1.0}
+    report["baseline"] = {"n": 4, "n_shown": 3, "answer_precision": 0.6667, "risk_coverage": [], "aurc": None}
+    _chart(tmp_path / "m.png", report, ["product", "baseline"])
+    bars, curve = saved[0].axes
+    assert "answer precision (right / shown)" in [t.get_text() for t in bars.get_yticklabels()]
+    assert "AURC (lower is better)" not in [t.get_text() for t in bars.get_yticklabels()]
+    lines = {line.get_label(): line for line in curve.get_lines()}
+    assert lines["product (AURC 0.0)"].get_xydata().tolist() == [[0.5, 1.0]]
+    assert lines["baseline"].get_xydata().tolist() == [[0.75, 0.6667]]  # one point: share shown, precision
+    assert list(lines["target precision"].get_ydata()) == [0.95, 0.95]
+
+
+def test_report_md_shows_the_curve_and_each_failures_confidence_and_candidate():
+    rows = [judge(KIM_ITEM, refused("Kim Su-gil [1]", 0.33))]  # a failure: right candidate, refused
+    rows += [judge(KIM_ITEM.model_copy(update={"id": f"k{n}"}), shown("Kim Su-gil", n / 20)) for n in range(1, 11)]
+    report = summarize(rows) | {"config": {"dataset": "d", "model": "m", "top_k": 5}, "paired": {}}
+    assert len(report["risk_coverage"]) == 11
+    md = _markdown(report, {"product": rows})
+    table = md.split("## Risk and coverage")[1].split("## Worst failures")[0]
+    # 8 of the 11 points (0.5, 0.45, 0.4, 0.35, 0.33, 0.3 ... 0.05), evenly: indices 0, 1, 3, 4, 6, 7, 9, 10
+    assert [line.split(" | ")[0] for line in table.splitlines() if line.startswith("| 0")] == [
+        "| 0.5",
+        "| 0.45",
+        "| 0.35",
+        "| 0.33",
+        "| 0.25",
+        "| 0.2",
+        "| 0.1",
+        "| 0.05",
+    ]
+    assert f"AURC {report['aurc']}" in table
+    assert "  - confidence: 0.33\n  - candidate (refused by the check): Kim Su-gil [1]" in md
+
+
 def test_bad_dataset_lines_are_reported_with_their_number(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "1", "question": "q"}\n{"question": "no id"}\n', encoding="utf-8")
@@ -110,6 +238,16 @@ def test_bad_dataset_lines_are_reported_with_their_number(tmp_path):
 
 def test_evaluate_writes_every_report_file(tmp_path, fake_assistant):
     a = fake_assistant("Kim Su-gil led the delegation.")
+    ask = a.ask
+
+    def calibrated(question, history=()):
+        """The fake's answer with a known confidence: 0.8 when shown, 0.3 on a refused candidate."""
+        answer = ask(question, history=history)
+        if answer.abstained:
+            return answer.model_copy(update={"confidence": 0.3, "candidate": "Kim Su-gil [1]", "signals": {"s": 0.1}})
+        return answer.model_copy(update={"confidence": 0.8, "signals": {"s": 0.9}})
+
+    a.ask = calibrated
     seen = []
     report = evaluate(a, dataset(tmp_path, {**KIM, "extra_key": "ignored"}, PIZZA), tmp_path / "out", progress=recorder(seen))
     assert seen == [("product", 2)]
@@ -122,6 +260,20 @@ def test_evaluate_writes_every_report_file(tmp_path, fake_assistant):
     assert "abstention recall [1.000, 1.000]" in (tmp_path / "out" / "report.md").read_text()
     assert on_disk["config"]["top_k"] == a.settings.top_k
     assert len((tmp_path / "out" / "results.jsonl").read_text().splitlines()) == 2
+    # the shown answer is right (0.8); the refused candidate to the unanswerable item is wrong (0.3)
+    assert on_disk["answer_precision"] == 1.0 and on_disk["n_shown"] == 1
+    assert on_disk["risk_coverage"] == [
+        {"threshold": 0.8, "coverage": 0.5, "answer_precision": 1.0, "shown": 1},
+        {"threshold": 0.3, "coverage": 1.0, "answer_precision": 0.5, "shown": 2},
+    ]
+    assert on_disk["aurc"] == 0.25  # mean(0/1, 1/2)
+    results = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    assert [(r["shown"], r["confidence"], r["signals"], r["candidate"], r["candidate_correct"]) for r in results] == [
+        (True, 0.8, {"s": 0.9}, "", True),
+        (False, 0.3, {"s": 0.1}, "Kim Su-gil [1]", False),
+    ]
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert "## Risk and coverage" in md and "AURC 0.25" in md and "| 0.3 | 1.0 | 0.5 | 2 |" in md
 
 
 def test_comparisons_on_the_first_items_are_paired_with_the_products_figures_on_those_fake_model(tmp_path, fake_assistant):

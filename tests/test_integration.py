@@ -1,5 +1,8 @@
 """End to end with the real embedded model, the real ONNX embedder and a real Chroma store on the seeds."""
 
+import json
+import re
+
 import pytest
 
 from assistant import Answer, Assistant, ModelError, Settings
@@ -49,10 +52,36 @@ def test_broken_model_file_is_a_model_error(tmp_path):
 
 
 def test_a_prompt_gets_the_same_reply_whatever_came_before(real_assistant):
-    """llama.cpp's prefix reuse shifts logits; the generator evaluates each prompt from an empty cache."""
+    """llama.cpp's prefix reuse shifts logits: every chat starts from its head's saved state (or an empty
+    cache), never from what the question before left."""
     g = real_assistant.generator
     system = {"role": "system", "content": "You answer questions about documents in a few words. " * 20}
     asked = [system, {"role": "user", "content": "Does 'Kim met Putin in 2024' say who met Putin? Answer yes or no."}]
-    alone = g.yes_probability(asked)
+    alone, read = g.yes_probability(asked), g.read(asked, 8)
     g.chat([system, {"role": "user", "content": "Is the sky green? Answer yes or no."}], 3)  # the same prefix
-    assert g.yes_probability(asked) == alone
+    g.read([system, {"role": "user", "content": "Is the sea dry? Answer yes or no."}], 3)  # from the saved head
+    assert g.yes_probability(asked) == alone and g.read(asked, 8) == read
+    assert g.head_tokens[json.dumps([system])] > 200  # the system prompt is restored, not evaluated again
+
+
+# The questions a user met in the chat with a wrong answer shown as if verified (issue 35), and what a
+# right answer must hold (None: the documents do not say, so it must be refused).
+NEAR_MISSES = {
+    "On what date did Sergei Shoigu visit Pyongyang?": None,  # they name Lavrov's visit's dates, not Shoigu's
+    "When did Choe Son-hui visit Moscow?": ["14"],  # 14-18 January, not the day she left
+    "When did the Comprehensive Strategic Partnership Treaty come into force?": ["December 4", "4 December"],  # not signed
+}
+
+
+@pytest.mark.parametrize("question", NEAR_MISSES)
+def test_a_near_miss_is_refused_or_answered_right(real_assistant, question):
+    answer = real_assistant.ask(question)
+    right = NEAR_MISSES[question]
+    assert answer.abstained if right is None else (answer.abstained or any(r in answer.text for r in right)), answer.text
+
+
+def test_a_shown_answer_is_a_sentence_that_says_what_it_is_about(real_assistant):
+    answer = real_assistant.ask("Who led the WPK delegation to Moscow in February 2025?")
+    assert not answer.abstained and "Ri Hi-Yong" in answer.text and "delegation" in answer.text, answer.text
+    assert answer.text.endswith(".") and re.search(r"\[1\]", answer.text)
+    assert 0 < answer.confidence <= 1 and answer.signals["p_yes"] > 0.5

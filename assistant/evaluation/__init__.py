@@ -25,6 +25,8 @@ from ..reading import strip_markers
 
 METRICS = [  # (key, label, higher is better)
     ("key_fact_accuracy", "key-fact accuracy", True),
+    ("answer_precision", "answer precision (right / shown)", True),
+    ("aurc", "AURC (lower is better)", False),
     ("token_f1", "token F1", True),
     ("abstention_recall", "abstention recall", True),
     ("abstention_precision", "abstention precision", True),
@@ -135,6 +137,8 @@ def judge(item: EvalItem, answer: Answer) -> dict:
         ),
         None,
     )
+    # what the reader would have said: the shown text, or the answer the check refused (kept for evals)
+    candidate = answer.text if not answer.abstained else answer.candidate
     return {
         "id": item.id,
         "question": item.question,
@@ -143,7 +147,13 @@ def judge(item: EvalItem, answer: Answer) -> dict:
         "answer": answer.text,
         "abstained": answer.abstained,
         "verdict": answer.verdict,
+        "shown": not answer.abstained,
         "confidence": answer.confidence,
+        "signals": answer.signals,
+        "candidate": answer.candidate,
+        "candidate_correct": answerable
+        and bool(candidate.strip())
+        and found_groups([strip_markers(candidate)], item.must_include),
         "correct": answerable and not answer.abstained and found_groups([body], item.must_include),
         "token_f1": token_f1(body, item.answer) if answerable and not answer.abstained else 0.0,
         "citations": cites,
@@ -162,14 +172,57 @@ def ok(row: dict) -> bool:
     return row["abstained"] if row["unanswerable"] else row["correct"]
 
 
+def _has_candidate(row: dict) -> bool:
+    """The row has an answer the reader gave (shown, or refused by the check) and a confidence in it."""
+    return row["confidence"] is not None and (not row["abstained"] or bool(row["candidate"].strip()))
+
+
+def risk_coverage(rows: list[dict]) -> tuple[list[dict], float | None]:
+    """(the risk-coverage points, AURC) of the calibrated confidence, over the rows' candidate answers.
+
+    A candidate row is one with a candidate answer (the shown text, or the answer the check refused) and a
+    confidence; it is right when `candidate_correct` (any candidate to an unanswerable item is wrong). A row
+    without a candidate or confidence is never shown, whatever the threshold.
+
+    Points: for each distinct confidence t among the candidate rows, highest first, the rows with confidence
+    >= t are shown: `shown` k, `coverage` k / len(rows) (all rows, so items without a candidate lower the
+    reachable coverage) and `answer_precision` right / k.
+
+    AURC (area under the risk-coverage curve, lower is better): sort the M candidate rows by confidence,
+    highest first (ties keep the rows' order); risk(k) = wrong among the top k / k; AURC = mean of risk(k)
+    over k = 1..M (None when M = 0).
+
+    Rows lacking `candidate_correct` or `confidence` (no calibrated confidence) give ([], None).
+    """
+    if not rows or any("candidate_correct" not in r or "confidence" not in r for r in rows):
+        return [], None
+    cands = sorted((r for r in rows if _has_candidate(r)), key=lambda r: -r["confidence"])  # stable on ties
+    right = [bool(r["candidate_correct"]) and not r["unanswerable"] for r in cands]
+    points = []
+    for t in sorted({r["confidence"] for r in cands}, reverse=True):
+        k = sum(r["confidence"] >= t for r in cands)
+        good = sum(hit for r, hit in zip(cands, right) if r["confidence"] >= t)
+        points.append({"threshold": t, "coverage": round(k / len(rows), 4), "answer_precision": round(good / k, 4), "shown": k})
+    if not cands:
+        return points, None
+    wrong, risks = 0, []
+    for k, hit in enumerate(right, start=1):
+        wrong += not hit
+        risks.append(wrong / k)
+    return points, round(sum(risks) / len(risks), 4)
+
+
 def summarize(rows: list[dict]) -> dict:
-    """Every figure of METRICS; each rate also with its 95% bootstrap interval (`<key>_ci95`)."""
+    """Every figure of METRICS; each rate also with its 95% bootstrap interval (`<key>_ci95`). Also
+    `n_shown`, and `risk_coverage` and `aurc` of the calibrated confidence (see `risk_coverage`)."""
     ans = [r for r in rows if not r["unanswerable"]]
     una = [r for r in rows if r["unanswerable"]]
     abst = [r for r in rows if r["abstained"]]
     lat = [r["latency_s"] for r in rows]
     rates = {  # key -> the 0/1 (or [0, 1]) value of each thing it averages over
         "key_fact_accuracy": [r["correct"] for r in ans],
+        # right / shown: a shown answer to an unanswerable item is wrong (`correct` is False there)
+        "answer_precision": [not r["unanswerable"] and r["correct"] for r in rows if not r["abstained"]],
         "token_f1": [r["token_f1"] for r in ans],
         "abstention_recall": [r["abstained"] for r in una],
         "abstention_precision": [r["unanswerable"] for r in abst],
@@ -179,11 +232,19 @@ def summarize(rows: list[dict]) -> dict:
         "retrieval_recall_at_k": [r["retrieved_all_facts"] for r in ans],
         "mrr": [r["reciprocal_rank"] for r in ans],
     }
-    summary: dict = {"n": len(rows), "n_answerable": len(ans), "n_unanswerable": len(una)}
+    summary: dict = {
+        "n": len(rows),
+        "n_answerable": len(ans),
+        "n_unanswerable": len(una),
+        "n_shown": sum(not r["abstained"] for r in rows),
+    }
     for key, values in rates.items():
         summary[key] = round(sum(values) / len(values), 4) if values else None
         summary[f"{key}_ci95"] = bootstrap_ci([float(v) for v in values]) if values else None
+    points, aurc = risk_coverage(rows)
     return summary | {
+        "aurc": aurc,
+        "risk_coverage": points,
         "answer_words_median": statistics.median([r["words"] for r in rows if not r["abstained"]] or [0]),
         "latency_p50_s": round(float(np.percentile(lat, 50)), 3) if lat else None,
         "latency_p95_s": round(float(np.percentile(lat, 95)), 3) if lat else None,
@@ -247,6 +308,7 @@ def _markdown(report: dict, rows: dict[str, list[dict]]) -> str:
         lines.append(f"| {label} | " + " | ".join(fmt(_figures(report, n).get(key)) for n in names) + " |")
     intervals = [f"{label} [{ci[0]:.3f}, {ci[1]:.3f}]" for key, label, _ in METRICS if (ci := report.get(f"{key}_ci95"))]
     lines += ["", "Product 95% bootstrap intervals: " + "; ".join(intervals) + ".", "", "![metrics](metrics.png)", ""]
+    lines += _risk_section(report, fmt)
     for name in names[1:]:
         win, loss = report["paired"][name]["product_only"], report["paired"][name]["other_only"]
         same = report["paired"][name]["product"]
@@ -270,10 +332,39 @@ def _markdown(report: dict, rows: dict[str, list[dict]]) -> str:
             f"- **{r['id']}** ({why}): {r['question']}",
             f"  - answer: {r['answer'][:300]}",
             f"  - reference: {r['reference'] or '(unanswerable)'}",
+            f"  - confidence: {fmt(r.get('confidence'))}",
         ]
+        if r.get("candidate"):
+            lines.append(f"  - candidate (refused by the check): {r['candidate'][:300]}")
     if not failures:
         lines.append("None.")
     return "\n".join(lines) + "\n"
+
+
+def _spread(points: list, n: int) -> list:
+    """At most n of the points, evenly chosen, the first and the last included."""
+    if len(points) <= n:
+        return points
+    return [points[round(i * (len(points) - 1) / (n - 1))] for i in range(n)]
+
+
+def _risk_section(report: dict, fmt: Callable) -> list[str]:
+    """The product's AURC and up to 8 points of its risk-coverage curve, as markdown lines."""
+    points = report.get("risk_coverage") or []
+    lines = [
+        "## Risk and coverage",
+        "",
+        f"Answer precision (right / shown) {fmt(report.get('answer_precision'))} on {report.get('n_shown', 'n/a')} "
+        f"answers shown; AURC {fmt(report.get('aurc'))} (mean risk over the answers ranked by calibrated "
+        "confidence; lower is better).",
+        "",
+    ]
+    if not points:
+        return [*lines, "No calibrated confidence on the answers: no risk-coverage curve.", ""]
+    lines += ["| threshold | coverage | answer precision | shown |", "|---|---|---|---|"]
+    for p in _spread(points, 8):
+        lines.append(f"| {fmt(p['threshold'])} | {fmt(p['coverage'])} | {fmt(p['answer_precision'])} | {p['shown']} |")
+    return [*lines, ""]
 
 
 def _chart(path: Path, report: dict, names: list[str]) -> None:
@@ -283,16 +374,31 @@ def _chart(path: Path, report: dict, names: list[str]) -> None:
     import matplotlib.pyplot as plt
 
     keys = [(k, label) for k, label, better in METRICS if better]
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig, (ax, curve) = plt.subplots(1, 2, figsize=(14, 5), gridspec_kw={"width_ratios": [3, 2]})
     height = 0.8 / len(names)
     for i, name in enumerate(names):
         values = [_figures(report, name).get(k) or 0.0 for k, _ in keys]
-        ax.barh([j + i * height for j in range(len(keys))], values, height=height, label=name)
+        ax.barh([j + i * height for j in range(len(keys))], values, height=height, label=name, color=f"C{i}")
     ax.set_yticks([j + height * (len(names) - 1) / 2 for j in range(len(keys))], [label for _, label in keys])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.legend(loc="lower right")
     ax.set_title(f"{report['config']['dataset']} (n={report['n']})")
+    for i, name in enumerate(names):  # the risk-coverage curve, or one point where there is no confidence
+        figures = _figures(report, name)
+        if points := figures.get("risk_coverage"):
+            xs, ys = [p["coverage"] for p in points], [p["answer_precision"] for p in points]
+            curve.plot(xs, ys, marker=".", color=f"C{i}", label=f"{name} (AURC {figures.get('aurc')})")
+        elif figures.get("answer_precision") is not None and figures.get("n"):
+            share = figures.get("n_shown", 0) / figures["n"]
+            curve.plot([share], [figures["answer_precision"]], marker="o", linestyle="", color=f"C{i}", label=name)
+    curve.axhline(0.95, linestyle=":", color="grey", label="target precision")
+    curve.set_xlim(0, 1.02)
+    curve.set_ylim(0, 1.03)
+    curve.set_xlabel("coverage (answers shown / items)")
+    curve.set_ylabel("answer precision (right / shown)")
+    curve.set_title("risk-coverage as the confidence threshold moves")
+    curve.legend(loc="lower left")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -44,6 +44,8 @@ class Verdict(BaseModel):
     supported: bool
     parts: list[tuple[str, list[int]]] = []
     reason: str
+    moved: bool = False  # a citation moved to another sentence than the model cited
+    stated: bool = True  # the word check found its claims stated (False: the model's own citations, unchecked)
     confidence: float | None = None  # calibrated P(right), when the answer got that far
     signals: dict[str, float] = {}
 
@@ -115,7 +117,7 @@ def check(
     if not kept:
         return Verdict(supported=False, reason=f"no evidence sentence states {reading.answer!r}")
     how = "supported by another evidence sentence" if moved else "supported by the sentences the model cited"
-    return Verdict(supported=True, parts=kept, reason=how)
+    return Verdict(supported=True, parts=kept, reason=how, moved=moved)
 
 
 def _supporting(part: Part, asked: str, evidence: list[Evidence], min_support: float, examples: str) -> list[int] | None:
@@ -165,8 +167,8 @@ def signals(
         "rank": float(min(verdict.sentences, default=len(evidence))),
         "score": max((e.score for e in cited), default=0.0),
         "kind_missing": float(bool(kind) and not has_type(reading.answer, kind, question)),
-        "moved": float(verdict.reason.startswith("supported by another")),
-        "unsupported": float(not verdict.reason.startswith("supported")),  # the word check found no claim stated
+        "moved": float(verdict.moved),
+        "unsupported": float(not verdict.stated),
         "repeats": float(repeats(reading.answer, asked)),
         "follow_up": float(bool(history)),
         "words": float(len(reading.answer.split())),
@@ -201,7 +203,7 @@ def judge(
     verdict = check(reading, question, history, evidence, min_support) if word_check else None
     if verdict is None or not verdict.supported:
         parts = [(p.text, [n - 1 for n in p.cited] or [0]) for p in reading.parts]
-        verdict = Verdict(supported=True, parts=parts, reason=verdict.reason if verdict else "unchecked")
+        verdict = Verdict(supported=True, parts=parts, reason=verdict.reason if verdict else "unchecked", stated=False)
     found = signals(reading, question, history, evidence, verdict)
     if verify:
         answer = " ".join(text for text, _ in verdict.parts)

@@ -114,8 +114,17 @@ def docs(tmp_path) -> Path:
     return folder
 
 
+# Unit-test fake of calibration.json: the confidence follows the second look alone (P(yes) 0.65 -> 0.5,
+# steeply), so that the pipeline's logic is tested apart from the coefficients fitted on the dev splits.
+SECOND_LOOK_ONLY = {"features": ["p_yes"], "mean": [0.65], "scale": [0.05], "coef": [1.0], "intercept": 0.0, "threshold": 0.5}
+
+
 @pytest.fixture
-def fake_assistant(tmp_path, docs):
+def fake_assistant(tmp_path, docs, monkeypatch):
+    from assistant import calibration
+
+    monkeypatch.setattr(calibration, "fitted", lambda: SECOND_LOOK_ONLY)
+
     def make(*replies: str, chat_template: bool = False, yes: float = 1.0, **overrides) -> Assistant:
         settings = Settings(**{"store": tmp_path / "store", "source": docs, **overrides})
         generator = FakeGenerator(*replies, chat_template=chat_template, yes=yes)

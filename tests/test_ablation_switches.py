@@ -25,14 +25,15 @@ def test_the_type_bonus_changes_the_evidence_scores(tmp_path, fake_reader):
     assert round(scores[0] - scores[1], 3) == 0.3
 
 
-def test_the_word_check_off_shows_what_the_model_said(fake_reader):
-    checked, unchecked = [fake_reader("Napoleon Bonaparte [1]", word_check=on).ask(WHO) for on in (True, False)]
-    assert checked.abstained and not unchecked.abstained and unchecked.text.startswith("Napoleon")
+def test_the_word_check_off_keeps_the_models_own_citation(fake_reader):
+    checked, unchecked = [fake_reader("Kim Su-gil [5]", word_check=on).ask(WHO) for on in (True, False)]
+    assert "Kim Su-gil" in checked.citations[0].text and checked.signals["moved"] == 1.0  # moved to the sentence that says it
+    assert "Kim Su-gil" not in unchecked.citations[0].text and unchecked.signals["moved"] == 0.0
 
 
 def test_the_second_look_off_keeps_an_answer_it_would_doubt(fake_reader):
     doubted, kept = fake_reader("Kim Su-gil [1]", yes=0.1).ask(WHO), fake_reader("Kim Su-gil [1]", yes=0.1, verify=False).ask(WHO)
-    assert doubted.abstained and doubted.confidence == 0.1 and not kept.abstained and kept.confidence is None
+    assert doubted.abstained and doubted.signals["p_yes"] == 0.1 and not kept.abstained and "p_yes" not in kept.signals
 
 
 def test_the_type_check_off_quotes_a_sentence_without_the_kind_asked_for(tmp_path, fake_assistant):

@@ -55,6 +55,12 @@ def test_support_and_missing_facts_are_measured_per_claim():
     assert found["facts_missing"] == 0.0 and found["support"] == 1.0
 
 
+def test_an_answer_that_only_repeats_the_question_is_a_signal():
+    sentences = evidence("Lincoln died in the Petersen House.")
+    assert signals_of("Lincoln [1]", "Where did Lincoln die?", sentences)["repeats"] == 1.0
+    assert signals_of("Lincoln died in the Petersen House [1].", "Where did Lincoln die?", sentences)["repeats"] == 0.0
+
+
 def test_the_confidence_rises_with_the_second_look_and_takes_the_dev_mean_for_a_signal_not_measured():
     base = {f: m for f, m in zip(calibration.fitted()["features"], calibration.fitted()["mean"])}
     low, high = calibration.confidence(base | {"p_yes": 0.2}), calibration.confidence(base | {"p_yes": 0.95})

@@ -59,7 +59,6 @@ def test_facts_are_names_and_numbers_folded():
         ("4,000 ships [2]", "How many ships went down in the Battle of the Atlantic?", False, []),  # a number not stated
         ("Ford's Theatre [1]", "Where did Lincoln die after he was shot?", False, []),  # a name not stated
         ("in a hospital bed [1]", "Where did Lincoln die after he was shot?", False, []),  # words not stated
-        ("Lincoln [1]", "Where did Lincoln die?", False, []),  # only repeats the question
         ("Petersen House [1][2]", "Where did Lincoln die?", True, [0]),  # a cited sentence that adds nothing is dropped
         ("not stated", "How old was Lincoln?", False, []),
     ],

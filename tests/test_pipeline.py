@@ -1,5 +1,6 @@
 """The flow question -> cited answer, with the fake model and fake embedder (unit tests of logic)."""
 
+import math
 import re
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def test_the_prompt_holds_the_evidence_and_the_last_turn(fake_assistant):
 
 
 def test_stream_yields_only_the_checked_text_then_the_answer(fake_reader):
-    *texts, answer = fake_reader("Napoleon Bonaparte [1]").stream(QUESTION)  # unsupported: the model's words must never be shown
+    *texts, answer = fake_reader("Napoleon Bonaparte [1]", yes=0.3).stream(QUESTION)  # refused: never shown
     assert texts == [answer.text] == ["The documents do not say."] and isinstance(answer, Answer)
 
 
@@ -103,7 +104,7 @@ def test_a_question_longer_than_the_context_is_refused_with_the_fix(fake_assista
 
 def test_long_questions_drop_evidence_before_failing(fake_assistant):
     question = "Who led the delegation to the For the Freedom of Nations forum? " + "- " * 270  # long, but no words
-    a = fake_assistant("Kim Su-gil", n_ctx=512)
+    a = fake_assistant("Kim Su-gil", n_ctx=512, max_tokens=40)
     a.ask(question)
     prompt = a.generator.prompts[0]
     assert a.generator.count_tokens(prompt) <= 512 - a.settings.max_tokens
@@ -138,9 +139,10 @@ def test_a_supported_short_answer_cites_its_sentence(fake_reader):
 
 
 def test_an_answer_the_evidence_does_not_state_is_an_abstention_with_the_closest_passages(fake_reader):
-    answer = fake_reader("Napoleon Bonaparte [1]").ask(QUESTION)
+    answer = fake_reader("Napoleon Bonaparte [1]", yes=0.3).ask(QUESTION)
     assert answer.abstained and answer.text == "The documents do not say." and not answer.citations
     assert "Napoleon" in answer.verdict and answer.passages  # kept, to be shown as not an answer
+    assert answer.candidate == "Napoleon Bonaparte" and answer.signals["unsupported"] == 1.0  # for the eval, never shown
 
 
 def test_not_stated_is_an_abstention_not_a_quote(fake_reader):
@@ -150,22 +152,25 @@ def test_not_stated_is_an_abstention_not_a_quote(fake_reader):
     assert a.generator.checks == []  # nothing to look at twice
 
 
-def test_the_second_look_refuses_an_answer_the_model_doubts(fake_reader):
-    a = fake_reader("Kim Su-gil [1]", yes=0.4)
+def test_a_confidence_under_the_threshold_is_an_abstention(fake_reader):
+    a = fake_reader("Kim Su-gil [1]", yes=0.6)
     answer = a.ask(QUESTION)
-    assert answer.abstained and answer.text == "The documents do not say." and answer.confidence == 0.4
+    assert answer.abstained and answer.text == "The documents do not say." and answer.signals["p_yes"] == 0.6
+    assert answer.confidence == round(1 / (1 + math.exp(1)), 4)  # (0.6 - 0.65) / 0.05 = -1 under the fake calibration
     [[check]] = a.generator.checks
     assert "Question: " + QUESTION in check["content"] and "Proposed answer: Kim Su-gil" in check["content"]
     assert "Kim Su-gil" in check["content"].split("Question:")[0]  # the cited sentence is the text
-    assert answer.verdict.startswith("'Kim Su-gil': ") and "P(yes) 0.40 < 0.65" in answer.verdict  # what was refused
+    assert answer.verdict.startswith("'Kim Su-gil': ") and "confidence 0.27 is under 0.50" in answer.verdict  # what was refused
+    assert fake_reader("Kim Su-gil [1]", yes=0.6, min_confidence=0.2).ask(QUESTION).text == "Kim Su-gil [1]"  # a setting
 
 
-def test_the_second_look_keeps_an_answer_the_model_confirms_and_can_be_switched_off(fake_reader):
+def test_the_second_look_is_one_signal_and_can_be_switched_off(fake_reader):
     kept = fake_reader("Kim Su-gil [1]", yes=0.9).ask(QUESTION)
-    assert not kept.abstained and kept.confidence == 0.9 and "verify" in kept.timings
+    assert not kept.abstained and kept.confidence > 0.99 and "verify" in kept.timings
     off = fake_reader("Kim Su-gil [1]", yes=0.0, verify=False)
     answer = off.ask(QUESTION)
-    assert not answer.abstained and answer.confidence is None and off.generator.checks == []
+    assert "p_yes" not in answer.signals and off.generator.checks == [] and "verify" not in answer.timings
+    assert answer.confidence == 0.5  # the one signal not measured counts as its dev mean
 
 
 def test_a_two_sentence_answer_cites_each_sentence(tmp_path, fake_reader):

@@ -207,9 +207,11 @@ def judge(
     found = signals(reading, question, history, evidence, verdict)
     if verify:
         answer = " ".join(text for text, _ in verdict.parts)
-        found["p_yes"] = round(confirm(generator, prompts, question, history, answer, [evidence[i] for i in verdict.sentences]), 4)
-    p = calibration.confidence(found)
-    verdict = verdict.model_copy(update={"signals": found, "confidence": round(p, 4)})
+        found["p_yes"] = round(
+            confirm(generator, prompts, question, history, answer, [evidence[i] for i in verdict.sentences]), 4
+        )
+    p = round(calibration.confidence(found), 4)  # as reported, so that the report's threshold is the one applied
+    verdict = verdict.model_copy(update={"signals": found, "confidence": p})
     if p < min_confidence:
         why = f"{reading.answer!r}: {verdict.reason}, but its confidence {p:.2f} is under {min_confidence:.2f}"
         return verdict.model_copy(update={"supported": False, "reason": why})

@@ -11,10 +11,10 @@ import json
 import logging
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -38,6 +38,17 @@ def yes_share(logits: np.ndarray, yes_ids: np.ndarray) -> float:
 def starts_not(token: str) -> bool:
     """A token that starts a "not stated" reply: "not", " Not"."""
     return token.strip().lower().startswith("not") and len(token.strip()) >= 3
+
+
+def capturing() -> tuple[list[np.ndarray], Callable]:
+    """(the logits of each generated token, a llama-cpp-python logits processor that appends to it)."""
+    seen: list[np.ndarray] = []
+
+    def capture(_ids, logits):
+        seen.append(np.array(logits, dtype=np.float64))
+        return logits
+
+    return seen, capture
 
 
 @dataclass
@@ -117,9 +128,9 @@ class LlamaGenerator:
         # an unknown GGUF is read as an instruct model when it carries a chat template
         self.chat_template = "tokenizer.chat_template" in self.llm.metadata if chat_template is None else chat_template
         self._ids: dict[str, np.ndarray] = {}  # token ids that start "yes" / "not", found on first use
-        self._heads: dict[str, object] = {}  # a chat's fixed head -> the model's state after it (`_started`)
+        self._heads: dict[str, Any] = {}  # a chat's fixed head -> the model's state after it (a LlamaState, `_started`)
         self.head_tokens: dict[str, int] = {}  # ... and its length in tokens
-        self._template = None  # the chat template, as llama-cpp-python applies it
+        self._template: Any = None  # the chat template, as llama-cpp-python applies it (a Jinja2ChatFormatter)
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8", "replace"), add_bos=False, special=False))
@@ -185,12 +196,7 @@ class LlamaGenerator:
         """Each step's logits read by a logits processor (the whole vocabulary, without `logits_all`,
         which would keep n_ctx x n_vocab floats): the chosen token's log-probability is the step's
         highest (greedy decoding, temperature 0; an approximation above it)."""
-        seen: list[np.ndarray] = []
-
-        def capture(_ids, logits):
-            seen.append(np.array(logits, dtype=np.float64))
-            return logits
-
+        seen, capture = capturing()
         reply = self._started(messages).create_chat_completion(
             messages, max_tokens=max_tokens, temperature=self.temperature, stop=["\n"], logits_processor=[capture]
         )
@@ -202,12 +208,7 @@ class LlamaGenerator:
 
     def yes_probability(self, messages: list[dict]) -> float:
         """Softmax of the first reply token's logits, read by a logits processor (as in `read`)."""
-        seen: list[np.ndarray] = []
-
-        def capture(_ids, logits):
-            seen.append(np.array(logits, dtype=np.float64))
-            return logits
-
+        seen, capture = capturing()
         self._started(messages).create_chat_completion(messages, max_tokens=1, temperature=0.0, logits_processor=[capture])
         return yes_share(seen[0], self._tokens("yes"))
 

@@ -193,10 +193,15 @@ class Assistant:
         if not verdict.supported:
             candidate = "" if said.not_stated else said.answer
             return self._abstain(
-                question, passages, verdict=verdict.reason, confidence=verdict.confidence, signals=verdict.signals, candidate=candidate
+                question,
+                passages,
+                verdict=verdict.reason,
+                confidence=verdict.confidence,
+                signals=verdict.signals,
+                candidate=candidate,
             )
         numbered = {i: n for n, i in enumerate(verdict.sentences, start=1)}
-        text = " ".join(cite(part, [numbered[i] for i in cited]) for part, cited in verdict.parts)
+        text = cite([(part, [numbered[i] for i in cited]) for part, cited in verdict.parts])
         return Answer(
             question=question,
             text=text,
@@ -268,12 +273,22 @@ class Assistant:
         return self._generator.name if self._generator is not None else self.settings.model_label()
 
 
-def cite(sentence: str, numbers: list[int]) -> str:
-    """The sentence with its citation markers before its full stop: "Ri Hi-Yong led it [1][2]."."""
-    marks = "".join(f"[{n}]" for n in numbers)
-    if sentence[-1:] in ".!?":
-        return f"{sentence[:-1]} {marks}{sentence[-1]}"
-    return f"{sentence} {marks}"
+def cite(claims: list[tuple[str, list[int]]]) -> str:
+    """The claims with their citation markers, before a claim's closing punctuation: "Ri Hi-Yong led it
+    [1][2]."; claims in a row that cite the same sentences share one set of markers ("relations,
+    politics and economics [1].", not "relations, [1] politics [1] ...")."""
+    merged: list[tuple[str, list[int]]] = []
+    for text, numbers in claims:
+        if merged and merged[-1][1] == numbers:
+            merged[-1] = (f"{merged[-1][0]} {text}", numbers)
+        else:
+            merged.append((text, numbers))
+    out = []
+    for text, numbers in merged:
+        marks = "".join(f"[{n}]" for n in numbers)
+        end = len(text.rstrip(".,;:!?"))
+        out.append(f"{text[:end]} {marks}{text[end:]}")
+    return " ".join(out)
 
 
 def lap(timings: dict[str, float], step: str, t0: float) -> None:

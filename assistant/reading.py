@@ -116,4 +116,6 @@ def read(
 
     chat = fit(messages, count, n_ctx - max_tokens, len(evidence), question)
     reply = generator.read(chat, max_tokens)
-    return parse(reply.text, len(evidence)).model_copy(update={"examples": system, "logprob": reply.logprob, "p_not": reply.p_not})
+    return parse(reply.text, len(evidence)).model_copy(
+        update={"examples": system, "logprob": reply.logprob, "p_not": reply.p_not}
+    )

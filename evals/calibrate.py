@@ -107,7 +107,8 @@ def main(argv=None) -> None:
     t, prec, cov = threshold_for(model.predict_proba(z)[:, 1], y, args.target)
     print(f"threshold {t:.4f}: answer precision {prec:.3f} over {cov:.3f} of the answers (the fitted model)")
     shown = oof >= t
-    print(f"  out of fold at that threshold: precision {y[shown].mean() if shown.any() else float('nan'):.3f} over {shown.mean():.3f}")
+    precision = y[shown].mean() if shown.any() else float("nan")
+    print(f"  out of fold at that threshold: precision {precision:.3f} over {shown.mean():.3f}")
     for name in sorted(set(origin)):  # each corpus predicted by a model fitted on the others alone
         held = np.array([o == name for o in origin])
         if held.all():

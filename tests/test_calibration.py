@@ -27,8 +27,12 @@ def signals_of(raw: str, question: str, sentences: list[Evidence], history=()) -
 
 def test_a_sentence_that_does_not_name_whom_the_question_asks_about_covers_less_of_it():
     sentences = evidence("Foreign Minister Sergei Lavrov visited Pyongyang on 14-18 January.", "The talks went well.")
-    asked = signals_of("Sergei Shoigu visited Pyongyang on 14-18 January [1].", "When did Sergei Shoigu visit Pyongyang?", sentences)
-    right = signals_of("Sergei Lavrov visited Pyongyang on 14-18 January [1].", "When did Sergei Lavrov visit Pyongyang?", sentences)
+    asked = signals_of(
+        "Sergei Shoigu visited Pyongyang on 14-18 January [1].", "When did Sergei Shoigu visit Pyongyang?", sentences
+    )
+    right = signals_of(
+        "Sergei Lavrov visited Pyongyang on 14-18 January [1].", "When did Sergei Lavrov visit Pyongyang?", sentences
+    )
     assert asked["q_own_names"] == round(2 / 3, 4) and right["q_own_names"] == 1.0
 
 

@@ -16,7 +16,6 @@ from assistant.errors import AccessError
 from conftest import served
 
 FORUM_Q = "Who led the North Korean delegation to the For the Freedom of Nations forum?"
-ATTENDED_Q = "Which forum did Kim Su-gil's delegation attend?"  # answered, with confidence, by the real model
 
 
 # -- the decision ------------------------------------------------------------------------------
@@ -121,8 +120,8 @@ def test_the_app_on_0000_asks_for_the_password_fake_model(fake_assistant, tmp_pa
 
         with pytest.raises(AuthenticationError, match="credentials were not provided"):
             Client(url, verbose=False)  # a script without the password cannot even load the API
-        got = Client(url, auth=("alice", "correct horse"), verbose=False).predict(ATTENDED_Q, api_name="/ask")
-        assert "Freedom of Nations" in got["text"] and got["citations"]
+        got = Client(url, auth=("alice", "correct horse"), verbose=False).predict(FORUM_Q, api_name="/ask")
+        assert "Kim Su-gil" in got["text"] and got["citations"]
 
 
 # -- requests not addressed to this server (DNS rebinding) --------------------------------------

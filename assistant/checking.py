@@ -1,13 +1,14 @@
-"""The system checks what the model said, whatever the model: each sentence of an answer is shown
-only when the sentences it cites support it (`check`), and the answer as a whole only when a
-confidence calibrated on dev questions (`calibration`) says it is likely right (`judge`).
+"""The system checks what the model said, whatever the model: each claim of an answer cites the
+sentence that states it (`check`), and the answer is shown only when a confidence calibrated on
+dev questions (`calibration`) says it is likely right (`judge`).
 
-Supported means: every name and number a sentence of the answer adds to the question occurs in
-its cited sentences, and at least `min_support` of its other new content words do (as lemmas or
-stems: "met" = "meet"). Numbers written as words read as digits ("eight" = "8"); names and
-numbers are compared after `text.fold`. When the sentences the model cited do not hold an answer
-sentence but another evidence sentence does, its citation moves there; an answer sentence that no
-evidence holds is dropped, and an answer left with none is refused.
+Stated means: every name and number a claim adds to the question occurs in the sentence, and at
+least `min_support` of its other new content words do (as lemmas or stems: "met" = "meet").
+Numbers written as words read as digits ("eight" = "8"); names and numbers are compared after
+`text.fold`. When the sentences the model cited do not hold a claim but another evidence sentence
+does, its citation moves there; a claim that no sentence states is dropped. When none is stated,
+the model's own citations stay and the signals say so: on the dev splits every such rule refused
+about as many right answers as wrong ones, so none refuses on its own.
 
 The confidence combines signals (`signals`), because no one of them separates right answers from
 near misses: the second look (the same model asked whether the cited sentences state this answer

@@ -7,10 +7,10 @@ one step per module:
   `evidence`      their sentences ranked; none when the question names what the documents never mention
                   (then the assistant abstains without the model)
   `reading`       an instruct model reads the sentences, numbered, and answers in a sentence citing them
-  `checking`      the cited sentences must state each answer sentence's names, numbers and words and
-                  name what the question names; then a confidence calibrated on dev questions
-                  (`calibration`), from the model's second look over just those sentences and other
-                  signals, must reach min_confidence; else the assistant abstains
+  `checking`      each claim cites the sentence that states its names, numbers and words; then a
+                  confidence calibrated on dev questions (`calibration`), from the model's second
+                  look over just those sentences and other signals, must reach min_confidence;
+                  else the assistant abstains
   `quoting`       a base model (the fast mode) instead: the best sentence quoted whole, or an abstention
 """
 

@@ -11,7 +11,7 @@ import json
 import logging
 import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,15 +40,21 @@ def starts_not(token: str) -> bool:
     return token.strip().lower().startswith("not") and len(token.strip()) >= 3
 
 
-def capturing() -> tuple[list[np.ndarray], Callable]:
-    """(the logits of each generated token, a llama-cpp-python logits processor that appends to it)."""
-    seen: list[np.ndarray] = []
+class Capture:
+    """A llama-cpp-python logits processor that keeps the first generated token's logits (for the share of
+    "yes" or "not" tokens) and, of every step, the log-probability of its most likely token, so that a long
+    reply does not keep one vocabulary-sized array per token."""
 
-    def capture(_ids, logits):
-        seen.append(np.array(logits, dtype=np.float64))
+    def __init__(self):
+        self.first: np.ndarray | None = None
+        self.top: list[float] = []  # log-softmax of each step's most likely token
+
+    def __call__(self, _ids, logits):
+        z = np.array(logits, dtype=np.float64)
+        if self.first is None:
+            self.first = z
+        self.top.append(-float(np.log(np.exp(z - z.max()).sum())))
         return logits
-
-    return seen, capture
 
 
 @dataclass
@@ -196,28 +202,30 @@ class LlamaGenerator:
         """Each step's logits read by a logits processor (the whole vocabulary, without `logits_all`,
         which would keep n_ctx x n_vocab floats): the chosen token's log-probability is the step's
         highest (greedy decoding, temperature 0; an approximation above it)."""
-        seen, capture = capturing()
+        capture = Capture()
         reply = self._started(messages).create_chat_completion(
             messages, max_tokens=max_tokens, temperature=self.temperature, stop=["\n"], logits_processor=[capture]
         )
         text = reply["choices"][0]["message"]["content"] or ""
-        if not seen:
+        if capture.first is None:
             return Completion(text)
-        best = [-float(np.log(np.exp(z - z.max()).sum())) for z in seen]  # log-softmax of each step's top token
-        return Completion(text, logprob=sum(best) / len(best), p_not=yes_share(seen[0], self._tokens("not")))
+        return Completion(text, logprob=sum(capture.top) / len(capture.top), p_not=yes_share(capture.first, self._tokens("not")))
 
     def yes_probability(self, messages: list[dict]) -> float:
         """Softmax of the first reply token's logits, read by a logits processor (as in `read`)."""
-        seen, capture = capturing()
+        capture = Capture()
         self._started(messages).create_chat_completion(messages, max_tokens=1, temperature=0.0, logits_processor=[capture])
-        return yes_share(seen[0], self._tokens("yes"))
+        assert capture.first is not None  # one token was generated
+        return yes_share(capture.first, self._tokens("yes"))
 
     def _tokens(self, word: str) -> np.ndarray:
-        """The ids of the tokens that start a "yes" or a "not" reply."""
-        if word not in self._ids:
-            test = is_yes if word == "yes" else starts_not
-            vocab = range(self.llm.n_vocab())
-            self._ids[word] = np.array([t for t in vocab if test(self.llm.detokenize([t]).decode("utf-8", "ignore"))])
+        """The ids of the tokens that start a "yes" or a "not" reply: both found in one pass over the
+        vocabulary (detokenizing 150k tokens is the slow part), on first use."""
+        if not self._ids:
+            texts = [self.llm.detokenize([t]).decode("utf-8", "ignore") for t in range(self.llm.n_vocab())]
+            self._ids = {
+                w: np.array([t for t, x in enumerate(texts) if test(x)]) for w, test in (("yes", is_yes), ("not", starts_not))
+            }
         return self._ids[word]
 
 

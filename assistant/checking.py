@@ -207,10 +207,7 @@ def judge(
         verdict = Verdict(supported=True, parts=parts, reason=verdict.reason if verdict else "unchecked", stated=False)
     found = signals(reading, question, history, evidence, verdict)
     if verify:
-        answer = " ".join(text for text, _ in verdict.parts)
-        found["p_yes"] = round(
-            confirm(generator, prompts, question, history, answer, [evidence[i] for i in verdict.sentences]), 4
-        )
+        found["p_yes"] = round(confirm(generator, prompts, question, history, [evidence[i] for i in verdict.sentences]), 4)
     p = round(calibration.confidence(found), 4)  # as reported, so that the report's threshold is the one applied
     verdict = verdict.model_copy(update={"signals": found, "confidence": p})
     if p < min_confidence:
@@ -220,11 +217,11 @@ def judge(
 
 
 def confirm(
-    generator: Generator, prompts: Path, question: str, history: Sequence[tuple[str, str]], answer: str, sentences: list[Evidence]
+    generator: Generator, prompts: Path, question: str, history: Sequence[tuple[str, str]], sentences: list[Evidence]
 ) -> float:
-    """The model's probability that `sentences` state `answer` as the answer to `question` (its
-    first reply token's P(yes) to `verify_user.j2`)."""
-    user = render(
-        prompts, "verify_user.j2", question=question, history=list(history[-1:]), answer=answer, texts=[e.text for e in sentences]
-    )
+    """The model's probability that `sentences` answer `question` itself, about what it names (its first
+    reply token's P(yes) to `verify_user.j2`). It is not shown the answer: asked whether the sentences
+    state a given answer, it said yes as readily to a true fact about a neighbouring event (the
+    near-miss), and this question ranked answers better on both dev splits (docs/experiments.md)."""
+    user = render(prompts, "verify_user.j2", question=question, history=[q for q, _ in history[-1:]], texts=[e.text for e in sentences])
     return generator.yes_probability([{"role": "user", "content": user}])

@@ -103,7 +103,7 @@ def main(argv=None) -> None:
     print("signal            AURC alone (higher / lower is surer)   coef")
     for i, f in enumerate(features):
         print(f"  {f:16s} {aurc(z[:, i], y):.3f} / {aurc(-z[:, i], y):.3f}       {model.coef_[0][i]:+.3f}")
-    print(f"calibrated (out-of-fold) AURC {aurc(oof, y):.3f}; p_yes alone {aurc(x[:, features.index('p_yes')], y):.3f}")
+    print(f"calibrated (out-of-fold) AURC {aurc(oof, y):.3f}; p_yes alone {aurc(matrix(rows, ['p_yes'])[0][:, 0], y):.3f}")
     t, prec, cov = threshold_for(model.predict_proba(z)[:, 1], y, args.target)
     print(f"threshold {t:.4f}: answer precision {prec:.3f} over {cov:.3f} of the answers (the fitted model)")
     shown = oof >= t

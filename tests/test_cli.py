@@ -67,7 +67,7 @@ def test_python_m_assistant_ask_json_on_a_brand_new_store(tmp_path):
     """The real thing, as a user runs it: a fresh store, the embedded model, JSON out."""
     env = {**os.environ, "ASSISTANT_STORE": str(tmp_path / "store")}
     run = partial(subprocess.run, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
-    out = run([sys.executable, "-m", "assistant", "ask", "Which forum did Kim Su-gil's delegation attend?", "--json"])
+    out = run([sys.executable, "-m", "assistant", "ask", "Who led the WPK delegation to Moscow?", "--json"])
     assert out.returncode == 0, out.stderr
     assert "5 added" in out.stderr  # it ingested first
     answer = json.loads(out.stdout)

@@ -12,13 +12,13 @@ pytestmark = pytest.mark.slow
 
 
 def test_answer_cites_the_exact_text_of_the_seed_file(real_assistant):
-    answer = real_assistant.ask("Which forum did Kim Su-gil's delegation attend?")
+    answer = real_assistant.ask("Who led the WPK delegation to Moscow?")
     assert not answer.abstained
     assert answer.citations
     for c in answer.citations:
         assert (SEEDS / c.source).read_text(encoding="utf-8")[c.start : c.end] == c.text
         assert c.title
-    assert "Freedom of Nations" in answer.text and any("Freedom of Nations" in c.text for c in answer.citations)
+    assert "Ri Hi-Yong" in answer.text and any("Ri Hi-Yong" in c.text for c in answer.citations)
     assert answer.model == Settings().model_label()
     assert answer.timings["total"] > 0
 
@@ -73,12 +73,13 @@ NEAR_MISSES = {
     "Who led the North Korean delegation to the For the Freedom of Nations forum?": ["Kim Su-gil"],  # not Ri Hi-Yong
     "What did Choe Son-hui do in Moscow?": ["Putin", "Lavrov", "talks", "negotiat"],  # not "left Moscow"
 }
-# Still shown wrong on 2026-12-06 (confidence 0.77, 0.75, 0.78 >= 0.717): the second look says yes to a true
-# sentence that answers a neighbouring question. Strict: the day one is refused or right, the mark must go.
+# Still shown wrong on 2026-12-06 with the answerability second look (confidence 0.78, 0.82, 0.79 >= 0.7515): the
+# cited sentence answers a neighbouring question about the same names, and the model says it answers this one.
+# Strict: the day one is refused or right, the mark must go.
 STILL_SHOWN = {
-    "On what date did Sergei Shoigu visit Pyongyang?": "January 14-18, 2024 (Lavrov's visit), P(yes) 0.86",
-    "When did Choe Son-hui visit Moscow?": "18 January (the day she left), P(yes) 0.84",
+    "When did Choe Son-hui visit Moscow?": "18 January (the day she left), P(yes) 0.83",
     "When did the Comprehensive Strategic Partnership Treaty come into force?": "June 19, 2024 (signed), P(yes) 0.88",
+    "What did Choe Son-hui do in Moscow?": "left Moscow and returned home the next day, P(yes) 0.85",
 }
 
 
@@ -96,7 +97,7 @@ def test_a_near_miss_is_refused_or_answered_right(real_assistant, question):
 
 
 def test_a_shown_answer_is_a_sentence_that_says_what_it_is_about(real_assistant):
-    answer = real_assistant.ask("Which forum did Kim Su-gil's delegation attend?")
-    assert not answer.abstained and "Freedom of Nations" in answer.text and "delegation" in answer.text, answer.text
+    answer = real_assistant.ask("Who led the WPK delegation to Moscow?")
+    assert not answer.abstained and "Ri Hi-Yong" in answer.text and "delegation" in answer.text, answer.text
     assert answer.text.endswith(".") and re.search(r"\[1\]", answer.text)
     assert 0 < answer.confidence <= 1 and answer.signals["p_yes"] > 0.5

@@ -98,7 +98,7 @@ def test_everything_works_with_only_loopback_and_tries_nothing_else(tmp_path):
     )
     assert active.stdout.strip() == "sitecustomize"  # the guard is in place in every child process
     run("ingest")
-    assert json.loads(run("ask", "Which forum did Kim Su-gil's delegation attend?", "--json").stdout)["citations"]
+    assert json.loads(run("ask", "Who led the WPK delegation to Moscow?", "--json").stdout)["citations"]
     run("eval", "--limit", "3", "--out", str(tmp_path / "eval"))
     assert json.loads((tmp_path / "eval" / "report.json").read_text())["n"] == 3
 
@@ -130,7 +130,7 @@ def test_instructions_inside_a_document_do_not_change_other_answers(tmp_path, do
     questions = [
         "Who led the WPK delegation to Moscow in February 2025?",
         "When did Choe Son-hui visit Moscow?",
-        "Which forum did Kim Su-gil's delegation attend?",
+        "Who led the WPK delegation to Moscow?",
     ]
     before = Assistant(Settings(store=tmp_path / "a", source=docs))
     expected = [before.ask(q).text for q in questions]

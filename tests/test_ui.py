@@ -254,7 +254,7 @@ def test_three_concurrent_questions_all_get_complete_answers_with_checkable_cita
     questions = [
         "When did Choe Son-hui visit Moscow?",
         "Who led the WPK delegation to Moscow in February 2025?",
-        "Which forum did Kim Su-gil's delegation attend?",
+        "Who led the WPK delegation to Moscow?",
     ]
     with served(real_assistant) as url, ThreadPoolExecutor(3) as pool:
         answers = list(pool.map(lambda q: Client(url, verbose=False).predict(q, api_name="/ask"), questions))
@@ -264,7 +264,7 @@ def test_three_concurrent_questions_all_get_complete_answers_with_checkable_cita
         for c in got["citations"]:
             assert Path(c["file_path"]).parent == SEEDS
             assert Path(c["file_path"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["text"]
-    assert not answers[2]["abstained"] and answers[2]["citations"]  # the forum, cited
+    assert not answers[2]["abstained"] and answers[2]["citations"]  # the delegation, cited
 
 
 def test_pdf_word_and_html_uploads_are_checked_and_added_fake_model(fake_assistant, tmp_path):

@@ -32,10 +32,10 @@ from .rendering import Turn, announcement, chat_messages, citations_html, escape
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = [
-    "Who led the WPK delegation to Moscow in February 2025?",
-    "When did Choe Son-hui visit Moscow?",
-    "Which forum did Kim Su-gil's delegation attend?",
+EXAMPLES = [  # questions about the seeds whose checked answers are shown and right (2026-12-06)
+    "Who led the WPK delegation to Moscow?",
+    "When was the Comprehensive Strategic Partnership Treaty signed?",
+    "Which Russian defence minister said the treaty aims to reduce the risk of a new war in Northeast Asia?",
 ]
 TITLES_SHOWN = 5  # documents named on the first screen; the rest are counted
 THEME = gr.themes.Base(  # system fonts only: the built-in fonts would be fetched from the internet

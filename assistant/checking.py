@@ -223,5 +223,7 @@ def confirm(
     reply token's P(yes) to `verify_user.j2`). It is not shown the answer: asked whether the sentences
     state a given answer, it said yes as readily to a true fact about a neighbouring event (the
     near-miss), and this question ranked answers better on both dev splits (docs/experiments.md)."""
-    user = render(prompts, "verify_user.j2", question=question, history=[q for q, _ in history[-1:]], texts=[e.text for e in sentences])
+    user = render(
+        prompts, "verify_user.j2", question=question, history=[q for q, _ in history[-1:]], texts=[e.text for e in sentences]
+    )
     return generator.yes_probability([{"role": "user", "content": user}])

@@ -5,7 +5,8 @@ AssistantError
  ├── SourceError     documents folder missing or without readable documents
  ├── ModelError      model file missing, unreadable or not a GGUF model
  ├── StoreError      Chroma store corrupted, locked or unreachable
- └── AccessError     the page's password settings unusable, or an open address without them
+ ├── AccessError     the page's password settings unusable, or an open address without them
+ └── SettingsError   an ASSISTANT_* variable that is no setting (a typo would be ignored otherwise)
 """
 
 
@@ -31,6 +32,10 @@ class StoreError(AssistantError):
 
 class AccessError(AssistantError):
     """Password settings that cannot be used, or a non-loopback address without any."""
+
+
+class SettingsError(AssistantError):
+    """An environment variable named like a setting that is none."""
 
 
 REBUILD_HINT = "Rebuild it from the source documents with: assistant ingest --rebuild"

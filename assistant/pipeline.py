@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 class Assistant:
     """A local question-answering assistant over a folder of documents.
 
-    >>> a = Assistant()                      # embedded model, seeds/, .assistant/store
+    >>> a = Assistant()                      # embedded model, the seeds, the store in the data folder
     >>> a.ask("Who led the WPK delegation to Moscow in February 2025?").text
     """
 

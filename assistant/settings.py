@@ -2,34 +2,48 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 from importlib.resources import files
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+import platformdirs
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .catalog import DEFAULT, MODELS
+from .errors import SettingsError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent  # a checkout: seeds/, evals/ (not in an installed wheel)
+REPO_ROOT = Path(__file__).resolve().parent.parent  # a checkout: evals/ (not in an installed wheel)
 PROMPTS = Path(str(files("assistant.templates")))  # prompts/ of the checkout, shipped in the package
+_PACKAGED_SEEDS = Path(__file__).resolve().parent / "seeds"  # in a wheel; an editable install reads the checkout's
+SEEDS = _PACKAGED_SEEDS if _PACKAGED_SEEDS.is_dir() else REPO_ROOT / "seeds"
+PREFIX = "ASSISTANT_"
 
 
 class Settings(BaseSettings):
     """Every setting is also an env var (`ASSISTANT_<NAME>`) and a CLI flag (`--<name>`)."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid", validate_default=True)
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="forbid", validate_default=True)
 
     # where things are
     model: str = Field(
         DEFAULT, min_length=1, description=f"GGUF model file, or the short name of a local model ({', '.join(MODELS)})"
     )
-    store: Path = Field(Path(".assistant/store"), description="folder of the persistent Chroma store")
-    source: Path = Field(
-        REPO_ROOT / "seeds", description="folder of documents to answer from (.pdf, .docx, .html, .htm, .txt, .md)"
+    home: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir("assistant", appauthor=False)),
+        description="folder of the assistant's own data, where the store is kept unless --store says otherwise",
     )
+    store: Path = Field(
+        default_factory=lambda data: data["home"] / "store", description="folder of the persistent Chroma store (HOME/store)"
+    )
+    source: Path = Field(SEEDS, description="folder of documents to answer from (.pdf, .docx, .html, .htm, .txt, .md)")
     collection: str = Field("documents", pattern=r"^[a-zA-Z0-9._-]{3,512}$", description="Chroma collection name")
     prompts: Path = Field(PROMPTS, description="folder of prompt templates")
+    model_cache: Path = Field(
+        default_factory=lambda: Path.home() / ".cache" / "assistant" / "models",
+        description="folder where local models are assembled from their installed packages",
+    )
 
     # scale-out: servers instead of in-process components
     chroma_server: str | None = Field(
@@ -108,6 +122,18 @@ class Settings(BaseSettings):
         "can put any file this user can read into the store",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_unknown_variables(cls, data):
+        """A mistyped variable (ASSISTANT_MIN_CONFIDENCEE) would otherwise be ignored without a word."""
+        known = {PREFIX + name.upper() for name in cls.model_fields}
+        for var in os.environ:
+            if var.upper().startswith(PREFIX) and var.upper() not in known:
+                close = difflib.get_close_matches(var.upper(), known, n=1, cutoff=0.6)
+                hint = f"did you mean {close[0]}?" if close else f"the settings are: {', '.join(sorted(known))}."
+                raise SettingsError(f"Unknown setting {var} in the environment: {hint} Rename or unset it.")
+        return data
+
     @field_validator("model", mode="before")
     @classmethod
     def _path_as_text(cls, value):
@@ -115,7 +141,7 @@ class Settings(BaseSettings):
 
     def model_path(self) -> Path:
         """The GGUF file to load: a local model by short name (assembled on first use), or a file."""
-        return MODELS[self.model].path() if self.model in MODELS else Path(self.model).expanduser()
+        return MODELS[self.model].path(self.model_cache) if self.model in MODELS else Path(self.model).expanduser()
 
     def model_label(self) -> str:
         """The model in words, for people: "Qwen2.5-Coder 1.5B Instruct, local", or the file's name."""

@@ -99,11 +99,12 @@ class FakeGenerator:
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    """No test sees the developer's ASSISTANT_* settings."""
+def clean_env(monkeypatch, tmp_path):
+    """No test sees the developer's ASSISTANT_* settings, or writes into their data folder."""
     for k in list(os.environ):
         if k.startswith("ASSISTANT_"):
             monkeypatch.delenv(k)
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from functools import partial
 
 import pytest
 
-from assistant import Settings
+from assistant import Settings, SettingsError
 from assistant.cli import build_parser, main
 from conftest import ROOT, SEEDS
 
@@ -60,6 +60,23 @@ def test_env_settings_are_used(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("ASSISTANT_SOURCE", str(tmp_path / "from-env"))
     assert main(["ingest", "--store", str(tmp_path / "s")]) == 1
     assert "from-env" in capsys.readouterr().err
+
+
+def test_a_mistyped_variable_is_an_error_naming_the_setting_meant(monkeypatch, capsys):
+    monkeypatch.setenv("ASSISTANT_MIN_CONFIDENCEE", "0.9")
+    with pytest.raises(SettingsError, match="ASSISTANT_MIN_CONFIDENCEE.*did you mean ASSISTANT_MIN_CONFIDENCE"):
+        Settings()
+    assert main(["ask", "Who?"]) == 1
+    assert "did you mean ASSISTANT_MIN_CONFIDENCE?" in capsys.readouterr().err
+
+
+def test_the_store_is_kept_in_the_data_folder_never_the_current_one(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "data"))
+    assert Settings().store == tmp_path / "data" / "store"
+    assert Settings(store=tmp_path / "mine").store == tmp_path / "mine"  # unless set
+    monkeypatch.delenv("ASSISTANT_HOME")
+    assert Settings().store.is_absolute() and not Settings().store.is_relative_to(tmp_path)
 
 
 @pytest.mark.slow

@@ -22,7 +22,7 @@ def output(cwd: Path, *command) -> str:
     return subprocess.run(command, capture_output=True, text=True, check=True, cwd=cwd, timeout=300).stdout
 
 
-def test_a_wheel_in_a_fresh_venv_answers_from_its_packaged_prompts(tmp_path):
+def test_a_wheel_in_a_fresh_venv_answers_from_its_packaged_prompts_and_seeds(tmp_path):
     build = [sys.executable, *"-m pip wheel -q --no-deps --no-build-isolation -w".split(), str(tmp_path / "dist"), str(ROOT)]
     subprocess.run(build, check=True, cwd=tmp_path, timeout=600)
     [wheel] = (tmp_path / "dist").glob("assistant-*.whl")
@@ -35,10 +35,11 @@ def test_a_wheel_in_a_fresh_venv_answers_from_its_packaged_prompts(tmp_path):
     subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], check=True, timeout=300)
 
     where = output(
-        tmp_path, python, "-c", "import assistant, assistant.settings as s; print(assistant.__file__); print(s.PROMPTS)"
+        tmp_path, python, "-c", "import assistant, assistant.settings as s; print(assistant.__file__, s.PROMPTS, s.SEEDS)"
     ).split()
-    assert all(Path(p).is_relative_to(site) for p in where), where  # the wheel's code and prompts, not the checkout's
-    ask = [fresh / "bin" / "assistant", "ask", QUESTION, "--source", str(SEEDS), "--store", str(tmp_path / "store"), "--json"]
+    assert all(Path(p).is_relative_to(site) for p in where), where  # the wheel's code, prompts and seeds, not the checkout's
+    assert sorted(p.name for p in Path(where[2]).iterdir()) == sorted(p.name for p in SEEDS.iterdir())
+    ask = [fresh / "bin" / "assistant", "ask", QUESTION, "--store", str(tmp_path / "store"), "--json"]  # the packaged seeds
     got = subprocess.run(ask, capture_output=True, text=True, cwd=tmp_path, timeout=900)
     assert got.returncode == 0, got.stderr[-2000:]
     answer = json.loads(got.stdout)

@@ -158,8 +158,8 @@ def test_a_confidence_under_the_threshold_is_an_abstention(fake_reader):
     assert answer.abstained and answer.text == "The documents do not say." and answer.signals["p_yes"] == 0.6
     assert answer.confidence == round(1 / (1 + math.exp(1)), 4)  # (0.6 - 0.65) / 0.05 = -1 under the fake calibration
     [[check]] = a.generator.checks
-    assert "Question: " + QUESTION in check["content"] and "Proposed answer: Kim Su-gil" in check["content"]
-    assert "Kim Su-gil" in check["content"].split("Question:")[0]  # the cited sentence is the text
+    assert "Question: " + QUESTION in check["content"] and "Kim Su-gil" not in check["content"].split("Question:")[1]
+    assert "Kim Su-gil" in check["content"].split("Question:")[0]  # asked of the cited sentence, not shown the answer
     assert answer.verdict.startswith("'Kim Su-gil': ") and "confidence 0.27 is under 0.50" in answer.verdict  # what was refused
     assert fake_reader("Kim Su-gil [1]", yes=0.6, min_confidence=0.2).ask(QUESTION).text == "Kim Su-gil [1]"  # a setting
 

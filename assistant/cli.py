@@ -56,8 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", parents=[common], help="score answers against a Q&A dataset")
     p.add_argument("--dataset", type=Path, default=REPO_ROOT / "evals" / "test.jsonl", help="JSONL Q&A items")
-    p.add_argument("--out", type=Path, default=REPO_ROOT / "evals" / "results", help="folder for the report")
+    p.add_argument("--out", type=Path, default=None, help="folder for the report (default evals/results; test-artifacts/gate)")
     p.add_argument("--limit", type=int, default=None, help="only the first N items")
+    p.add_argument(
+        "--gate",
+        action="store_true",
+        help="the CI gate: every test split of evals/floors.json on a fresh store, with the reference pipelines; "
+        "exit 1 when a figure falls under its floor or a known gap closes",
+    )
     p.add_argument("--baseline", action="store_true", help="also run the naive and extractive reference pipelines")
     p.add_argument(
         "--conversation", action="store_true", help="also ask the items in order in one conversation, as the chat does"
@@ -94,11 +100,14 @@ def progress_bar(desc: str):
     return update
 
 
+def make_settings(args: argparse.Namespace) -> Settings:
+    return Settings(**{k: v for k, v in vars(args).items() if k in Settings.model_fields})
+
+
 def make_assistant(args: argparse.Namespace):
     from .pipeline import Assistant
 
-    fields = {k: v for k, v in vars(args).items() if k in Settings.model_fields}
-    return Assistant(Settings(**fields))
+    return Assistant(make_settings(args))
 
 
 def cmd_ingest(args) -> int:
@@ -156,12 +165,25 @@ def cmd_eval(args) -> int:
         bar = tqdm(total=total, desc=f"eval {name}", unit="q", file=sys.stderr)
         return lambda item: (bar.update(1), bar.n >= total and bar.close())
 
+    if args.gate:
+        from .evaluation import gate
+
+        out = args.out or REPO_ROOT / "test-artifacts" / "gate"
+        found = gate.run(make_settings(args), out, progress)
+        print((out / "gate.md").read_text(encoding="utf-8"))
+        failed = [c for c in found if not c.passed]
+        print(
+            f"gate: {len(found) - len(failed)} of {len(found)} checks pass"
+            + (f"; failed: {', '.join(f'{c.split} {c.name}' for c in failed)}" if failed else "")
+        )
+        return 1 if failed else 0
+    out = args.out or REPO_ROOT / "evals" / "results"
     assistant = make_assistant(args)
     assistant.ensure_ingested(progress=progress_bar("ingest"))  # a new corpus: embedding takes a while
     report = evaluate(
         assistant,
         args.dataset,
-        args.out,
+        out,
         limit=args.limit,
         baseline=args.baseline,
         conversation=args.conversation,
@@ -173,15 +195,16 @@ def cmd_eval(args) -> int:
     for key, label, _ in METRICS:
         values = [(report if n == "product" else report[n]).get(key) for n in names]
         print(f"{label:<24}" + "".join(f"{'n/a' if v is None else round(v, 3):>12}" for v in values))
-    print(f"report: {args.out / 'report.md'}")
+    print(f"report: {out / 'report.md'}")
     return 0
 
 
 def cmd_bench(args) -> int:
     from .evaluation import bench
 
-    settings = make_assistant(args).settings
-    figures = bench.run(settings, args.out, tuple(int(x) for x in args.sizes.split(",")), log=lambda m: print(m, file=sys.stderr))
+    figures = bench.run(
+        make_settings(args), args.out, tuple(int(x) for x in args.sizes.split(",")), log=lambda m: print(m, file=sys.stderr)
+    )
     width = max(map(len, figures)) + 2
     for key, value in figures.items():
         print(f"{key:<{width}}{json.dumps(value)}")

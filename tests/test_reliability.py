@@ -27,7 +27,7 @@ def test_sigkill_during_ingest_then_ingest_gives_exactly_the_clean_store(tmp_pat
 
     subprocess.run(command(tmp_path / "clean", "ingest"), check=True, capture_output=True)
     expected = snapshot(tmp_path / "clean")
-    for delay in [1.0, 2.5, 4.0, 5.5, 7.0]:  # start-up, embedding, writing
+    for delay in [1.5, 4.0, 6.5]:  # start-up, embedding, writing (test_faults kills between each store batch)
         store = tmp_path / f"killed-{delay}"
         p = subprocess.Popen(command(store, "ingest"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
@@ -36,8 +36,8 @@ def test_sigkill_during_ingest_then_ingest_gives_exactly_the_clean_store(tmp_pat
         again = subprocess.run(command(store, "ingest"), capture_output=True, text=True)
         assert again.returncode == 0, again.stderr
         assert snapshot(store) == expected, f"killed after {delay}s"
-        ask = subprocess.run(command(store, "ask", "Who is Kim Su-gil?", "--json"), capture_output=True, text=True)
-        assert ask.returncode == 0 and json.loads(ask.stdout)["passages"], ask.stderr
+    ask = subprocess.run(command(store, "ask", "Who is Kim Su-gil?", "--json"), capture_output=True, text=True)
+    assert ask.returncode == 0 and json.loads(ask.stdout)["passages"], ask.stderr  # the mended store answers
 
 
 GUARD = textwrap.dedent('''

@@ -2,7 +2,7 @@
 
 Retrieval and the answer check compare words, so a question in Korean about English documents finds
 nothing it could cite, and the honest reply is to say why ("ask in the documents' language") rather
-than "the documents do not say". Scripts come from Unicode character names and are checked before
+than "I could not find this in the documents". Scripts come from Unicode character names and are checked before
 anything is searched; then the language, with py3langid (a small character n-gram classifier), since
 the search's English sentence model and the check cannot read a French question about English
 documents either: what it found would be chance, and a quote of it no honest answer.

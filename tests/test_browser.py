@@ -169,7 +169,7 @@ def test_each_question_is_answered_as_if_asked_alone_and_keeps_its_sources(brows
         expect(reply).to_contain_text(alone[question].split("[")[0].strip(" “”")[:60])
         assert re.split("Sources|Closest passages", reply.inner_text())[0].strip() == alone[question], question
         if question == population:  # an abstention, shown as such: the closest passages folded, labelled
-            expect(reply.locator(".abstained")).to_have_text("The documents do not say.")
+            expect(reply.locator(".abstained")).to_have_text("I could not find this in the documents.")
             expect(reply.locator("details.closest summary")).to_have_text("Closest passages (not an answer)")
             reply.locator("details.closest summary").click()
             shot(page, "abstention.png", docs="abstention.png")

@@ -80,7 +80,7 @@ def test_judge_checks_citations_against_the_file():
     assert row["citations"] == [{"n": 1, "source": DOC.name, "valid": True, "precise": True}]
     forged = Answer(question="Who led it?", text="Kim Su-gil [1]", citations=[citation(0, 10, "Kim Su-gil")])
     assert judge(item, forged)["citations"][0]["valid"] is False
-    abstained = Answer(question="Who led it?", text="The documents do not say.", abstained=True)
+    abstained = Answer(question="Who led it?", text="I could not find this in the documents.", abstained=True)
     assert judge(item, abstained)["correct"] is False
 
 
@@ -93,7 +93,7 @@ def test_summary_counts_abstentions_and_accuracy():
     answers = [
         Answer(question="q", text="Kim Su-gil"),
         Answer(question="q", text="no idea", abstained=True),
-        Answer(question="q", text="The documents do not say.", abstained=True),
+        Answer(question="q", text="I could not find this in the documents.", abstained=True),
     ]
     s = summarize([judge(i, a) for i, a in zip(items, answers)])
     assert (s["n"], s["n_answerable"], s["n_unanswerable"]) == (3, 2, 1)
@@ -111,7 +111,9 @@ def shown(text, confidence=None):
 
 
 def refused(candidate="", confidence=None):
-    return Answer(question="q", text="The documents do not say.", abstained=True, candidate=candidate, confidence=confidence)
+    return Answer(
+        question="q", text="I could not find this in the documents.", abstained=True, candidate=candidate, confidence=confidence
+    )
 
 
 def test_judge_scores_the_candidate_the_check_refused():

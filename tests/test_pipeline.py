@@ -54,7 +54,7 @@ def test_no_evidence_means_abstaining_without_asking_the_model(fake_assistant):
         "What did Kim Jong-un tell Emmanuel Macron in Paris?",
     ]:  # names the documents never mention
         answer = a.ask(question)
-        assert answer.abstained and answer.text == "The documents do not say." and answer.citations == []
+        assert answer.abstained and answer.text == "I could not find this in the documents." and answer.citations == []
     assert a.generator.prompts == []  # the model was never asked
 
 
@@ -86,7 +86,7 @@ def test_the_prompt_holds_the_evidence_and_the_last_turn(fake_assistant):
 
 def test_stream_yields_only_the_checked_text_then_the_answer(fake_reader):
     *texts, answer = fake_reader("Napoleon Bonaparte [1]", yes=0.3).stream(QUESTION)  # refused: never shown
-    assert texts == [answer.text] == ["The documents do not say."] and isinstance(answer, Answer)
+    assert texts == [answer.text] == ["I could not find this in the documents."] and isinstance(answer, Answer)
 
 
 def test_empty_and_control_character_questions(fake_assistant):
@@ -140,7 +140,7 @@ def test_a_supported_short_answer_cites_its_sentence(fake_reader):
 
 def test_an_answer_the_evidence_does_not_state_is_an_abstention_with_the_closest_passages(fake_reader):
     answer = fake_reader("Napoleon Bonaparte [1]", yes=0.3).ask(QUESTION)
-    assert answer.abstained and answer.text == "The documents do not say." and not answer.citations
+    assert answer.abstained and answer.text == "I could not find this in the documents." and not answer.citations
     assert "Napoleon" in answer.verdict and answer.passages  # kept, to be shown as not an answer
     assert answer.candidate == "Napoleon Bonaparte" and answer.signals["unsupported"] == 1.0  # for the eval, never shown
 
@@ -148,14 +148,14 @@ def test_an_answer_the_evidence_does_not_state_is_an_abstention_with_the_closest
 def test_not_stated_is_an_abstention_not_a_quote(fake_reader):
     a = fake_reader("not stated")
     answer = a.ask(QUESTION)
-    assert answer.abstained and answer.text == "The documents do not say." and not answer.citations
+    assert answer.abstained and answer.text == "I could not find this in the documents." and not answer.citations
     assert a.generator.checks == []  # nothing to look at twice
 
 
 def test_a_confidence_under_the_threshold_is_an_abstention(fake_reader):
     a = fake_reader("Kim Su-gil [1]", yes=0.6)
     answer = a.ask(QUESTION)
-    assert answer.abstained and answer.text == "The documents do not say." and answer.signals["p_yes"] == 0.6
+    assert answer.abstained and answer.text == "I could not find this in the documents." and answer.signals["p_yes"] == 0.6
     assert answer.confidence == round(1 / (1 + math.exp(1)), 4)  # (0.6 - 0.65) / 0.05 = -1 under the fake calibration
     [[check]] = a.generator.checks
     assert "Question: " + QUESTION in check["content"] and "Kim Su-gil" not in check["content"].split("Question:")[1]
@@ -203,7 +203,7 @@ def test_a_self_contained_question_after_another_is_answered_as_if_asked_alone(f
     question = "Who led the delegation to the For the Freedom of Nations forum?"
     alone = fake_assistant("Kim Su-gil led the delegation.").ask(question)
     after = fake_assistant("Kim Su-gil led the delegation.").ask(
-        question, history=[("What is the population of Pyongyang?", "The documents do not say.")]
+        question, history=[("What is the population of Pyongyang?", "I could not find this in the documents.")]
     )
     assert after.text == alone.text and after.citations == alone.citations
     assert [p.id for p in after.passages] == [p.id for p in alone.passages]

@@ -86,7 +86,7 @@ def test_each_answer_keeps_its_own_sources_and_a_click_shows_them_fake_model(fak
 
 
 def test_markdown_in_a_question_or_answer_is_shown_as_typed_fake_model(fake_assistant):
-    app = ui.ChatUI(fake_assistant("The documents do not say."))
+    app = ui.ChatUI(fake_assistant("I could not find this in the documents."))
     chat, _, _ = answer(app, "Is *this* a __bold__ [link](x) question #1?")
     assert chat[0]["content"] == "Is &#42;this&#42; a &#95;&#95;bold&#95;&#95; &#91;link&#93;(x) question &#35;1?"
 
@@ -109,7 +109,7 @@ def test_document_html_is_shown_as_text_never_rendered_fake_model(fake_assistant
 def test_when_the_documents_do_not_answer_the_reply_says_so_without_citations_fake_model(fake_assistant):
     app = ui.ChatUI(fake_assistant("Something invented."))
     chat, turns, panel = answer(app, "What is the recipe for Neapolitan pizza dough with sourdough starter?")
-    assert chat[-1]["content"].startswith('<div class="abstained">The documents do not say.</div>')
+    assert chat[-1]["content"].startswith('<div class="abstained">I could not find this in the documents.</div>')
     assert "No citations" in panel and "citation-" not in panel and "citation-" not in chat[-1]["content"]
 
 
@@ -118,7 +118,7 @@ def test_an_abstention_shows_the_closest_passages_labelled_as_not_an_answer_fake
     chat, turns, _ = answer(app, "Who led the WPK delegation to Moscow in February 2025?")
     reply = chat[-1]["content"]
     assert turns[-1].answer.abstained and turns[-1].answer.passages
-    assert reply.startswith('<div class="abstained">The documents do not say.</div>')
+    assert reply.startswith('<div class="abstained">I could not find this in the documents.</div>')
     assert "<summary>Closest passages (not an answer)</summary>" in reply and 'class="cite"' not in reply
 
 

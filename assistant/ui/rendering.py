@@ -85,7 +85,7 @@ def citations_html(turns: list[Turn], t: int) -> str:
         return head + '<p class="note">No passages: this question was not answered.</p>'
     answer = turn.answer
     if answer.abstained or not answer.citations:
-        return head + '<p class="note">No citations: the documents do not answer this question.</p>'
+        return head + '<p class="note">No citations: no answer from the documents was shown for this question.</p>'
     # the answer's words, marked in the cited text; a quote is the cited sentence itself: nothing to mark
     words = set() if answer.text.startswith("“") else set(terms(strip_markers(answer.text)))
     return head + "".join(

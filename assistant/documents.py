@@ -34,6 +34,9 @@ class Document:
     sha256: str
     pages: tuple[int, ...] = ()  # where each page starts in `text` (PDF), empty for unpaged formats
     labels: tuple[str, ...] = ()  # each page's printed label, where the PDF has labels other than 1, 2, 3...
+    stamp: str = ""  # the file's size and modification time when it was read (`stamp`)
+    file_sha256: str = ""  # of the file's bytes alone (`sha256` also covers the title)
+    given_title: str = ""  # the title titles.json gave it, if any
 
     def label(self, page: int | None) -> str | None:
         return (self.labels[page - 1] or None) if page and page <= len(self.labels) else None
@@ -53,10 +56,31 @@ def guess_title(text: str, fallback: str) -> str:
     return fallback
 
 
+def stamp(path: Path) -> str:
+    """Size and modification time: what says, without reading the file, that it has not changed."""
+    st = path.stat()
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def unchanged(path: Path, given_title: str, stored: dict) -> bool:
+    """Whether the file is the one `stored` (its first chunk's metadata) was read from, with the same
+    given title: by size and time, else by the hash of its bytes. No text is extracted."""
+    if not stored.get("stamp") or stored.get("given_title") != given_title:
+        return False  # stored before stamps were kept, or titled otherwise now
+    return stored["stamp"] == stamp(path) or stored.get("file_sha256") == file_sha256(path)
+
+
 def read_document(path: Path, root: Path, title: str | None = None) -> Document:
     """Read one file; raises ValueError with the reason (and what to do) when it cannot be read."""
+    before = stamp(path)  # taken first: a change while it is read shows as a change next time
     got = extract(path)
-    title = title if title and _utf8(title) else got.title or guess_title(got.text, path.stem)
+    given = title if title and _utf8(title) else ""
+    title = given or got.title or guess_title(got.text, path.stem)
     digest = got.digest.copy()  # the hash of the bytes the text was read from, not of a second read
     digest.update(b"\x00" + title.encode())
     return Document(
@@ -67,6 +91,9 @@ def read_document(path: Path, root: Path, title: str | None = None) -> Document:
         sha256=digest.hexdigest(),
         pages=got.pages,
         labels=got.labels,
+        stamp=before,
+        file_sha256=got.digest.hexdigest(),
+        given_title=given,
     )
 
 
@@ -133,9 +160,12 @@ def _walk(folder: Path, skipped: list[str]) -> list[Path]:
     return sorted(files)
 
 
-def load_documents(folder: Path, allow_outside_links: bool = False) -> tuple[list[Document], list[str]]:
-    """All readable documents under `folder`, and a list of 'file: reason' for those skipped (file
-    names shown printable). No file can fail the whole run."""
+def load_documents(
+    folder: Path, allow_outside_links: bool = False, stored: dict[str, dict] | None = None
+) -> tuple[list[Document], list[str], list[str]]:
+    """The readable documents under `folder`, a list of 'file: reason' for those skipped (file names
+    shown printable), and the files left unread because they are unchanged since `stored` ({file: its
+    first chunk's metadata}). No file can fail the whole run."""
     folder = Path(folder).expanduser().resolve()
     if not folder.is_dir():
         raise SourceError(
@@ -147,13 +177,16 @@ def load_documents(folder: Path, allow_outside_links: bool = False) -> tuple[lis
     titles = _read_titles(folder / TITLES_FILE)
     docs: list[Document] = []
     skipped: list[str] = []
+    same: list[str] = []
     for path in _walk(folder, skipped):
         rel = path.relative_to(folder).as_posix()
         if rel == TITLES_FILE:
             continue
         try:
             reason = _not_a_document(path, rel, folder, allow_outside_links)
-            if reason is None:
+            if reason is None and rel in (stored or {}) and unchanged(path, titles.get(rel, ""), stored[rel]):  # type: ignore[index]
+                same.append(rel)
+            elif reason is None:
                 docs.append(read_document(path, folder, titles.get(rel)))
         except (ValueError, OSError) as e:
             reason = str(e) if isinstance(e, ValueError) else f"cannot be read ({e.strerror or e}): check its permissions"
@@ -162,13 +195,13 @@ def load_documents(folder: Path, allow_outside_links: bool = False) -> tuple[lis
     skipped.sort()
     for line in skipped:
         log.warning("skipped %s", line)
-    if not docs:
+    if not docs and not same:
         raise SourceError(
             f"No readable documents in {folder}"
             + (f" ({len(skipped)} skipped: {'; '.join(skipped[:3])})" if skipped else "")
             + f". Add documents ({KINDS}), or point ASSISTANT_SOURCE / --source elsewhere."
         )
-    return docs, skipped
+    return docs, skipped, same
 
 
 def _read_titles(path: Path) -> dict[str, str]:

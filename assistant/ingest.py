@@ -1,7 +1,9 @@
 """Bring the store in line with the source folder: incremental, idempotent, and safe to interrupt.
 
 A document is identified by its path in the folder and versioned by a content hash: unchanged ones
-are not embedded again, changed ones are replaced, deleted ones removed. Everything is read,
+are not read or embedded again (size and modification time, else the hash of the file's bytes, say
+so without extracting its text), changed ones are replaced, deleted ones removed. Each document also
+records its recipe (chunk settings, embedder): a document made with another is made again. Everything is read,
 chunked and embedded *before* the store is touched, so a bad file or a crash while embedding
 leaves the store as it was. A document is stored whole or not at all (`Store.add` writes its first
 chunk last): one cut off while being written counts as absent and is redone by the next run.
@@ -34,18 +36,25 @@ def store_lock(store: Store) -> FileLock:
     return FileLock(str(store.path) + ".lock", timeout=5)
 
 
-def plan(source: Path, store: Store, allow_outside_links: bool = False):
-    """What ingest would do: (folder, documents to embed, sources to delete, report)."""
-    docs, skipped = load_documents(source, allow_outside_links)
+def recipe(chunk_chars: int, chunk_overlap: int, embedder: str) -> str:
+    """How a document's chunks were made: stored with them, compared on every ingest."""
+    return f"chunks of {chunk_chars} characters, {chunk_overlap} sentence(s) overlap; {embedder}"
+
+
+def plan(source: Path, store: Store, made_with: str, allow_outside_links: bool = False):
+    """What ingest would do: (folder, documents to embed, sources to delete, report). A stored document
+    made with another `recipe` counts as changed."""
     root = str(Path(source).expanduser().resolve())
     stored = store.documents(root)
-    todo = [d for d in docs if stored.get(d.source) != d.sha256]
-    removed = sorted((set(stored) | store.partial(root)) - {d.source for d in docs})
+    current = {k: m for k, m in stored.items() if m.get("recipe") == made_with}
+    docs, skipped, same = load_documents(source, allow_outside_links, current)  # `same`: unchanged, not read
+    todo = [d for d in docs if current.get(d.source, {}).get("sha256") != d.sha256]
+    removed = sorted((set(stored) | store.partial(root)) - {d.source for d in docs} - set(same))
     report = IngestReport(
         added=sum(d.source not in stored for d in todo),
         updated=sum(d.source in stored for d in todo),
         removed=len(removed),
-        unchanged=len(docs) - len(todo),
+        unchanged=len(docs) - len(todo) + len(same),
         skipped=skipped,
     )
     return root, todo, removed, report
@@ -65,7 +74,8 @@ def ingest(
 ) -> IngestReport:
     """Sync the store with the folder `source`; `chunker(document)` defaults to sentence-aware chunks."""
     chunker = chunker or (lambda d: chunk_text(d.text, d.id, chunk_chars, chunk_overlap, d.pages))
-    sync = lambda target: _sync(source, target, embedder, chunker, progress, allow_outside_links)  # noqa: E731
+    made_with = recipe(chunk_chars, chunk_overlap, embedder.name)
+    sync = lambda target: _sync(source, target, embedder, chunker, made_with, progress, allow_outside_links)  # noqa: E731
     try:
         with store_lock(store):
             if not rebuild:
@@ -89,9 +99,9 @@ def ingest(
 
 
 def _sync(
-    source: Path, store: Store, embedder: Embedder, chunker, progress: Progress | None, allow_outside_links: bool
+    source: Path, store: Store, embedder: Embedder, chunker, made_with: str, progress: Progress | None, allow_outside_links: bool
 ) -> IngestReport:
-    root, todo, removed, report = plan(source, store, allow_outside_links)
+    root, todo, removed, report = plan(source, store, made_with, allow_outside_links)
     chunked = [(d, chunker(d)) for d in todo]
     texts = [c.text for _, cs in chunked for c in cs]
     done = 0
@@ -108,7 +118,7 @@ def _sync(
     store.delete(root, removed + [d.source for d in todo])  # a changed document may now have fewer chunks
     offset = 0
     for doc, chunks in chunked:
-        store.add(doc, chunks, vectors[offset : offset + len(chunks)])
+        store.add(doc, chunks, vectors[offset : offset + len(chunks)], made_with)
         offset += len(chunks)
     report.chunks_embedded = len(texts)
     return report

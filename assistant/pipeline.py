@@ -29,7 +29,7 @@ from .embedding import Embedder
 from .errors import QuestionError
 from .evidence import Evidence
 from .generation import Generator, LlamaGenerator, ServerGenerator
-from .ingest import Progress, ingest, plan
+from .ingest import Progress, ingest, plan, recipe
 from .models import Answer, IngestReport, Passage
 from .prompts import render
 from .retrieval import Retriever
@@ -120,7 +120,8 @@ class Assistant:
             log.warning("source folder %s not found: answering from the store as it is", self.settings.source)
             self._synced = True
             return None
-        report = plan(self.settings.source, self.store, self.settings.allow_outside_links)[-1]
+        s = self.settings
+        report = plan(s.source, self.store, recipe(s.chunk_chars, s.chunk_overlap, self.embedder.name), s.allow_outside_links)[-1]
         if report.changed:
             return self.ingest(progress=progress)
         self._synced = True

@@ -97,11 +97,11 @@ class Store:
         with self._guard():
             return self.collection.count()
 
-    def documents(self, root: str) -> dict[str, str]:
-        """{source: sha256} of the stored documents from folder `root` (read from each first chunk)."""
+    def documents(self, root: str) -> dict[str, dict]:
+        """{source: its first chunk's metadata (sha256, stamp, recipe...)} of the stored documents from folder `root`."""
         with self._guard():
             got = self.collection.get(where={"$and": [{"index": 0}, {"root": root}]}, include=["metadatas"])
-        return {m["source"]: m["sha256"] for m in got["metadatas"]}
+        return {m["source"]: dict(m) for m in got["metadatas"]}
 
     def partial(self, root: str) -> set[str]:
         """Sources from `root` with chunks but no first chunk: written in part when a run was cut off."""
@@ -132,13 +132,19 @@ class Store:
                 if len(got["ids"]) < PAGE:
                     return records
 
-    def add(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None:
+    def add(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray, recipe: str = "") -> None:
+        """Store a document's chunks; `recipe` names how they were made (chunking, embedder), so that a
+        change of either re-ingests the document."""
         metas = [
             {
                 "root": doc.root,
                 "source": doc.source,
                 "title": doc.title,
                 "sha256": doc.sha256,
+                "stamp": doc.stamp,
+                "file_sha256": doc.file_sha256,
+                "given_title": doc.given_title,
+                "recipe": recipe,
                 "index": c.index,
                 "start": c.start,
                 "end": c.end,

@@ -28,6 +28,32 @@ def test_ingest_twice_is_idempotent(tmp_path, docs):
     assert len({c[0] for c in before}) == len(before) == store.count()
 
 
+def test_changed_chunk_settings_make_the_documents_again(tmp_path, docs):
+    store = Store(tmp_path / "store")
+    small = run(docs, store)
+    large = ingest(docs, store, FakeEmbedder(), chunk_chars=2000, chunk_overlap=1)
+    assert (large.updated, large.unchanged) == (5, 0) and 0 < large.chunks_embedded < small.chunks_embedded
+    clean = Store(tmp_path / "clean")
+    ingest(docs, clean, FakeEmbedder(), chunk_chars=2000, chunk_overlap=1)
+    assert snapshot(store) == snapshot(clean)  # nothing of the 400-character chunks is left
+
+
+def test_unchanged_files_are_not_read_again(tmp_path, docs, monkeypatch):
+    import assistant.documents
+
+    store = Store(tmp_path / "store")
+    run(docs, store)
+    extracted = []
+    extract = assistant.documents.extract
+    monkeypatch.setattr(assistant.documents, "extract", lambda path: extracted.append(path.name) or extract(path))
+    assert run(docs, store).unchanged == 5 and extracted == []  # size and time say so
+    touched = docs / "003_fb9d92a72d6051b6.txt"
+    touched.write_bytes(touched.read_bytes())  # a new time, the same bytes: the hash says so
+    assert run(docs, store).unchanged == 5 and extracted == []
+    touched.write_text("A short replacement document about nothing.", encoding="utf-8")
+    assert run(docs, store).updated == 1 and extracted == [touched.name]
+
+
 def test_changed_document_is_replaced_and_deleted_one_removed(tmp_path, docs):
     store = Store(tmp_path / "store")
     run(docs, store)

@@ -37,6 +37,7 @@ class Store:
         self.name = collection
         self.server = server
         self._coll = None
+        self._batch = 0  # the client's largest write, known once the collection is open
 
     @contextlib.contextmanager
     def _guard(self):
@@ -91,6 +92,7 @@ class Store:
                 self._coll = client.get_or_create_collection(
                     self.name, embedding_function=None, metadata={"hnsw:space": "cosine"}
                 )
+                self._batch = client.get_max_batch_size()  # records per write (public ClientAPI)
         return self._coll
 
     def count(self) -> int:
@@ -155,10 +157,10 @@ class Store:
         ]
         order = list(range(1, len(chunks))) + [0]  # the first chunk, which marks the document stored, last
         with self._guard():
-            batch = self.collection._client.get_max_batch_size()
+            coll, batch = self.collection, self._batch
             for b in range(0, len(order), batch):
                 part = order[b : b + batch]
-                self.collection.upsert(
+                coll.upsert(
                     ids=[chunks[i].id for i in part],
                     documents=[chunks[i].text for i in part],
                     embeddings=vectors[part],
@@ -240,7 +242,8 @@ class Store:
 
 
 def _forget_clients() -> None:
-    """Drop Chroma's cached clients, so the next use opens the folder as it is on disk now."""
+    """Drop Chroma's cached clients, so the next use opens the folder as it is on disk now
+    (`clear_system_cache` is public on ClientAPI, which declares it abstract: the class that implements it)."""
     from chromadb.api.client import SharedSystemClient
 
     SharedSystemClient.clear_system_cache()

@@ -20,8 +20,17 @@ from .settings import REPO_ROOT, Settings
 log = logging.getLogger("assistant")
 
 
-def settings_parser() -> argparse.ArgumentParser:
-    """A parent parser with one `--flag` per Settings field; unset flags fall back to env and defaults."""
+ABSTAINED = 3  # `assistant ask`'s exit status when it could not find the answer in the documents
+# Every setting is a flag of every command (as every one is an env var); --help lists each command's own.
+ANSWERING = {"model", "model_cache", "prompts", "llm_server", "top_k", "type_bonus", "read_sentences", "min_support"}
+ANSWERING |= {"verify", "min_confidence", "n_ctx", "max_tokens", "threads", "temperature", "seed"}
+PAGE = {"host", "port", "auth", "auth_file", "allow_open", "allowed_hosts"}
+MEASURING = {"bm25", "name_gate", "word_check", "type_check"}  # switched off only by evals/ablate.py, never in help
+
+
+def settings_parser(hidden: set[str]) -> argparse.ArgumentParser:
+    """A parent parser with one `--flag` per Settings field; unset flags fall back to env and defaults.
+    The `hidden` ones are accepted but left out of --help."""
     parser = argparse.ArgumentParser(add_help=False)
     group = parser.add_argument_group("settings (also env ASSISTANT_<NAME>)")
     for name, field in Settings.model_fields.items():
@@ -31,30 +40,35 @@ def settings_parser() -> argparse.ArgumentParser:
             "--" + name.replace("_", "-"),
             dest=name,
             default=argparse.SUPPRESS,
-            help=field.description,
+            help=argparse.SUPPRESS if name in hidden | MEASURING else field.description,
             **{"metavar": name.upper(), **switch},
         )
     return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = settings_parser()
+    storing, answering, serving = settings_parser(ANSWERING | PAGE), settings_parser(PAGE), settings_parser(set())
     parser = argparse.ArgumentParser(prog="assistant", description="Ask questions about your documents, offline.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", parents=[common], help="chunk, embed and store the documents of the source folder")
+    p = sub.add_parser("ingest", parents=[storing], help="chunk, embed and store the documents of the source folder")
     p.add_argument("--rebuild", action="store_true", help="delete the store and ingest everything again")
     p.set_defaults(run=cmd_ingest)
 
-    p = sub.add_parser("ask", parents=[common], help="answer one question with cited passages")
+    p = sub.add_parser(
+        "ask",
+        parents=[answering],
+        help="answer one question with cited passages",
+        epilog=f"Exit status: 0 answered, {ABSTAINED} not found in the documents, 1 an error, 2 a bad setting.",
+    )
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print the whole answer as JSON")
     p.set_defaults(run=cmd_ask)
 
-    p = sub.add_parser("chat", parents=[common], help="serve the chat page on http://HOST:PORT (default 127.0.0.1:7860)")
+    p = sub.add_parser("chat", parents=[serving], help="serve the chat page on http://HOST:PORT (default 127.0.0.1:7860)")
     p.set_defaults(run=cmd_chat)
 
-    p = sub.add_parser("eval", parents=[common], help="score answers against a Q&A dataset")
+    p = sub.add_parser("eval", parents=[answering], help="score answers against a Q&A dataset")
     p.add_argument("--dataset", type=Path, default=REPO_ROOT / "evals" / "test.jsonl", help="JSONL Q&A items")
     p.add_argument("--out", type=Path, default=None, help="folder for the report (default evals/results; test-artifacts/gate)")
     p.add_argument("--limit", type=int, default=None, help="only the first N items")
@@ -76,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=cmd_eval)
 
-    p = sub.add_parser("bench", parents=[common], help="measure speed and memory (prints a table, writes bench.json)")
+    p = sub.add_parser("bench", parents=[answering], help="measure speed and memory (prints a table, writes bench.json)")
     p.add_argument("--out", type=Path, default=REPO_ROOT / "bench", help="folder for bench.json")
     p.add_argument("--sizes", default="1000,10000,100000", help="synthetic corpus sizes for retrieval latency")
     p.set_defaults(run=cmd_bench)
@@ -136,7 +150,7 @@ def cmd_ask(args) -> int:
     if args.json:
         # JSON escapes C0 controls itself; C1 and bidi controls are valid in it unescaped, so escape them too
         print(CONTROLS.sub(lambda m: f"\\u{ord(m[0]):04x}", answer.model_dump_json(indent=2)))
-        return 0
+        return ABSTAINED if answer.abstained else 0
     # document text and names are shown with control characters escaped: an escape sequence in a
     # document must not retitle the window, write the clipboard or erase what was printed
     print(printable(answer.text))
@@ -145,7 +159,7 @@ def cmd_ask(args) -> int:
     for c in answer.citations or [Citation.of(p, n, p.score) for n, p in enumerate(answer.passages[:CLOSEST], 1)]:
         print(printable(f"\n[{c.n}] {c.title} ({c.where()}, characters {c.start}-{c.end})"))
         print(printable(textwrap.indent(textwrap.fill(" ".join(c.text.split()), 100), "    ")))
-    return 0
+    return ABSTAINED if answer.abstained else 0
 
 
 def cmd_chat(args) -> int:

@@ -39,8 +39,9 @@ def test_stream_then_answer_and_a_follow_up(real_assistant):
 
 
 def test_question_the_documents_do_not_answer(real_assistant):
-    answer = real_assistant.ask("What is the recipe for Neapolitan pizza dough?")
-    assert answer.abstained and answer.citations == []
+    """Every name in it is in the documents, so the model reads it (no gate refuses it first)."""
+    answer = real_assistant.ask("What is the population of Pyongyang?")
+    assert answer.abstained and answer.citations == [] and "generate" in answer.timings
 
 
 def test_broken_model_file_is_a_model_error(tmp_path):

@@ -175,6 +175,7 @@ def load_documents(
     if not _utf8(str(folder)):
         raise SourceError(f"The documents folder's name {printable(str(folder))} is not valid UTF-8: rename it.")
     titles = _read_titles(folder / TITLES_FILE)
+    known = stored or {}
     docs: list[Document] = []
     skipped: list[str] = []
     same: list[str] = []
@@ -184,7 +185,7 @@ def load_documents(
             continue
         try:
             reason = _not_a_document(path, rel, folder, allow_outside_links)
-            if reason is None and rel in (stored or {}) and unchanged(path, titles.get(rel, ""), stored[rel]):  # type: ignore[index]
+            if reason is None and rel in known and unchanged(path, titles.get(rel, ""), known[rel]):
                 same.append(rel)
             elif reason is None:
                 docs.append(read_document(path, folder, titles.get(rel)))

@@ -160,11 +160,11 @@ def test_each_question_is_answered_as_if_asked_alone_and_keeps_its_sources(brows
     """The contamination scenarios of issue 19: a self-contained question after an unrelated one."""
     corruption = "Why is Russia interested in North Korea's anti-corruption experience?"
     population = "What is the population of Pyongyang?"
-    ri = "What did Putin and Ri Hi-Yong discuss?"
-    alone = {q: real_assistant.ask(q).text for q in (corruption, population, ri)}
+    treaty = "When was the Comprehensive Strategic Partnership Treaty signed?"  # answered and cited
+    alone = {q: real_assistant.ask(q).text for q in (corruption, population, treaty)}
     page, urls = browse(real_assistant)
     ready(page)
-    for question in [corruption, population, ri, corruption]:
+    for question in [corruption, population, treaty, corruption]:
         reply = ask(page, question)
         expect(reply).to_contain_text(alone[question].split("[")[0].strip(" “”")[:60])
         assert re.split("Sources|Closest passages", reply.inner_text())[0].strip() == alone[question], question
@@ -175,7 +175,7 @@ def test_each_question_is_answered_as_if_asked_alone_and_keeps_its_sources(brows
             shot(page, "abstention.png", docs="abstention.png")
             reply.locator("details.closest summary").click()
         expect(page.locator("#announce")).to_contain_text("Answer: " + alone[question][:40])
-    cited = [n for n, q in enumerate([corruption, population, ri, corruption]) if "[1]" in alone[q]]
+    cited = [n for n, q in enumerate([corruption, population, treaty, corruption]) if "[1]" in alone[q]]
     assert cited, "no answer cited anything: nothing to scroll back to"
     first = cited[0]
     replies = page.locator('#chat [data-testid="bot"]')

@@ -8,9 +8,11 @@ import os
 import re
 import shutil
 import socket
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+import anyio
 import numpy as np
 import pytest
 
@@ -19,6 +21,15 @@ from assistant.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+
+# pytest rewrites the modules of plugin packages (anyio's among them) as they are imported, and
+# anyio imports its API lazily, in whichever thread first uses it: a chat app's first file response.
+# Two threads compiling at once can fail on CPython 3.11 ("AST constructor recursion depth
+# mismatch", seen in CI: the page's files were never served). So all of it is imported here, once.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # deprecated aliases warn when looked up
+    for _name in dir(anyio):
+        getattr(anyio, _name)
 # eval dataset -> the folder of documents its `sources` name (tests/test_datasets.py checks each)
 CORPORA = {
     "evals/dev.jsonl": "seeds",

@@ -45,6 +45,13 @@ def test_the_product_must_beat_the_naive_pipeline_on_the_same_items():
     assert failed(report(naive=0.6)) == ["key_fact_above_baseline"]
 
 
+def test_a_figure_the_compared_items_cannot_give_fails_the_check_not_the_gate():
+    r = report()
+    r["paired"]["baseline"]["product"] = r["paired"]["baseline"]["product"] | {"abstention_recall": None}
+    r["baseline"]["abstention_recall"] = None
+    assert failed(r) == ["abstention_recall_above_baseline"]
+
+
 def test_a_known_gap_must_stay_a_gap_until_its_entry_goes():
     assert failed(report(extractive=0.5)) == ["key_fact_above_extractive"]  # closed: the entry must go
 

@@ -49,6 +49,9 @@ def checks(split: str, spec: dict, report: dict) -> list[Check]:
     def check(name: str, ok: bool, detail: str) -> Check:
         return Check(split=split, name=name, ok=ok, detail=detail, known_gap=gaps.get(name, ""))
 
+    def above(same, theirs) -> bool:  # a figure the items cannot give (None: no unanswerable item) is no win
+        return same is not None and theirs is not None and same > theirs
+
     out = []
     for metric, floor in spec["floors"].items():
         if metric.endswith("_max"):
@@ -61,11 +64,11 @@ def checks(split: str, spec: dict, report: dict) -> list[Check]:
     for other in ("baseline", "extractive"):
         if other in paired:
             same, theirs = paired[other]["product"]["key_fact_accuracy"], report[other]["key_fact_accuracy"]
-            out.append(check(f"key_fact_above_{other}", same > theirs, f"{same} vs {theirs} on the same items"))
+            out.append(check(f"key_fact_above_{other}", above(same, theirs), f"{same} vs {theirs} on the same items"))
     if "baseline" in paired:
         for metric in ("answer_precision", "abstention_recall"):
             same, theirs = paired["baseline"]["product"][metric], report["baseline"][metric]
-            out.append(check(f"{metric}_above_baseline", same > theirs, f"{same} vs {theirs} on the same items"))
+            out.append(check(f"{metric}_above_baseline", above(same, theirs), f"{same} vs {theirs} on the same items"))
     if "conversation" in paired:
         alone = paired["conversation"]["product"]
         for metric in CONVERSATION_METRICS:

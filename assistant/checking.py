@@ -34,7 +34,7 @@ from .generation import Generator
 from .kinds import answer_type, has_type
 from .prompts import render
 from .reading import Part, Reading
-from .text import STOPWORDS, fold, lemmas, name_tokens, names_found, terms
+from .text import fold, lemmas, name_tokens, names, names_found, terms
 
 SCAFFOLD = lemmas(SCAFFOLD_WORDS)  # words that say what kind of answer is wanted, not what it is about
 
@@ -58,10 +58,8 @@ class Verdict(BaseModel):
 
 def facts(text: str) -> set[str]:
     """The names and numbers of a text, folded: capitalised words that are not function words, and numbers."""
-    words = re.findall(r"[\w’'.-]+", text)
-    names = {w.strip(".’'-") for w in words if w[0].isupper() and w.lower().strip(".’'") not in STOPWORDS}
     numbers = set(re.findall(r"\d+(?:[.,]\d+)*", fold(text)))
-    return {fold(n) for n in names if n} | numbers
+    return {fold(n) for n in names(text)} | numbers
 
 
 def digits(text: str) -> str:

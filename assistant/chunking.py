@@ -1,18 +1,16 @@
 """Sentence-aware chunks that remember exactly where they come from.
 
-Lines are split into sentences with blingfire (fast, offline); consecutive sentences are packed
+Lines are split into sentences (`text.sentence_spans`, the evidence's too); consecutive sentences are packed
 into chunks of about `chunk_chars`, neighbours sharing `overlap` sentences. Every chunk keeps
 `start`/`end` character offsets so that `text == document[start:end]`, and its page in a paged one.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-import blingfire
-
 from .extraction import page_at
+from .text import sentence_spans
 
 
 @dataclass(frozen=True)
@@ -23,38 +21,6 @@ class Chunk:
     end: int
     text: str
     page: int | None = None  # 1-based page of a paged document (a chunk never crosses a page break)
-
-
-def sentence_spans(text: str, max_chars: int) -> list[tuple[int, int]]:
-    """(start, end) of each sentence; a line break always ends a sentence, over-long ones are cut at spaces."""
-    spans = []
-    for line in re.finditer(r"[^\n]+", text):
-        if not line.group().strip():
-            continue
-        _, offsets = blingfire.text_to_sentences_and_offsets(line.group())
-        for s, e in offsets:
-            s, e = line.start() + s, line.start() + e
-            while s < e and text[s].isspace():
-                s += 1
-            while e > s and text[e - 1].isspace():
-                e -= 1
-            spans.extend(_cut(text, s, e, max_chars))
-    return spans
-
-
-def _cut(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
-    """Split [start, end) into pieces of at most max_chars, preferring to cut at whitespace."""
-    pieces = []
-    while end - start > max_chars:
-        cut = text.rfind(" ", start + max_chars // 2, start + max_chars)
-        cut = cut if cut > start else start + max_chars
-        pieces.append((start, cut))
-        start = cut
-        while start < end and text[start].isspace():
-            start += 1
-    if end > start:
-        pieces.append((start, end))
-    return pieces
 
 
 def chunk_text(text: str, doc_id: str, chunk_chars: int = 400, overlap: int = 1, pages: tuple[int, ...] = ()) -> list[Chunk]:

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
-import blingfire
-import numpy as np
-
+from .corpus import Corpus
 from .kinds import answer_type, has_type
 from .models import Citation, Passage
-from .text import fold, terms
+from .text import fold, names, sentence_spans, terms, words
 
 # Words that say what kind of answer is wanted, not what it is about: they need not occur in the evidence.
 SCAFFOLD_WORDS = (
@@ -46,8 +43,8 @@ class Evidence:
     def before(self) -> str:
         """The sentence before this one in its passage ("" for the passage's first): it may name what
         this one calls "she" or "the visit"."""
-        head = self.passage.text[: max(0, self.start - self.passage.start)].strip()
-        return blingfire.text_to_sentences(head).splitlines()[-1] if head else ""
+        head = self.passage.text[: max(0, self.start - self.passage.start)]
+        return head[slice(*spans[-1])] if (spans := sentence_spans(head)) else ""
 
     def cite(self, n: int) -> Citation:
         """Cite the sentence itself (not its whole chunk)."""
@@ -77,13 +74,12 @@ def sentences(passages: list[Passage]) -> list[tuple[str, Passage, int, int, boo
     sentence below it."""
     seen, out = set(), []
     for rank, p in enumerate(passages):
-        for line in re.finditer(r"[^\n]+", p.text):
-            for s, e in blingfire.text_to_sentences_and_offsets(line.group())[1]:
-                raw = line.group()[s:e]
-                start = p.start + line.start() + s + len(raw) - len(raw.lstrip())
-                if (p.file_path, start) not in seen and raw.strip():
-                    seen.add((p.file_path, start))
-                    out.append((raw.strip(), p, rank, start, is_context(raw.strip(), line.group(), p.title)))
+        for s, e in sentence_spans(p.text):
+            if (p.file_path, p.start + s) not in seen:
+                seen.add((p.file_path, p.start + s))
+                line_end = p.text.find("\n", e)
+                line = p.text[p.text.rfind("\n", 0, s) + 1 : line_end if line_end >= 0 else None]
+                out.append((p.text[s:e], p, rank, p.start + s, is_context(p.text[s:e], line, p.title)))
     return out
 
 
@@ -104,9 +100,7 @@ def select(
     question: str,
     query: str,
     passages: list[Passage],
-    embed: Callable[[list[str]], np.ndarray],
-    df: dict[str, int],
-    n_docs: int,
+    corpus: Corpus,
     limit: int,
     *,
     said: str = "",
@@ -117,16 +111,16 @@ def select(
     passage rank and answer kind; a sentence the last answer already `said` last (a follow-up asks for
     something new). None when the question names what the documents never mention (`name_gate`)."""
     found = sentences(passages)
-    if not found or (name_gate and unknown_names(question, df)):
+    if not found or (name_gate and unknown_names(question, corpus.df)):
         return []
-    vectors = embed([s for s, *_ in found] + [query])
+    vectors = corpus.embed([s for s, *_ in found] + [query])
     dense = vectors[:-1] @ vectors[-1]
     kind = answer_type(question)
     scored = [
         Evidence(
             s,
             p,
-            coverage(query, [s], df, n_docs)
+            coverage(query, [s], corpus.df, len(corpus.ids))
             + float(d)
             - 0.05 * rank
             + (type_bonus if kind and has_type(s, kind, question) else 0.0),
@@ -143,6 +137,5 @@ def select(
 
 def unknown_names(question: str, df: dict[str, int]) -> list[str]:
     """Names and numbers in the question that the documents never mention: they cannot be about it."""
-    words = re.findall(r"[\w’'-]+", question)
-    named = [w for i, w in enumerate(words) if w[0].isdigit() or (i > 0 and w[0].isupper())]
+    named = names(question, first=False) + [w for w in words(question) if w[0].isdigit()]
     return [w for w in named if any(t not in df for t in set(terms(w)) - SCAFFOLD)]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from .text import names, words
+
 MONTHS = "january february march april may june july august september october november december"
 CALENDAR = set(MONTHS.split()) | set("monday tuesday wednesday thursday friday saturday sunday".split())
 _MONTH = MONTHS.replace(" ", "|")
@@ -45,13 +47,11 @@ def typed_words(text: str, kind: str, question: str) -> list[str]:
     """The words of the text that could answer a question of that kind: new capitalised words for a
     name (not months, not the sentence's first word); years, dates, counts and amounts (not years,
     days of a month or labels such as "Article 4")."""
-    prefixes = {w[:5] for w in re.findall(r"[\w-]+", question.lower())}  # "Korea" is asked by "Korean"
+    asked = set(words(question.lower()))
     if kind == "name":
-        return [
-            w for w in re.findall(r"\b[A-Z][\w-]+", text)[1:] if w.lower()[:5] not in prefixes and w.lower() not in CALENDAR
-        ]  # "December" names no one
-    asked = set(re.findall(r"[\w-]+", question.lower()))
-    new_words = [w for w in re.findall(r"[\w-]+", text.lower()) if w not in asked]
+        prefixes = {w[:5] for w in asked}  # "Korea" is asked by "Korean"
+        return [w for w in names(text, first=False) if w.lower()[:5] not in prefixes and w.lower() not in CALENDAR]
+    new_words = [w for w in words(text.lower()) if w not in asked]
     if kind == "year":
         return [w for w in new_words if re.fullmatch(r"(1[89]|20)\d\d", w)]
     if kind == "number":

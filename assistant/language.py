@@ -15,11 +15,15 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Container, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import pycountry
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from .text import terms
+from .text import terms, words
+
+if TYPE_CHECKING:
+    from .corpus import Corpus  # which reads the documents' scripts and languages with this module
 
 NAMES = {"CJK": "Han (Chinese)"}  # Unicode's first word where it is not the script's usual name
 MIN_SHARE = 0.01  # a script (language) used in less than this share of their words (passages) is not theirs
@@ -39,9 +43,9 @@ def scripts(words: Iterable[str]) -> Counter:
     return Counter(script(c) for w in words for c in w[:1] if c.isalpha())
 
 
-def unfamiliar(question: str, scripts: Counter, languages: Counter, vocabulary: Container[str]) -> tuple[str, str] | None:
+def unfamiliar(question: str, corpus: Corpus) -> tuple[str, str] | None:
     """(the question's script or language, the documents') when they differ, else None."""
-    return unfamiliar_script(question, scripts) or unfamiliar_language(question, languages, vocabulary)
+    return unfamiliar_script(question, corpus.scripts) or unfamiliar_language(question, corpus.languages, corpus.df)
 
 
 def unfamiliar_script(question: str, theirs: Counter) -> tuple[str, str] | None:
@@ -104,8 +108,7 @@ def unfamiliar_language(question: str, theirs: Counter, vocabulary: Container[st
 
 def _common_words(question: str) -> list[str]:
     """The question's words but names: no word with a digit, no capitalised word but the first."""
-    words = re.findall(r"[^\W_]+(?:[-'’][^\W_]+)*", question)
-    return [w for i, w in enumerate(words) if not re.search(r"\d", w) and (i == 0 or not w[:1].isupper())]
+    return [w for i, w in enumerate(words(question)) if not re.search(r"\d", w) and (i == 0 or not w[:1].isupper())]
 
 
 def _language(code: str) -> str:

@@ -22,9 +22,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import calibration, checking, conversation, evidence, language, quoting, reading
+from . import calibration, checking, conversation, evidence, language, quoting, reading, retrieval
 from .catalog import MODELS
 from .conversation import History
+from .corpus import Corpus
 from .embedding import Embedder
 from .errors import QuestionError
 from .evidence import Evidence
@@ -32,7 +33,6 @@ from .generation import Generator, LlamaGenerator, ServerGenerator
 from .ingest import Progress, ingest, plan, recipe
 from .models import Answer, IngestReport, Passage
 from .prompts import render
-from .retrieval import Retriever
 from .settings import Settings
 from .store import Store
 
@@ -58,7 +58,7 @@ class Assistant:
         self.store = Store(self.settings.store, self.settings.collection, server=self.settings.chroma_server)
         self._generator = generator
         self._embedder = embedder
-        self._retriever: Retriever | None = None
+        self._corpus: Corpus | None = None
         self._synced = False
 
     # -- components, loaded on first use ---------------------------------------------------
@@ -88,10 +88,11 @@ class Assistant:
         return self._generator
 
     @property
-    def retriever(self) -> Retriever:
-        if self._retriever is None:
-            self._retriever = Retriever(self.store, self.embedder)
-        return self._retriever
+    def corpus(self) -> Corpus:
+        """The store's chunks, indexed (read again after an ingest changed them)."""
+        if self._corpus is None:
+            self._corpus = Corpus.load(self.store, self.embedder)
+        return self._corpus
 
     # -- documents --------------------------------------------------------------------------
     def ingest(self, path: str | Path | None = None, *, rebuild: bool = False, progress: Progress | None = None) -> IngestReport:
@@ -108,7 +109,7 @@ class Assistant:
             allow_outside_links=s.allow_outside_links,
         )
         if report.changed or rebuild:
-            self._retriever = None
+            self._corpus = None
         self._synced = self._synced or path is None
         return report
 
@@ -150,8 +151,7 @@ class Assistant:
         checking (an instruct model) or quoting (a base model)."""
         s = self.settings
         self.ensure_ingested()
-        r = self.retriever
-        if foreign := language.unfamiliar(question, r.scripts, r.languages, r.df):
+        if foreign := language.unfamiliar(question, self.corpus):
             text = render(s.prompts, "other_language.j2", asked=foreign[0], theirs=foreign[1])
             return self._abstain(question, [], text, "the question's language is not the documents'")
         history, passages, found = self._evidence(question, history)
@@ -216,16 +216,14 @@ class Assistant:
 
     def _evidence(self, question: str, history: History) -> tuple[History, list[Passage], list[Evidence]]:
         """The turns the question leans on, the passages retrieved and their best sentences as evidence."""
-        s, r = self.settings, self.retriever
+        s = self.settings
         history, query = conversation.frame(question, history)
-        passages = r.search(query, s.top_k, bm25=s.bm25)
+        passages = retrieval.search(self.corpus, query, s.top_k, bm25=s.bm25)
         found = evidence.select(
             question,
             query,
             passages,
-            self.embedder.embed,
-            r.df,
-            len(r.ids),
+            self.corpus,
             s.read_sentences,
             said=history[-1][1] if history else "",
             type_bonus=s.type_bonus,

@@ -1,6 +1,8 @@
-"""The text normalisation that retrieval, evidence ranking, the answer check and the UI's
-highlighting share, so that all of them see the same words: lowercased, spelling-normalised,
-stemmed word tokens without stop words. It imports nothing of ours.
+"""Words, names, numbers and sentences, defined once for everything that compares or highlights the
+question and the documents (retrieval, chunking, evidence, the answer check, answer kinds, the
+language gate, the UI): `words` and `names` as written, `terms` as BM25 and the evidence checks
+compare them (lowercased, spelling-normalised, stemmed, without stop words), `fold` as names and
+numbers are matched, `sentence_spans` as documents are cut and cited. It imports nothing of ours.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import functools
 import re
 import unicodedata
 
+import blingfire
 import bm25s
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
@@ -16,6 +19,54 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 _stemmer = Stemmer.Stemmer("english")
 STOPWORDS = frozenset(STOPWORDS_EN_PLUS)  # the NLTK-sized list: question words carry no evidence
 _stopwords = list(STOPWORDS_EN_PLUS)  # as bm25s takes them
+
+
+WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*")  # "Son-hui", "Choe's", "U.S", "19.5" are one word each
+
+
+def words(text: str) -> list[str]:
+    """The text's words as written: letters and digits, joined by inner hyphens, apostrophes and points."""
+    return WORD.findall(text)
+
+
+def names(text: str, *, first: bool = True) -> list[str]:
+    """The text's capitalised words that are not function words ("The" is none); without `first`, not
+    its first word, which a sentence capitalises anyway."""
+    found = words(text)
+    return [w for i, w in enumerate(found) if (first or i) and w[0].isupper() and w.casefold() not in STOPWORDS]
+
+
+def sentence_spans(text: str, max_chars: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) of each sentence (blingfire), whitespace trimmed; a line break always ends one, and
+    with `max_chars` an over-long one is cut at spaces. Chunks are made of these spans and evidence
+    sentences are read from them, so that a citation's `text == file[start:end]`."""
+    spans: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text):
+        if not line.group().strip():
+            continue
+        for s, e in blingfire.text_to_sentences_and_offsets(line.group())[1]:
+            s, e = line.start() + s, line.start() + e
+            while s < e and text[s].isspace():
+                s += 1
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            spans.extend(_cut(text, s, e, max_chars))
+    return spans
+
+
+def _cut(text: str, start: int, end: int, max_chars: int | None) -> list[tuple[int, int]]:
+    """Split [start, end) into pieces of at most max_chars (if any), preferring to cut at whitespace."""
+    pieces = []
+    while max_chars and end - start > max_chars:
+        cut = text.rfind(" ", start + max_chars // 2, start + max_chars)
+        cut = cut if cut > start else start + max_chars
+        pieces.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        pieces.append((start, end))
+    return pieces
 
 
 # British spellings in American form (the seeds mix "recognised" and "recognized"). Applied to questions
@@ -39,8 +90,8 @@ def american(word: str) -> str:
     return word
 
 
-def _stem(words: list[str]) -> list[str]:
-    return _stemmer.stemWords([american(w) for w in words])
+def _stem(tokens: list[str]) -> list[str]:
+    return _stemmer.stemWords([american(w) for w in tokens])
 
 
 def terms(text: str) -> list[str]:
@@ -62,17 +113,16 @@ def lemmas(text: str) -> set[str]:
     Stems alone cannot match irregular forms."""
     import simplemma  # its dictionary loads on first use (about 0.5 s)
 
-    words = re.findall(r"[^\W\d_]+", fold(text))
-    return {american(simplemma.lemmatize(w, lang="en").lower()) for w in words if w not in STOPWORDS and len(w) > 1}
+    found = re.findall(r"[^\W\d_]+", fold(text))
+    return {american(simplemma.lemmatize(w, lang="en").lower()) for w in found if w not in STOPWORDS and len(w) > 1}
 
 
 def name_tokens(text: str) -> set[str]:
     """The words of the text's names and its numbers, folded: capitalised words that are not function
     words ("Choe Son-hui's" -> choe, son, hui; "North Korea" -> north, korea) and numbers ("3,700" -> 3700)."""
     tokens = re.findall(r"[^\W_]+", fold(re.sub(r"[’'`]s\b", "", text)).replace("-", " ")) if text else []
-    capitalised = {w.casefold() for w in re.findall(r"[^\W\d_][\w’'-]*", text) if w[0].isupper()}
     wanted = set()
-    for word in capitalised:
+    for word in {w.casefold() for w in names(text)}:
         wanted |= set(re.findall(r"[^\W_]+", fold(re.sub(r"[’'`]s$", "", word)).replace("-", " ")))
     return {t for t in tokens if t in wanted and t not in STOPWORDS} | {t for t in tokens if t.isdigit()}
 

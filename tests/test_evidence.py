@@ -5,6 +5,7 @@ import pytest
 
 from assistant import evidence
 from assistant.chunking import chunk_text
+from assistant.corpus import Corpus
 from assistant.models import Passage
 from assistant.text import terms
 from conftest import SEEDS, FakeEmbedder
@@ -19,6 +20,11 @@ def passage(text, source="a.txt"):
 P1 = passage("On February 25, Dmitry Medvedev held talks with Ri Hi-Yong in Moscow. The talks were warm.")
 P2 = passage("The treaty was signed on 19 June 2024 in Pyongyang.", "b.txt")
 DF = {t: 1 for t in terms(P1.text + " " + P2.text)}
+
+
+def corpus(*passages):
+    """The passages as a corpus of their own (no store: the evidence needs no dense search)."""
+    return Corpus([p.model_dump(include={"id", "text"}) for p in passages], FakeEmbedder())
 
 
 def test_coverage_ignores_scaffold_words_and_weighs_rare_terms():
@@ -42,8 +48,7 @@ def test_a_headline_is_not_glued_to_the_sentence_below_it():
 
 
 def test_evidence_sentences_are_ranked_and_typed():
-    embed = FakeEmbedder().embed
-    found = evidence.select("When was the treaty signed?", "When was the treaty signed?", [P1, P2], embed, DF, 10, 10)
+    found = evidence.select("When was the treaty signed?", "When was the treaty signed?", [P1, P2], corpus(P1, P2), 10)
     assert found[0].text == P2.text and found[0].passage is P2
     assert len(found) == 3  # every distinct sentence of the passages
     assert [e.score for e in found] == sorted((e.score for e in found), reverse=True)
@@ -70,9 +75,9 @@ def test_headings_titles_and_references_are_context(line, title, is_context):
 
 
 def test_a_sentence_the_last_answer_said_comes_last():
-    embed, q = FakeEmbedder().embed, "When was the treaty signed?"
-    first = evidence.select(q, q, [P1, P2], embed, DF, 10, 10)[0]
-    again = evidence.select(q, q, [P1, P2], embed, DF, 10, 10, said=f"“{first.text}” [1]")
+    q = "When was the treaty signed?"
+    first = evidence.select(q, q, [P1, P2], corpus(P1, P2), 10)[0]
+    again = evidence.select(q, q, [P1, P2], corpus(P1, P2), 10, said=f"“{first.text}” [1]")
     assert again[-1].text == first.text and again[0].text != first.text
 
 
@@ -83,7 +88,7 @@ def test_every_evidence_sentence_is_the_exact_span_of_its_file():
             Passage(id=c.id, source=path.name, file_path=str(path), title="T", start=c.start, end=c.end, text=c.text, score=1.0)
             for c in chunk_text(text, path.name)[:4]
         ]
-        found = evidence.select("What talks?", "talks", passages, FakeEmbedder().embed, {}, 10, 100)
+        found = evidence.select("What talks?", "talks", passages, corpus(*passages), 100)
         assert found and all(text[e.start : e.end] == e.text for e in found)
         assert len({e.start for e in found}) == len(found)  # overlapping chunks share sentences: kept once
         c = found[0].cite(3)

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from .. import evidence
+from .. import evidence, retrieval
 from ..chunking import Chunk
 from ..conversation import query as follow_up_query
 from ..documents import Document
@@ -83,7 +83,7 @@ class Extractive:
         question = clean_question(question)
         self.product.ensure_ingested()
         query = follow_up_query(question, history)
-        passages = self.product.retriever.search(query, self.product.settings.top_k)
+        passages = retrieval.search(self.product.corpus, query, self.product.settings.top_k)
         found = evidence.sentences(passages)
         text, cites = "", []
         if found:

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import documents, extraction
+from .. import documents, extraction, retrieval
 from ..cli import ABSTAINED
+from ..corpus import Corpus
 from ..embedding import DIMENSIONS
 from ..pipeline import Assistant
-from ..retrieval import Retriever
 from ..settings import REPO_ROOT, Settings
 from ..store import Store
 from . import load_dataset
@@ -244,12 +244,12 @@ def retrieval_latency(assistant: Assistant, store_dir: Path, sizes=(1_000, 10_00
             ]
             store.collection.add(ids=ids, embeddings=vectors, documents=texts, metadatas=metas)
             count += n
-        retriever = Retriever(store, assistant.embedder)
+        corpus = Corpus.load(store, assistant.embedder)
         times = []
         for _ in range(queries):
             query = " ".join(rng.choice(vocab[:2000], size=6))
             t0 = time.perf_counter()
-            retriever.search(query, assistant.settings.top_k)
+            retrieval.search(corpus, query, assistant.settings.top_k)
             times.append((time.perf_counter() - t0) * 1000)
         out[str(size)] = {"p50_ms": pct(times, 50), "p95_ms": pct(times, 95)}
     return {"retrieval_p95_ms": {k: v["p95_ms"] for k, v in out.items()}, "retrieval_ms": out}

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from ..extraction import extract
 from ..models import CLOSEST, Answer, Citation
 from ..reading import strip_markers
-from ..text import terms
+from ..text import WORD, terms
 
 PASSAGE_CHARS = 150  # of the source file shown on each side of a cited sentence
 CONTEXT_CHARS = 600  # ... and when the user asks to see it in context
@@ -114,7 +114,7 @@ MARKER = re.compile(r"&#91;(\d+)&#93;")  # an escaped [n] marker
 
 def highlight(text: str, words: frozenset[str] | set[str]) -> str:
     """Escape `text`, marking the words whose stemmed key terms are in `words` (the answer's)."""
-    pieces = re.split(r"(\w+(?:[-'’]\w+)*)", text)  # odd indices hold the words ("Su-gil" is one)
+    pieces = re.split(f"({WORD.pattern})", text)  # odd indices hold the words ("Su-gil" is one)
     return "".join(
         f"<mark>{html.escape(p)}</mark>" if i % 2 and _word_terms(p) & words else html.escape(p) for i, p in enumerate(pieces)
     )

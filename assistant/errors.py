@@ -5,6 +5,7 @@ AssistantError
  ├── SourceError     documents folder missing or without readable documents
  ├── ModelError      model file missing, unreadable or not a GGUF model
  ├── StoreError      Chroma store corrupted, locked or unreachable
+ │    └── StoreBusy   another process is writing it
  ├── AccessError     the page's password settings unusable, or an open address without them
  └── SettingsError   an ASSISTANT_* variable that is no setting (a typo would be ignored otherwise)
 """
@@ -28,6 +29,10 @@ class ModelError(AssistantError):
 
 class StoreError(AssistantError):
     """A Chroma store that is corrupted, locked, of another corpus, or a server that is down."""
+
+
+class StoreBusy(StoreError):
+    """Another process holds the store's write lock."""
 
 
 class AccessError(AssistantError):

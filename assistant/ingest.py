@@ -21,7 +21,7 @@ from filelock import FileLock, Timeout
 from .chunking import Chunk, chunk_text
 from .documents import Document, load_documents
 from .embedding import Embedder
-from .errors import StoreError
+from .errors import StoreBusy
 from .models import IngestReport
 from .store import Store
 
@@ -90,7 +90,7 @@ def ingest(
                     raise
                 store.replace_with(staged)
     except Timeout:
-        raise StoreError(
+        raise StoreBusy(
             f"Another process is writing to the store at {store.path} (lock {store.path}.lock is held). "
             "Wait for it to finish; if no other assistant is running, delete the lock file."
         ) from None

@@ -27,10 +27,10 @@ from .catalog import MODELS
 from .conversation import History
 from .corpus import Corpus
 from .embedding import Embedder
-from .errors import QuestionError
+from .errors import QuestionError, StoreBusy
 from .evidence import Evidence
 from .generation import Generator, LlamaGenerator, ServerGenerator
-from .ingest import Progress, ingest, plan, recipe
+from .ingest import Progress, ingest
 from .models import Answer, IngestReport, Passage
 from .prompts import render
 from .settings import Settings
@@ -114,19 +114,23 @@ class Assistant:
         return report
 
     def ensure_ingested(self, progress: Progress | None = None) -> IngestReport | None:
-        """Ingest the source folder when the store is empty or out of date with it (once per instance)."""
+        """Ingest the source folder when the store is empty or out of date with it (once per instance);
+        the report when anything changed. While another process writes the store, answer from it as it is."""
         if self._synced:
             return None
         if not self.settings.source.is_dir() and self.store.count() > 0:
             log.warning("source folder %s not found: answering from the store as it is", self.settings.source)
             self._synced = True
             return None
-        s = self.settings
-        report = plan(s.source, self.store, recipe(s.chunk_chars, s.chunk_overlap, self.embedder.name), s.allow_outside_links)[-1]
-        if report.changed:
-            return self.ingest(progress=progress)
-        self._synced = True
-        return None
+        try:
+            report = self.ingest(progress=progress)
+        except StoreBusy:
+            if not self.store.count():
+                raise
+            log.warning("another process is writing the store at %s: answering from it as it is", self.store.where)
+            self._synced = True
+            return None
+        return report if report.changed else None
 
     # -- questions --------------------------------------------------------------------------
     def ask(self, question: str, history: History = ()) -> Answer:

@@ -5,8 +5,10 @@ import re
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from assistant import Answer, QuestionError
+from assistant.errors import StoreBusy
 from assistant.pipeline import clean_question
 from conftest import make_folder
 
@@ -123,6 +125,19 @@ def test_first_ask_ingests_a_brand_new_store_and_notices_changes(fake_assistant,
     b = fake_assistant("The meeting.")
     answer = b.ask("What happened in Khabarovsk?")
     assert answer.passages[0].source == "new.md" and answer.passages[0].title == "Note"
+
+
+def test_while_another_process_writes_the_store_questions_are_answered_from_it_as_it_is(fake_assistant, docs):
+    fake_assistant().ensure_ingested()
+    (docs / "new.md").write_text("# Note\nThe meeting happened in Khabarovsk.", encoding="utf-8")
+    busy = fake_assistant("Kim Su-gil.")
+    with FileLock(str(busy.store.path) + ".lock"):  # another process's ingest, running
+        assert busy.ensure_ingested() is None
+        answer = busy.ask("Who led the delegation to the For the Freedom of Nations forum?")
+    assert "Kim Su-gil" in answer.text and "new.md" not in {p.source for p in answer.passages}
+    empty = fake_assistant(store=docs.parent / "other")
+    with FileLock(str(empty.store.path) + ".lock"), pytest.raises(StoreBusy, match="Another process is writing"):
+        empty.ensure_ingested()  # nothing to answer from: the user is told why
 
 
 # -- an instruct model reads the numbered evidence; the system checks what it says ----------------

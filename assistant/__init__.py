@@ -8,7 +8,7 @@ for _k, _v in {"ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "Fal
 
 from .errors import AssistantError, ModelError, QuestionError, SettingsError, SourceError, StoreError  # noqa: E402
 from .extraction import extract_text  # noqa: E402
-from .models import Answer, Citation, IngestReport, Passage  # noqa: E402
+from .models import Answer, Citation, IngestReport, Passage, Stage  # noqa: E402
 from .pipeline import Assistant  # noqa: E402
 from .settings import Settings  # noqa: E402
 
@@ -16,6 +16,7 @@ __all__ = [
     "Assistant",
     "extract_text",
     "Answer",
+    "Stage",
     "Citation",
     "Passage",
     "IngestReport",

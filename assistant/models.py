@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -49,6 +51,14 @@ class Citation(Span):
 
 
 CLOSEST = 3  # retrieved passages the CLI and the page show under an abstention, labelled as not an answer
+
+
+class Stage(BaseModel):
+    """A step of answering as it begins: `Assistant.stream` yields them before the `Answer`, so that a
+    page can say what is being done meanwhile. Nothing of the model's draft is in it."""
+
+    step: Literal["searching", "reading", "checking"]
+    elapsed: float = Field(description="seconds since the question was asked")
 
 
 class Answer(BaseModel):

@@ -16,6 +16,7 @@ one step per module:
 
 from __future__ import annotations
 
+import collections.abc
 import logging
 import re
 import time
@@ -31,12 +32,13 @@ from .errors import QuestionError, StoreBusy
 from .evidence import Evidence
 from .generation import Generator, LlamaGenerator, ServerGenerator
 from .ingest import Progress, ingest
-from .models import Answer, IngestReport, Passage
+from .models import Answer, IngestReport, Passage, Stage
 from .prompts import render
 from .settings import Settings
 from .store import Store
 
 log = logging.getLogger(__name__)
+Answering = collections.abc.Generator[Stage, None, Answer]  # each step as it begins, then the answer
 
 
 class Assistant:
@@ -138,21 +140,25 @@ class Assistant:
         *_, answer = self.stream(question, history)
         return answer  # type: ignore[return-value]  # stream ends with the Answer
 
-    def stream(self, question: str, history: History = ()) -> Iterator[str | Answer]:
-        """Yield the answer's text once it is checked (nothing unchecked is shown), then the final
-        `Answer`: the reader's short cited answer, a quote of the best sentence (base models), or
-        an abstention."""
+    def stream(self, question: str, history: History = ()) -> Iterator[Stage | Answer]:
+        """Yield each step as it begins (`Stage`: searching, reading, checking), then the final `Answer`:
+        the reader's checked answer, a quote of the best sentence (base models), or an abstention.
+        Nothing unchecked is yielded."""
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
-        answer = self._answer(self.check_question(question), history, timings, t0)
+        answer = yield from self._answer(self.check_question(question), history, timings, t0)
         timings["total"] = time.perf_counter() - t0
         answer.timings = {k: round(v, 4) for k, v in timings.items()}
-        yield answer.text
         yield answer
 
-    def _answer(self, question: str, history: History, timings: dict[str, float], t0: float) -> Answer:
+    def _answer(self, question: str, history: History, timings: dict[str, float], t0: float) -> Answering:
         """The flow, a step per module: language, conversation, retrieval, evidence, then reading and
-        checking (an instruct model) or quoting (a base model)."""
+        checking (an instruct model) or quoting (a base model). Yields each step as it begins."""
+
+        def stage(step) -> Stage:
+            return Stage(step=step, elapsed=round(time.perf_counter() - t0, 3))
+
+        yield stage("searching")
         s = self.settings
         self.ensure_ingested()
         if foreign := language.unfamiliar(question, self.corpus):
@@ -163,6 +169,7 @@ class Assistant:
         if not found:
             return self._abstain(question, passages)
 
+        yield stage("reading")
         if not self.generator.chat_template:  # a base model: the fast mode quotes the best sentence whole
             best = quoting.quote(
                 self.generator, s.prompts, question, history, found, s.n_ctx, s.max_tokens, type_check=s.type_check
@@ -181,6 +188,7 @@ class Assistant:
 
         said = reading.read(self.generator, s.prompts, question, history, found, s.n_ctx, s.max_tokens)
         lap(timings, "generate", t0)
+        yield stage("checking")
         verdict = checking.judge(
             self.generator,
             s.prompts,

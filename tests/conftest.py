@@ -88,7 +88,7 @@ class FakeGenerator:
     def stream(self, prompt, max_tokens):
         self.prompts.append(prompt)
         reply = self.replies.pop(0) if self.replies else "not stated"
-        for i, word in enumerate(reply.split(" ")):
+        for i, word in enumerate(reply.split(" ")[:max_tokens]):  # a word a token: cut where the model would be
             yield (" " if i else "") + word
 
     def stream_chat(self, messages, max_tokens):
@@ -96,13 +96,13 @@ class FakeGenerator:
 
     def chat(self, messages, max_tokens):
         self.prompts.append(messages)
-        return self.replies.pop(0) if self.replies else "I don't know."
+        return " ".join((self.replies.pop(0) if self.replies else "I don't know.").split(" ")[:max_tokens])
 
     def read(self, messages, max_tokens):
         """The next reply cut as the real reader cuts it: at its first line break and after `max_tokens` words."""
         from assistant.generation import Completion
 
-        return Completion(" ".join("".join(self.stream(messages, max_tokens)).split("\n")[0].split(" ")[:max_tokens]))
+        return Completion("".join(self.stream(messages, max_tokens)).split("\n")[0])
 
     def yes_probability(self, messages):
         self.checks.append(messages)

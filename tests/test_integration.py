@@ -2,6 +2,7 @@
 
 import json
 import re
+import time
 
 import pytest
 
@@ -31,9 +32,12 @@ def test_store_on_disk_matches_the_seeds(real_assistant):
 
 
 def test_stream_then_answer_and_a_follow_up(real_assistant):
-    parts = list(real_assistant.stream("When did Choe Son-hui visit Moscow?"))
-    assert isinstance(parts[-1], Answer) and parts[:-1] and all(isinstance(p, str) for p in parts[:-1])
-    first = parts[-1]
+    t0, received = time.perf_counter(), []
+    for event in real_assistant.stream("When did Choe Son-hui visit Moscow?"):
+        received.append((event, time.perf_counter() - t0))
+    (*stages, first), at = zip(*received)
+    assert [s.step for s in stages] == ["searching", "reading", "checking"] and isinstance(first, Answer)
+    assert at[1] < at[-1] - first.timings["generate"]  # "reading" arrived before the model read, not with the answer
     follow = real_assistant.ask("Who received her in the Kremlin?", history=[(first.question, first.text)])
     assert follow.passages and any(p.source == "001_d4f8127ad0ec54d6.txt" for p in follow.passages)
 

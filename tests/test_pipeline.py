@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from assistant import Answer, QuestionError
+from assistant import Answer, QuestionError, Stage
 from assistant.errors import StoreBusy
 from assistant.pipeline import clean_question
 from conftest import make_folder
@@ -86,9 +86,21 @@ def test_the_prompt_holds_the_evidence_and_the_last_turn(fake_assistant):
     assert "Ri Hi-Yong" in prompt.split("Earlier answer")[1]  # evidence retrieved with the earlier question
 
 
-def test_stream_yields_only_the_checked_text_then_the_answer(fake_reader):
-    *texts, answer = fake_reader("Napoleon Bonaparte [1]", yes=0.3).stream(QUESTION)  # refused: never shown
-    assert texts == [answer.text] == ["I could not find this in the documents."] and isinstance(answer, Answer)
+def test_stream_yields_each_step_as_it_begins_then_only_the_checked_answer(fake_reader):
+    a = fake_reader("Napoleon Bonaparte [1]", yes=0.3)  # refused by the check: never shown
+    events = []
+    for event in a.stream(QUESTION):
+        events.append((event, len(a.generator.prompts), len(a.generator.checks)))  # the model's calls so far
+    *stages, (answer, _, _) = events
+    assert [(s.step, read, checked) for s, read, checked in stages] == [
+        ("searching", 0, 0),
+        ("reading", 0, 0),
+        ("checking", 1, 0),
+    ]
+    assert all(isinstance(s, Stage) for s, *_ in stages) and [s.elapsed for s, *_ in stages] == sorted(
+        s.elapsed for s, *_ in stages
+    )
+    assert isinstance(answer, Answer) and answer.abstained and answer.text == "I could not find this in the documents."
 
 
 def test_empty_and_control_character_questions(fake_assistant):
@@ -227,8 +239,8 @@ def test_a_self_contained_question_after_another_is_answered_as_if_asked_alone(f
 def test_a_follow_up_does_not_quote_the_last_answer_again(fake_assistant):
     a = fake_assistant("not stated", "not stated")
     first = a.ask("When did Choe Son-hui visit Moscow?")
-    again = a.ask("Who did she meet there?", history=[(first.question, first.text)])
-    assert not first.abstained and (again.abstained or again.text != first.text)
+    again = a.ask("And when was that?", history=[(first.question, first.text)])  # the same best sentence
+    assert not first.abstained and not again.abstained and again.citations[0].text != first.citations[0].text
 
 
 def test_a_question_in_another_script_is_told_so(fake_assistant):

@@ -99,8 +99,8 @@ def test_everything_works_with_only_loopback_and_tries_nothing_else(tmp_path):
     assert active.stdout.strip() == "sitecustomize"  # the guard is in place in every child process
     run("ingest")
     assert json.loads(run("ask", "Who led the WPK delegation to Moscow?", "--json").stdout)["citations"]
-    run("eval", "--limit", "3", "--out", str(tmp_path / "eval"))
-    assert json.loads((tmp_path / "eval" / "report.json").read_text())["n"] == 3
+    run("eval", "--limit", "1", "--out", str(tmp_path / "eval"))
+    assert json.loads((tmp_path / "eval" / "report.json").read_text())["n"] == 1
 
     port = free_port()
     chat = subprocess.Popen(
@@ -129,7 +129,6 @@ def test_everything_works_with_only_loopback_and_tries_nothing_else(tmp_path):
 def test_instructions_inside_a_document_do_not_change_other_answers(tmp_path, docs):
     questions = [
         "Who led the WPK delegation to Moscow in February 2025?",
-        "When did Choe Son-hui visit Moscow?",
         "When was the Comprehensive Strategic Partnership Treaty signed?",
     ]
     assistant = Assistant(Settings(store=tmp_path / "store", source=docs))

@@ -118,9 +118,9 @@ class TokenCounter:
 
 
 def answer_latency(assistant: Assistant, questions: list[str], raw: dict | None = None) -> dict:
-    """Time to first text and to the answer; with an in-process model also the prompt tokens per question
-    and the ratio of each answer's time to what raw llama.cpp needs for the same tokens at the speeds
-    `raw` measured in this run."""
+    """Time to the first event (a `Stage`: the page can say what is being done) and to the answer; with an
+    in-process model also the prompt tokens per question and the ratio of each answer's time to what raw
+    llama.cpp needs for the same tokens at the speeds `raw` measured in this run."""
     counter = TokenCounter(assistant.generator.llm) if raw and hasattr(assistant.generator, "llm") else None
     ttft, total, ratios, prompt, restored = [], [], [], [], []
     for q in questions:

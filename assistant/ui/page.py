@@ -15,6 +15,7 @@ import html
 import logging
 import queue
 import shutil
+import time
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError
 from pathlib import Path
@@ -25,7 +26,7 @@ import gradio as gr
 from ..documents import read_document
 from ..errors import AssistantError
 from ..extraction import KINDS, SUFFIXES
-from ..models import Answer
+from ..models import Answer, Stage
 from ..pipeline import Assistant
 from .access import access, guarded
 from .rendering import Turn, announcement, chat_messages, citations_html, escaped, plain_report, skipped_list
@@ -103,8 +104,18 @@ SHOW_PICKED = """() => {
   if (el) { el.classList.add('picked'); el.scrollIntoView({block: 'nearest'}); }
 }"""
 NOTHING_YET = '<p class="note">The passages an answer cites appear here. Click an earlier answer to see its own.</p>'
-WORKING = {"search": "Searching the documents…", "read": "Reading the passages and checking the answer…"}
+WORKING = {  # what the reply says while a step of answering runs (`Stage`), with the seconds since asked
+    "searching": "Searching the documents…",
+    "reading": "Reading the passages…",
+    "checking": "Checking the answer against the sentences it cites…",
+}
 _END = object()  # marks the end of a streamed answer on the hand-over queue
+TICK_S = 1.0  # how often the seconds shown while answering move on
+
+
+def working(step: str, seconds: float) -> str:
+    """What the reply says while a step runs: the step in words and the seconds since the question."""
+    return f'{WORKING[step]} <span class="elapsed">{int(seconds)} s</span>'
 
 
 class ChatUI:
@@ -215,15 +226,16 @@ class ChatUI:
             return
         busy = gr.update(interactive=False, value="Answering…")
         asking = [*turns, Turn(question=question)]
-        yield chat_messages(asking, WORKING["search"]), turns, gr.skip(), busy, "", gr.skip()
+        step, since = "searching", time.monotonic()
+        yield chat_messages(asking, working(step, 0)), turns, gr.skip(), busy, "", gr.skip()
         try:
-            reading = False
             for part in self._stream(question, [(t.question, t.answer.text) for t in turns if t.answer]):
                 if isinstance(part, Answer):
                     done = Turn(question=question, answer=part)
-                elif not reading:
-                    reading = True
-                    yield chat_messages(asking, WORKING["read"]), turns, gr.skip(), busy, "", gr.skip()
+                    continue
+                step = part.step if isinstance(part, Stage) else step  # else a tick: the seconds move on
+                shown = chat_messages(asking, working(step, time.monotonic() - since))
+                yield shown, turns, gr.skip(), busy, "", gr.skip()
         except AssistantError as e:
             done = Turn(question=question, error=f"⚠️ {e}")
         except Exception as e:  # a bug: say so in the page, keep the traceback in the log
@@ -247,7 +259,7 @@ class ChatUI:
         index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
         return citations_html(turns, index // 2) if 0 <= index // 2 < len(turns) else gr.skip()
 
-    def _stream(self, question: str, history: list[tuple[str, str]]) -> Iterator[str | Answer]:
+    def _stream(self, question: str, history: list[tuple[str, str]]) -> Iterator[Stage | Answer | None]:
         """`Assistant.stream` run on the worker thread, which writes the whole answer before it takes
         the next job.
 
@@ -266,7 +278,14 @@ class ChatUI:
                 parts.put(_END)
 
         self._submit(work)
-        while (part := parts.get()) is not _END:
+        while True:
+            try:
+                part = parts.get(timeout=TICK_S)
+            except queue.Empty:
+                yield None  # nothing new for a while: the page's seconds move on
+                continue
+            if part is _END:
+                return
             if isinstance(part, Exception):
                 raise part
             yield part

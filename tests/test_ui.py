@@ -220,6 +220,23 @@ def test_uploads_are_added_and_bad_files_and_duplicates_refused_fake_model(fake_
     assert last(app.add_documents([]))[0].startswith("Choose")
 
 
+def test_uploads_belong_to_their_collection_fake_model(fake_assistant, tmp_path):
+    """Two stores in one folder (and two collections in one store) share no upload."""
+    up = make_folder(tmp_path / "incoming", {"a.md": "# A\n\nThe Zorblax treaty was signed in Vilnius.\n"})
+    first = ui.ChatUI(fake_assistant(store=tmp_path / "one"))
+    ready_status(first)
+    assert html.unescape(last(first.add_documents([str(up / "a.md")]))[0]) == "Added 1 document(s)."
+    for other in (fake_assistant(store=tmp_path / "two"), fake_assistant(store=tmp_path / "one", collection="other")):
+        app = ui.ChatUI(other)
+        ready_status(app)
+        up_b = make_folder(
+            tmp_path / f"incoming-{other.settings.collection}-{other.settings.store.name}", {"b.md": "# B\n\nA second note.\n"}
+        )
+        message, status = last(app.add_documents([str(up_b / "b.md")]))
+        assert html.unescape(message) == "Added 1 document(s)." and "6 documents <span" in status  # the 5 seeds and b.md
+        assert [p.name for p in app.uploads.iterdir()] == ["b.md"] and app.uploads != first.uploads
+
+
 def test_the_context_of_a_citation_comes_from_its_file(tmp_path):
     path = tmp_path / "doc.txt"
     path.write_text("word " * 200 + "THE PASSAGE" + " more" * 200, encoding="utf-8")

@@ -146,8 +146,10 @@ class ChatUI:
 
     @property
     def uploads(self) -> Path:
-        """Uploaded documents live beside the store, so they survive restarts and never touch the source folder."""
-        return self.assistant.settings.store.parent / "uploads"
+        """Uploaded documents live beside the store, one folder per collection (`<store>-uploads/<collection>`):
+        they survive restarts, never touch the source folder, and never reach another collection."""
+        s = self.assistant.settings
+        return s.store.with_name(f"{s.store.name}-uploads") / s.collection
 
     # -- page load and status ----------------------------------------------------------------
     def status(self, note: str = "") -> str:
@@ -300,7 +302,7 @@ class ChatUI:
 
     # -- documents ---------------------------------------------------------------------------
     def add_documents(self, files: list[str] | None) -> Iterator[tuple[str, str]]:
-        """Copy the acceptable uploads into `uploads/` and ingest that folder. Yields (message, status),
+        """Copy the acceptable uploads into the collection's `uploads` folder and ingest that folder. Yields (message, status),
         the message saying how far the reading is meanwhile.
 
         Each file is checked before anything is written; files already present (same bytes) are

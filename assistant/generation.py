@@ -118,7 +118,9 @@ class LlamaGenerator:
             if f.read(4) != b"GGUF":
                 raise ModelError(f"Not a GGUF model file: {path}. Set ASSISTANT_MODEL or --model to a .gguf file.")
         from llama_cpp import Llama
-        from llama_cpp._utils import suppress_stdout_stderr  # llama.cpp prints notes even when not verbose
+
+        # llama.cpp prints notes even when not verbose; the library's suppressor is private (tests/test_adapters.py)
+        from llama_cpp._utils import suppress_stdout_stderr
 
         try:
             with suppress_stdout_stderr(disable=False):

@@ -161,7 +161,8 @@ class HostGuard:
 
 def guarded(settings: Settings, bound: str):
     """A lifespan for Gradio's app (`app_kwargs`) that puts `HostGuard` around all of it, Gradio's own
-    CORS middleware included, once it is built and before the server takes any request."""
+    CORS middleware included, once it is built and before the server takes any request. Starlette has
+    no public hook for that: `middleware_stack` is replaced (checked in tests/test_adapters.py)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app):

@@ -14,6 +14,7 @@ import codecs
 import ctypes
 import functools
 import hashlib
+import html
 import io
 import re
 import zipfile
@@ -27,6 +28,7 @@ MAX_DOCX_XML = 50_000_000  # unpacked size of a .docx's XML parts, each and toge
 MAX_HTML_DEPTH = 2_000  # open elements nested deeper are refused: parsing is quadratic in depth (50k: 4-50 s)
 PDF_READ = 16_384  # characters of a page's text layer read per call
 PDF_STRING_CAP = 32_767  # PDFium keeps this many bytes of one string in a page's content, drops the rest
+TEXT_VERSION = 2  # raised whenever a format's text changes (2: table rows as lines), so stores make their chunks again
 FORMATS = {".txt": "text", ".md": "text", ".markdown": "text", ".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html"}
 SUFFIXES = set(FORMATS)
 KINDS = ", ".join(sorted(SUFFIXES))
@@ -247,13 +249,25 @@ def _docx(data: bytes) -> Extracted:
             if isinstance(block, Paragraph):
                 lines.append(block.text)
             elif isinstance(block, Table):
-                lines += [" | ".join(cell.text for cell in row.cells) for row in block.rows]
+                lines += table_lines([[cell.text for cell in row.cells] for row in block.rows])
         title = document.core_properties.title
     except Exception as e:  # zipfile, lxml and python-docx errors
         raise Unreadable(
             f"not a readable Word file ({type(e).__name__}: {e}): open it in Word or LibreOffice and save it again as .docx"
         ) from None
     return Extracted(_clean("\n".join(lines)), title=_title(title))
+
+
+def table_lines(rows: list[list[str]]) -> list[str]:
+    """A table as lines that can be cited alone: each row one line, its first cell then the others
+    ("Adult: 120 SEK; 100 SEK"), the heading row too ("Ticket: Weekday; Weekend"). A merged cell, which
+    the libraries give once per column it spans, counts once."""
+    lines = []
+    for row in rows:
+        cells = [" ".join(c.split()) for i, c in enumerate(row) if c.strip() and (i == 0 or c != row[i - 1])]
+        if cells:
+            lines.append(f"{cells[0]}: {'; '.join(cells[1:])}" if len(cells) > 1 else cells[0])
+    return lines
 
 
 def _html(data: bytes) -> Extracted:
@@ -271,6 +285,10 @@ def _html(data: bytes) -> Extracted:
         if _hidden(node.attributes):
             node.decompose()
     tree.strip_tags(HTML_DROP)
+    for table in reversed(tree.css("table")):  # a nested table before the one that holds it
+        rows = [[cell.text(separator=" ", strip=True) for cell in row.css("th, td")] for row in table.css("tr")]
+        lines = "".join(f"<p>{html.escape(line)}</p>" for line in table_lines(rows))
+        table.replace_with(LexborHTMLParser(f"<div>{lines}</div>").css_first("div"))
     root = tree.body or tree.root
     parts: list[str] = []
     for node in root.traverse(include_text=True) if root else []:

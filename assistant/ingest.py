@@ -22,6 +22,7 @@ from .chunking import Chunk, chunk_text
 from .documents import Document, load_documents
 from .embedding import Embedder
 from .errors import StoreBusy
+from .extraction import TEXT_VERSION
 from .models import IngestReport
 from .store import Store
 
@@ -37,8 +38,9 @@ def store_lock(store: Store) -> FileLock:
 
 
 def recipe(chunk_chars: int, chunk_overlap: int, embedder: str) -> str:
-    """How a document's chunks were made: stored with them, compared on every ingest."""
-    return f"chunks of {chunk_chars} characters, {chunk_overlap} sentence(s) overlap; {embedder}"
+    """How a document's chunks were made: stored with them, compared on every ingest (a new extraction
+    version, chunk settings or embedder makes every document again)."""
+    return f"text v{TEXT_VERSION}; chunks of {chunk_chars} characters, {chunk_overlap} sentence(s) overlap; {embedder}"
 
 
 def plan(source: Path, store: Store, made_with: str, allow_outside_links: bool = False):

@@ -38,7 +38,7 @@ def test_docx_paragraphs_headings_and_tables_are_lines(tmp_path):
         table=[["Region", "Sales"], ["North", "42"]],
     )
     text = extract_text(path)
-    assert text.splitlines() == ["Quarterly memo", "Sales rose in March.", "Costs fell.", "Region | Sales", "North | 42"]
+    assert text.splitlines() == ["Quarterly memo", "Sales rose in March.", "Costs fell.", "Region: Sales", "North: 42"]
     assert extract(path).pages == ()
 
 
@@ -54,6 +54,23 @@ def test_html_keeps_the_article_and_drops_scripts_styles_navigation_and_footer(t
     assert got.title == "Treaty news"
     for junk in ("Zanzibar", "color", "Subscribe", "Copyright"):
         assert junk not in got.text
+
+
+def test_a_table_row_is_one_line_that_can_be_cited_alone(tmp_path):
+    page = tmp_path / "prices.html"
+    page.write_text(
+        "<html><body><h1>Prices</h1><table><thead><tr><th>Ticket</th><th>Weekday</th><th>Weekend</th></tr></thead>"
+        "<tbody><tr><td>Adult</td><td>120 SEK</td><td>140 SEK</td></tr><tr><td>Child <b>(under 12)</b></td>"
+        "<td colspan=2>free</td></tr><tr><td>Notes</td><td><table><tr><td>Cash</td><td>no</td></tr></table></td></tr>"
+        "</tbody></table><p>Open daily.</p></body></html>",
+        encoding="utf-8",
+    )
+    assert [line for line in extract_text(page).splitlines() if line] == [
+        "Prices", "Ticket: Weekday; Weekend", "Adult: 120 SEK; 140 SEK", "Child (under 12): free", "Notes: Cash: no",
+        "Open daily.",
+    ]  # fmt: skip
+    memo = make_docx(tmp_path / "memo.docx", "Memo", [], table=[["Ticket", "Price"], ["Adult", "120 SEK"], ["", ""]])
+    assert extract_text(memo).splitlines() == ["Memo", "Ticket: Price", "Adult: 120 SEK"]
 
 
 def test_a_real_pdf_no_one_here_wrote():

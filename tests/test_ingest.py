@@ -38,6 +38,19 @@ def test_changed_chunk_settings_make_the_documents_again(tmp_path, docs):
     assert snapshot(store) == snapshot(clean)  # nothing of the 400-character chunks is left
 
 
+def test_a_new_text_version_makes_the_documents_again(tmp_path, docs, monkeypatch):
+    """When extraction changes (tables became rows in version 2), stored chunks would no longer be the
+    slices of their files' text that citations promise: every document is made again."""
+    import assistant.ingest
+
+    store = Store(tmp_path / "store")
+    run(docs, store)
+    monkeypatch.setattr(assistant.ingest, "TEXT_VERSION", assistant.ingest.TEXT_VERSION + 1)
+    again = run(docs, store)
+    assert (again.updated, again.unchanged) == (5, 0)
+    assert run(docs, store).unchanged == 5
+
+
 def test_unchanged_files_are_not_read_again(tmp_path, docs, monkeypatch):
     import assistant.documents
 

@@ -288,7 +288,8 @@ def _html(data: bytes) -> Extracted:
     for table in reversed(tree.css("table")):  # a nested table before the one that holds it
         rows = [[cell.text(separator=" ", strip=True) for cell in row.css("th, td")] for row in table.css("tr")]
         lines = "".join(f"<p>{html.escape(line)}</p>" for line in table_lines(rows))
-        table.replace_with(LexborHTMLParser(f"<div>{lines}</div>").css_first("div"))
+        if rows_block := LexborHTMLParser(f"<div>{lines}</div>").css_first("div"):
+            table.replace_with(rows_block)
     root = tree.body or tree.root
     parts: list[str] = []
     for node in root.traverse(include_text=True) if root else []:

@@ -214,7 +214,18 @@ def test_a_follow_up_and_a_question_typed_while_one_is_answered(browse, real_ass
     assert page.locator('#chat [data-testid="bot"]').count() == 4  # asked once, nothing lost
     page.get_by_role("button", name=ui.EXAMPLES[0]).click()  # an example is asked at once
     expect(page.locator('#chat [data-testid="user"]').nth(4)).to_contain_text(ui.EXAMPLES[0])
-    wait_for_reply(page, 5)
+    typed = "Who led the North Korean delegation to the For the Freedom of Nations forum?"
+    page.locator("#question textarea").fill(typed)
+    page.locator("#question textarea").press("Enter")  # while the example is answered: one queue, asked next
+    expect(page.locator("#queued-note")).to_contain_text("Will ask next")
+    page.get_by_role("button", name=ui.EXAMPLES[1]).click()  # and another example after it
+    expect(page.locator("#queued-note")).to_contain_text(ui.EXAMPLES[1])
+    for n in (5, 6, 7):
+        wait_for_reply(page, n)
+    users = page.locator('#chat [data-testid="user"]')
+    expect(users).to_have_count(7)  # nothing lost, in the order asked
+    assert [users.nth(i).inner_text().strip() for i in (4, 5, 6)] == [ui.EXAMPLES[0], typed, ui.EXAMPLES[1]]
+    expect(page.locator("#queued-note")).to_have_text("")
     assert_local_only(urls)
 
 

@@ -72,31 +72,63 @@ PAGE_CSS = """
   #intro p, #status .titles { display: none; }
 }
 """
-# As a question is sent: empty the box in the page itself, so that nothing typed after it can be
-# erased by an update from the server (returns the inputs unchanged).
-TAKE_QUESTION = """(question, turns) => {
+# One queue for every way a question enters (Enter, Ask, an example button), kept by the page: a
+# question is sent only when no answer is being written, so no two answers run over one conversation.
+# The page keeps its own busy flag (set as a question is sent, cleared when its answer is in): Ask's
+# disabled state arrives from the server a moment later. An example is asked without touching the box.
+QUEUE = """
+window.__queue = window.__queue || [];
+const note = () => {
+  const n = document.getElementById('queued-note'), box = document.querySelector('#question textarea');
+  const asked = window.__queue.map(q => q === null ? box.value.trim() : q);
+  if (n) n.textContent = asked.length ? 'Will ask next, once this answer is in: ' + asked.join(' · ') : '';
+};
+"""
+# As a question is sent: the queued example, or the box's question, the box emptied in the page itself so
+# that nothing typed after it can be erased by an update from the server.
+TAKE_QUESTION = (
+    """(question, turns) => {"""
+    + QUEUE
+    + """
   window.__busy = true;
+  if (window.__example != null) { const q = window.__example; window.__example = null; return [q, turns]; }
   const box = document.querySelector('#question textarea');
   if (box) { box.value = ''; box.dispatchEvent(new Event('input', {bubbles: true})); }
   return [question, turns];
 }"""
-# Enter while an answer is being written: the question stays in the box and is asked next. The page
-# keeps its own busy flag (set as a question is sent, cleared when its answer is in): Ask's disabled
-# state arrives from the server a moment later.
-QUEUE_IF_BUSY = """() => {
+)
+# Enter while an answer is being written: the question stays in the box and is asked in its turn.
+QUEUE_IF_BUSY = (
+    """() => {"""
+    + QUEUE
+    + """
   const box = document.querySelector('#question textarea');
-  if (window.__busy && box && box.value.trim()) {
-    window.__askNext = true;
-    document.getElementById('queued-note').textContent = 'Will ask next, once this answer is in: ' + box.value.trim();
-  }
+  if (window.__busy && box && box.value.trim() && !window.__queue.includes(null)) { window.__queue.push(null); note(); }
 }"""
-ASK_QUEUED = """() => {
+)
+ASK_EXAMPLE = (
+    """(text) => {"""
+    + QUEUE
+    + """
+  if (window.__busy) { window.__queue.push(text); note(); return; }
+  window.__example = text;
+  document.querySelector('#ask').click();
+}"""
+)
+ASK_QUEUED = (
+    """() => {"""
+    + QUEUE
+    + """
   window.__busy = false;
-  if (!window.__askNext) return;
-  window.__askNext = false;
-  document.getElementById('queued-note').textContent = '';
+  const box = document.querySelector('#question textarea');
+  let next;
+  do { next = window.__queue.shift(); } while (next === null && !(box && box.value.trim()));  // a box emptied since
+  note();
+  if (next === undefined) return;
+  if (next !== null) window.__example = next;
   setTimeout(() => document.querySelector('#ask').click(), 0);
 }"""
+)
 # After a reply is picked: bring the passage its clicked [n] marker names into view, marked.
 SHOW_PICKED = """() => {
   const el = location.hash && document.getElementById(location.hash.slice(1));
@@ -456,8 +488,8 @@ def create_app(assistant: Assistant) -> gr.Blocks:
             [question.submit, ask.click], ui.respond, [question, turns], outputs, trigger_mode="once", js=TAKE_QUESTION, **quiet
         ).then(None, js=ASK_QUEUED, **quiet)
         question.submit(None, js=QUEUE_IF_BUSY, queue=False, **private)
-        for example in examples:  # a click asks it; the box keeps what the user was typing
-            example.click(ui.respond, [example, turns], outputs, **quiet)
+        for example in examples:  # a click asks it in its turn, through Ask; the box keeps what the user was typing
+            example.click(None, inputs=example, js=ASK_EXAMPLE, queue=False, **private)
         chat.select(ui.pick, turns, panel, **quiet).then(None, js=SHOW_PICKED, **quiet)
         clear.click(lambda: ([], [], NOTHING_YET), outputs=[chat, turns, panel], queue=False, **private)
         chat.clear(lambda: ([], NOTHING_YET), outputs=[turns, panel], queue=False, **private)  # its trash icon

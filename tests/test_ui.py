@@ -237,6 +237,20 @@ def test_uploads_belong_to_their_collection_fake_model(fake_assistant, tmp_path)
         assert [p.name for p in app.uploads.iterdir()] == ["b.md"] and app.uploads != first.uploads
 
 
+def test_a_closest_passage_is_listed_once_however_many_chunks_begin_with_it():
+    from assistant.models import Answer, Passage
+    from assistant.ui.rendering import reply_html
+
+    text = "The talks were held in Moscow. " * 20  # more than the snippet's 40 words
+    same = [
+        Passage(id=f"a#{i}", source="a.txt", file_path="/a.txt", title="A", start=i, end=i + 9, text=text, score=1)
+        for i in (0, 1)
+    ]
+    other = same[0].model_copy(update={"id": "b#0", "source": "b.txt", "title": "B"})
+    reply = reply_html(Answer(question="Q?", text="I could not find this.", abstained=True, passages=[*same, other]), 0)
+    assert reply.count("<p><b>") == 2 and "<b>A</b>" in reply and "<b>B</b>" in reply
+
+
 def test_the_context_of_a_citation_comes_from_its_file(tmp_path):
     path = tmp_path / "doc.txt"
     path.write_text("word " * 200 + "THE PASSAGE" + " more" * 200, encoding="utf-8")

@@ -468,8 +468,9 @@ def create_app(assistant: Assistant) -> gr.Blocks:
                 panel = gr.HTML(NOTHING_YET, css_template=PANEL_CSS, elem_id="citations")
                 with gr.Accordion("Add documents", open=False):
                     files = gr.File(
-                        label="Documents: PDF, Word (.docx), web pages (.html), text (.txt, .md)",
+                        label="PDF, Word, web pages, text",
                         file_count="multiple",
+                        file_types=sorted(SUFFIXES),  # the picker offers only what can be read
                         type="filepath",
                         elem_id="upload",
                     )

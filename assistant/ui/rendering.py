@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from ..extraction import extract
-from ..models import CLOSEST, Answer, Citation
+from ..models import CLOSEST, Answer, Citation, Passage
 from ..reading import strip_markers
 from ..text import WORD, terms
 
@@ -51,9 +51,12 @@ def reply_html(answer: Answer, t: int) -> str:
     """The answer with [n] markers that link to its passages, and under it the list of its sources.
     An abstention says so plainly; the closest passages may follow, folded and labelled as not an answer."""
     if answer.abstained:
+        shown: dict[tuple[str, str], Passage] = {}
+        for p in answer.passages:  # overlapping chunks can begin alike: each snippet once
+            shown.setdefault((p.source, _snippet(p.text)), p)
         closest = "".join(
-            f"<p><b>{escaped(p.title)}</b> ({escaped(p.where())}): {escaped(_snippet(p.text))}</p>"
-            for p in answer.passages[:CLOSEST]
+            f"<p><b>{escaped(p.title)}</b> ({escaped(p.where())}): {escaped(snippet)}</p>"
+            for (_, snippet), p in list(shown.items())[:CLOSEST]
         )
         more = (
             f'<details class="sources closest"><summary>Closest passages (not an answer)</summary>{closest}</details>'

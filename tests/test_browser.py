@@ -7,7 +7,7 @@ import re
 import shutil
 from contextlib import ExitStack
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -140,6 +140,10 @@ def test_a_pdf_uploaded_through_the_page_is_answered_with_its_page(browse, tmp_p
     expect(answer).to_contain_text("update-mime-database")
     first = page.locator("#citations .citation").first
     expect(first.locator(".file")).to_contain_text("shared-mime-info-spec.pdf, p. 3")
+    href = first.locator("a.open").get_attribute("href")  # "Open": the PDF itself, at the cited page
+    assert href.endswith("#page=3"), href
+    opened = page.request.get(urljoin(page.url, href.split("#")[0]))
+    assert opened.ok and opened.body()[:5] == b"%PDF-"
     cited = assistant.ask("What must an application run after installing, uninstalling or modifying its XML file?")
     c = cited.citations[0]
     assert c.page == 3 and extract_text(c.file_path)[c.start : c.end] == c.text

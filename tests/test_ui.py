@@ -371,3 +371,32 @@ def test_the_panel_marks_the_answers_words_not_the_questions_fake_model(fake_rea
     chat, turns, panel = answer(ui.ChatUI(fake_reader("Kim Su-gil [1]")), FORUM_Q)
     assert "<mark>Kim</mark> <mark>Su-gil</mark>" in panel and '<mark class="cited">' in panel
     assert "<mark>delegation</mark>" not in panel and "<mark>forum</mark>" not in panel
+
+
+def test_a_cited_document_opens_from_the_collection_and_nothing_else_does_fake_model(fake_reader, docs, tmp_path):
+    """ "Open" serves the collection's own files (a PDF at the cited page; a web page in a sandbox, where
+    its scripts cannot run); a path out of the collection, by ../ or absolute, is refused."""
+    import httpx
+
+    from assistant.models import Answer
+    from assistant.ui.rendering import citations_html, open_link
+
+    (docs / "page.html").write_text("<html><body><p>Saved page.</p><script>alert(1)</script></body></html>", "utf-8")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not in the collection", encoding="utf-8")
+    a = fake_reader()
+    a.ensure_ingested()
+    seed = docs / "000_d60495a78590dd9c.txt"
+    link = open_link(cited(seed, 0, 5, seed.read_text(encoding="utf-8")[:5]))
+    assert link.startswith('<a class="open" href="gradio_api/file=') and 'target="_blank"' in link
+    assert "#page=3" in open_link(cited(seed, 0, 5, "x", page=3))
+    turn = ui.Turn(question="Q?", answer=Answer(question="Q?", text="A [1].", citations=[cited(seed, 0, 5, "x")]))
+    assert link in citations_html([turn], 0)
+    with served(a) as url:
+        get = lambda path: httpx.get(url + "gradio_api/file=" + path, timeout=30)  # noqa: E731
+        got = get(str(seed))
+        assert got.status_code == 200 and got.text == seed.read_text(encoding="utf-8")
+        page = get(str(docs / "page.html"))
+        assert page.status_code == 200 and page.headers["content-security-policy"] == "sandbox"
+        for outside in (f"{docs}/../secret.txt", str(secret), "/etc/passwd", f"{docs}/../../../../etc/passwd"):
+            assert get(outside).status_code in (403, 404), outside

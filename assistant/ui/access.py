@@ -132,8 +132,13 @@ def host_allowed(settings: Settings, bound: str, name: str) -> bool:
     return bound in WILDCARD or (is_loopback(bound) and is_loopback(name))
 
 
+SCRIPTABLE = (".html", ".htm", ".xhtml", ".svg", ".xml")  # documents a browser would run scripts in
+
+
 class HostGuard:
-    """ASGI wrapper around the whole app: refuses (403) a request whose Host or Origin is not this server."""
+    """ASGI wrapper around the whole app: refuses (403) a request whose Host or Origin is not this server,
+    and serves a document that could hold scripts (a saved web page opened from the collection) in a
+    sandbox, where none runs: it would otherwise run with the page's own rights."""
 
     def __init__(self, app, allowed):
         self.app, self.allowed = app, allowed
@@ -156,6 +161,15 @@ class HostGuard:
                 )
                 await send({"type": "http.response.body", "body": body})
                 return
+        path = scope.get("path", "").lower()  # decoded, as the router matches it
+        if scope["type"] == "http" and "/file=" in path and path.endswith(SCRIPTABLE):
+
+            async def sandboxed(message):
+                if message["type"] == "http.response.start":
+                    message = {**message, "headers": [*message.get("headers", []), (b"content-security-policy", b"sandbox")]}
+                await send(message)
+
+            return await self.app(scope, receive, sandboxed)
         await self.app(scope, receive, send)
 
 

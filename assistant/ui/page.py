@@ -28,6 +28,7 @@ from ..errors import AssistantError
 from ..extraction import KINDS, SUFFIXES
 from ..models import Answer, Stage
 from ..pipeline import Assistant
+from ..settings import Settings
 from .access import access, guarded
 from .rendering import Turn, announcement, chat_messages, citations_html, escaped, plain_report, skipped_list
 
@@ -150,6 +151,23 @@ def working(step: str, seconds: float) -> str:
     return f'{WORKING[step]} <span class="elapsed">{int(seconds)} s</span>'
 
 
+def uploads_folder(s: Settings) -> Path:
+    """Uploaded documents live beside the store, one folder per collection (`<store>-uploads/<collection>`):
+    they survive restarts, never touch the source folder, and never reach another collection."""
+    return s.store.with_name(f"{s.store.name}-uploads") / s.collection
+
+
+def collection_folders(assistant: Assistant) -> list[str]:
+    """The collection's own folders, the only ones whose files the page serves ("Open"): the source
+    folder, the uploads and any other folder ingested into the store."""
+    s = assistant.settings
+    try:
+        ingested = assistant.store.roots()
+    except AssistantError:  # a store that cannot be read: the page says so; its own folders stay
+        ingested = set()
+    return sorted({str(s.source.resolve()), str(uploads_folder(s).resolve()), *ingested})
+
+
 class ChatUI:
     """The page's handlers around one `Assistant`, whose work all runs on one worker thread."""
 
@@ -178,10 +196,7 @@ class ChatUI:
 
     @property
     def uploads(self) -> Path:
-        """Uploaded documents live beside the store, one folder per collection (`<store>-uploads/<collection>`):
-        they survive restarts, never touch the source folder, and never reach another collection."""
-        s = self.assistant.settings
-        return s.store.with_name(f"{s.store.name}-uploads") / s.collection
+        return uploads_folder(self.assistant.settings)
 
     # -- page load and status ----------------------------------------------------------------
     def status(self, note: str = "") -> str:
@@ -512,6 +527,7 @@ def launch(assistant: Assistant, host: str | None = None, port: int | None = Non
     auth = access(s, host)
     demo = create_app(assistant)
     demo.launch(
+        allowed_paths=collection_folders(assistant),  # a cited document opens from there, and nothing else
         server_name=host,
         server_port=port or s.port,
         share=False,

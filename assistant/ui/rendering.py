@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import urllib.parse
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -93,11 +94,19 @@ def citations_html(turns: list[Turn], t: int) -> str:
     words = set() if answer.text.startswith("“") else set(terms(strip_markers(answer.text)))
     return head + "".join(
         f'<div class="citation" id="citation-{t}-{c.n}"><div class="head"><b>[{c.n}] {html.escape(c.title)}</b> '
-        f'<span class="file">{html.escape(c.where())}</span></div>'
+        f'<span class="file">{html.escape(c.where())}</span> {open_link(c)}</div>'
         f'<div class="passage">{context_html(c, PASSAGE_CHARS, words, css="around")}</div>'
         f"<details><summary>Show in context</summary>{context_html(c)}</details></div>"
         for c in answer.citations
     )
+
+
+def open_link(c: Citation) -> str:
+    """A link that opens the cited document itself in a new tab (a PDF at the cited page), served by the
+    page from the collection's own folders only (`page.collection_folders`)."""
+    page = f"#page={c.page}" if c.page else ""
+    href = html.escape(f"gradio_api/file={urllib.parse.quote(c.file_path)}{page}")
+    return f'<a class="open" href="{href}" target="_blank" rel="noopener noreferrer">Open</a>'
 
 
 def _snippet(text: str, words: int = 40) -> str:

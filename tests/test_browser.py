@@ -125,6 +125,28 @@ def test_html_in_a_document_is_shown_never_run_fake_model(browse, docs, fake_ass
     assert_local_only(urls)
 
 
+def test_a_conversation_survives_a_reload_and_is_listed_fake_model(browse, fake_assistant):
+    page, urls = browse(fake_assistant("Kim Su-gil led the delegation to the forum.", "Ri Hi-Yong led it."))
+    ready(page)
+    ask(page, "Who led the North Korean delegation to the For the Freedom of Nations forum?")
+    ask(page, "Who led the WPK delegation to Moscow?")
+    page.reload(wait_until="load")
+    ready(page)
+    users = page.locator('#chat [data-testid="user"]')
+    expect(users).to_have_count(2)  # the same conversation, read back from this computer
+    expect(users.nth(1)).to_contain_text("Who led the WPK delegation to Moscow?")
+    expect(page.locator("#citations")).to_contain_text("Answer 2")
+    page.locator("#clear").click()
+    expect(users).to_have_count(0)
+    page.locator("#past input").click()
+    expect(page.get_by_role("option").first).to_contain_text("Who led the North Korean delegation")
+    shot(page, "conversations.png", docs="conversations.png")
+    page.keyboard.press("Escape")
+    page.locator("#undo").click()  # Clear is undone
+    expect(users).to_have_count(2)
+    assert_local_only(urls)
+
+
 def test_a_pdf_uploaded_through_the_page_is_answered_with_its_page(browse, tmp_path):
     seed = ROOT / "seeds" / "000_d60495a78590dd9c.txt"
     source = make_folder(tmp_path / "docs", {seed.name: seed.read_bytes()})

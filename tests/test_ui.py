@@ -400,3 +400,28 @@ def test_a_cited_document_opens_from_the_collection_and_nothing_else_does_fake_m
         assert page.status_code == 200 and page.headers["content-security-policy"] == "sandbox"
         for outside in (f"{docs}/../secret.txt", str(secret), "/etc/passwd", f"{docs}/../../../../etc/passwd"):
             assert get(outside).status_code in (403, 404), outside
+
+
+def test_conversations_are_saved_reopened_cleared_with_undo_and_deleted_fake_model(fake_assistant, tmp_path):
+    app = ui.ChatUI(fake_assistant(FORUM_A))
+    ready_status(app)
+    _, turns, _ = answer(app, FORUM_Q)
+    id, listed = app.save(turns, "")  # a new conversation gets its id
+    assert re.fullmatch(r"[0-9a-f]{32}", id) and listed["value"] == id
+    assert [label.split(" · ")[0] for label, _ in listed["choices"]] == [FORUM_Q[:59] + "…"]
+    chat, restored, panel, _ = app.restore(id)  # a reload, or a restart of the app
+    assert [t.question for t in restored] == [FORUM_Q] and "Kim Su-gil" in chat[1]["content"] and "Kim Su-gil" in panel
+
+    chat, cleared_turns, _, open_id, cleared, undo, _ = app.clear(id)
+    assert (chat, cleared_turns, open_id, cleared, undo["visible"]) == ([], [], "", id, True)
+    chat, back, _, open_id, undo = app.reopen(cleared)  # Undo
+    assert [t.question for t in back] == [FORUM_Q] and open_id == id and undo["visible"] is False
+
+    other = ui.ChatUI(fake_assistant(store=tmp_path / "other-store"))  # another collection sees none of it
+    assert other.conversations.choices() == [] and other.restore(id)[1] == []
+    assert app.save(turns, "../../../etc/passwd")[0] != "../../../etc/passwd"  # the browser's id names no file
+
+    (app.conversations.folder / f"{'0' * 32}.json").write_text("{not json", encoding="utf-8")  # a damaged file
+    assert app.restore("0" * 32)[1] == [] and len(app.conversations.choices()) == 2
+    chat, gone, _, open_id, listed = app.delete(id, id)
+    assert (chat, gone, open_id) == ([], [], "") and id not in [i for _, i in listed["choices"]]

@@ -30,6 +30,7 @@ from ..models import Answer, Stage
 from ..pipeline import Assistant
 from ..settings import Settings
 from .access import access, guarded
+from .conversations import ID, Conversations, new_id
 from .rendering import Turn, announcement, chat_messages, citations_html, escaped, plain_report, skipped_list
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,7 @@ class ChatUI:
         # One thread rather than whichever of the server's threads took the request also stops memory
         # creeping up under load: native libraries keep buffers per thread (README, Reliability).
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assistant")
+        self.conversations = Conversations.of(assistant.settings)
 
     def _submit(self, fn, *args, **kwargs) -> Future:
         """Queue `fn` for the worker thread, in a copy of the caller's context (where Gradio keeps the
@@ -302,6 +304,46 @@ class ChatUI:
             announcement(done),
             gr.skip(),
         )
+
+    # -- conversations, kept on this computer (`conversations`) -----------------------------
+    def restore(self, id: str) -> tuple:
+        """On page load: the conversation the browser had open, if it is still saved. Returns (chat,
+        turns, panel, list of conversations)."""
+        turns = self.conversations.load(id)
+        panel = citations_html(turns, len(turns) - 1) if turns else NOTHING_YET
+        return chat_messages(turns), turns, panel, self._past(id if turns else None)
+
+    def save(self, turns: list[Turn], id: str) -> tuple:
+        """After each answer: the conversation saved (a new one gets its id). Returns (id, list)."""
+        if not turns:
+            return id, gr.skip()
+        id = id if ID.fullmatch(id or "") else new_id()
+        self.conversations.save(id, turns)
+        return id, self._past(id)
+
+    def reopen(self, id: str | None) -> tuple:
+        """A conversation picked from the list (or brought back by Undo). Returns (chat, turns, panel, id, Undo)."""
+        turns = self.conversations.load(id or "")
+        panel = citations_html(turns, len(turns) - 1) if turns else NOTHING_YET
+        return chat_messages(turns), turns, panel, id if turns else "", gr.update(visible=False)
+
+    def clear(self, id: str) -> tuple:
+        """A new, empty conversation; the one cleared stays saved and Undo brings it back. Returns (chat,
+        turns, panel, id, cleared id, Undo, list)."""
+        return [], [], NOTHING_YET, "", id, gr.update(visible=bool(self.conversations.load(id))), self._past(None)
+
+    def delete(self, picked: str | None, id: str) -> tuple:
+        """Delete the conversation picked in the list (the open one is then cleared). Returns (chat, turns,
+        panel, id, list)."""
+        if not picked:
+            return *(gr.skip(),) * 4, self._past(id)
+        self.conversations.delete(picked)
+        if picked != id:
+            return *(gr.skip(),) * 4, self._past(id)
+        return [], [], NOTHING_YET, "", self._past(None)
+
+    def _past(self, id: str | None):
+        return gr.update(choices=self.conversations.choices(), value=id)
 
     def pick(self, turns: list[Turn], evt: gr.SelectData) -> str:
         """A click on a message (or on its [n] marker) shows the passages of that answer."""
@@ -475,6 +517,16 @@ def create_app(assistant: Assistant) -> gr.Blocks:
                     )
                     ask = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="ask")
                     clear = gr.Button("Clear conversation", scale=1, min_width=90, size="sm", elem_id="clear")
+                with gr.Row(elem_id="conversations"):
+                    past = gr.Dropdown(
+                        label="Past conversations (kept on this computer)",
+                        choices=[],
+                        value=None,
+                        scale=4,
+                        elem_id="past",
+                    )
+                    delete = gr.Button("Delete", scale=1, min_width=80, size="sm", elem_id="delete")
+                    undo = gr.Button("Undo clear", scale=1, min_width=80, size="sm", visible=False, elem_id="undo")
                 with gr.Row(elem_id="examples"):
                     examples = [gr.Button(q, size="sm", variant="secondary", visible=False) for q in EXAMPLES]
                 gr.HTML('<span id="queued-note" role="status"></span>', elem_id="queued")  # "Will ask next", by the page
@@ -493,22 +545,29 @@ def create_app(assistant: Assistant) -> gr.Blocks:
                     added = gr.Markdown(elem_id="added")
         announce = gr.HTML("", elem_id="announce")  # read out by screen readers, not shown
         turns = gr.State([])  # [Turn]: the conversation, on the server
+        conversation = gr.BrowserState("", storage_key="assistant-conversation")  # the id of the one open
+        cleared = gr.State("")  # the id of the conversation Clear put away, for Undo
 
         # the page says what is being done itself: Gradio's own tracker would also read out a raw
         # "common.complete" key to screen readers when a slow step ends
         quiet: dict[str, Any] = {**private, "show_progress": "hidden"}
         demo.load(ui.prepare, outputs=[status, *examples], **quiet)
+        demo.load(ui.restore, conversation, [chat, turns, panel, past], **quiet)
         outputs = [chat, turns, panel, ask, announce, question]
         # one listener for Enter and Ask; Enter while it answers queues the text in the box: asked next
         gr.on(
             [question.submit, ask.click], ui.respond, [question, turns], outputs, trigger_mode="once", js=TAKE_QUESTION, **quiet
-        ).then(None, js=ASK_QUEUED, **quiet)
+        ).then(ui.save, [turns, conversation], [conversation, past], **quiet).then(None, js=ASK_QUEUED, **quiet)
         question.submit(None, js=QUEUE_IF_BUSY, queue=False, **private)
         for example in examples:  # a click asks it in its turn, through Ask; the box keeps what the user was typing
             example.click(None, inputs=example, js=ASK_EXAMPLE, queue=False, **private)
         chat.select(ui.pick, turns, panel, **quiet).then(None, js=SHOW_PICKED, **quiet)
-        clear.click(lambda: ([], [], NOTHING_YET), outputs=[chat, turns, panel], queue=False, **private)
-        chat.clear(lambda: ([], NOTHING_YET), outputs=[turns, panel], queue=False, **private)  # its trash icon
+        cleared_outputs = [chat, turns, panel, conversation, cleared, undo, past]
+        clear.click(ui.clear, conversation, cleared_outputs, **quiet)
+        chat.clear(ui.clear, conversation, cleared_outputs, **quiet)  # its trash icon
+        undo.click(ui.reopen, cleared, [chat, turns, panel, conversation, undo], **quiet)
+        past.input(ui.reopen, past, [chat, turns, panel, conversation, undo], **quiet)
+        delete.click(ui.delete, [past, conversation], [chat, turns, panel, conversation, past], **quiet)
         add.click(ui.add_documents, inputs=files, outputs=[added, status], **quiet).then(
             lambda: None, outputs=files, queue=False, **private
         )

@@ -1,0 +1,91 @@
+"""Conversations kept on this computer: one JSON file each, in a folder per collection beside its store
+(`<store>-conversations/<collection>/`), never sent anywhere. The page remembers which one is open in
+the browser's local storage, so a reload or a restart shows it again.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import re
+import tempfile
+import uuid
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from ..settings import Settings
+from .rendering import Turn
+
+log = logging.getLogger(__name__)
+ID = re.compile(r"[0-9a-f]{32}")  # the browser sends it back: nothing else may name a file
+TITLE_CHARS = 60
+
+
+class Conversation(BaseModel):
+    id: str
+    updated: str  # ISO time, UTC
+    turns: list[Turn]
+
+    @property
+    def label(self) -> str:
+        """The first question (cut) and when it was last added to: what the list of conversations shows."""
+        first = self.turns[0].question if self.turns else "(empty)"
+        first = first if len(first) <= TITLE_CHARS else first[: TITLE_CHARS - 1] + "…"
+        return f"{first} · {self.updated[:16].replace('T', ' ')}"
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Conversations:
+    """The saved conversations of one collection."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    @classmethod
+    def of(cls, s: Settings) -> Conversations:
+        return cls(s.store.with_name(f"{s.store.name}-conversations") / s.collection)
+
+    def _path(self, id: str) -> Path | None:
+        return self.folder / f"{id}.json" if ID.fullmatch(id or "") else None
+
+    def save(self, id: str, turns: list[Turn]) -> None:
+        """Write the conversation whole (a crash leaves the last version, never half a file)."""
+        path = self._path(id)
+        if path is None or not turns:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        data = Conversation(id=id, updated=datetime.datetime.now(datetime.UTC).isoformat(), turns=turns).model_dump_json()
+        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(data)
+        os.replace(tmp, path)
+
+    def load(self, id: str) -> list[Turn]:
+        """The conversation's turns; none when it is gone or unreadable (logged, the file left as it is)."""
+        path = self._path(id)
+        if path is None or not path.is_file():
+            return []
+        try:
+            return Conversation.model_validate_json(path.read_text(encoding="utf-8")).turns
+        except (OSError, ValueError, ValidationError) as e:
+            log.warning("conversation %s cannot be read (%s): starting a new one", path, type(e).__name__)
+            return []
+
+    def delete(self, id: str) -> None:
+        if path := self._path(id):
+            path.unlink(missing_ok=True)
+
+    def choices(self) -> list[tuple[str, str]]:
+        """(label, id) of each saved conversation, the latest first."""
+        found = []
+        for path in self.folder.glob("*.json"):
+            try:
+                found.append(Conversation.model_validate_json(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError, ValidationError):
+                continue
+        return [(c.label, c.id) for c in sorted(found, key=lambda c: c.updated, reverse=True)]

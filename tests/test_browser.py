@@ -147,6 +147,37 @@ def test_a_conversation_survives_a_reload_and_is_listed_fake_model(browse, fake_
     assert_local_only(urls)
 
 
+def test_a_new_answer_is_scrolled_into_view_after_a_sources_fold_was_opened_fake_model(browse, fake_assistant):
+    page, urls = browse(fake_assistant(*["Kim Su-gil led the delegation to the forum."] * 5))
+    ready(page)
+    for n in range(4):
+        ask(page, f"Who led the North Korean delegation to the For the Freedom of Nations forum ({n})?")
+    for fold in page.locator("#chat details.sources summary").all():
+        fold.click()  # the sources of the answers above opened: the chat grew under the reader's eyes
+    reply = ask(page, "Who led the North Korean delegation to the For the Freedom of Nations forum (again)?")
+    expect(reply).to_be_in_viewport()  # inside the chat's own scrolled view, which clips what is below it
+    assert_local_only(urls)
+
+
+def test_the_step_under_way_is_shown_and_stop_gives_the_question_back(browse, real_assistant):
+    page, urls = browse(real_assistant)
+    ready(page)
+    box = page.locator("#question textarea")
+    box.fill("Who led the WPK delegation to Moscow?")
+    page.locator("#ask").click()
+    reply = page.locator('#chat [data-testid="bot"]').first
+    expect(reply).to_contain_text(re.compile(r"(Searching the documents|Reading the passages|Checking the answer).* \d+ s"))
+    shot(page, "stage.png", docs="stage.png")
+    page.keyboard.press("Escape")  # as Stop does
+    expect(page.locator('#chat [data-testid="bot"]')).to_have_count(0)
+    expect(box).to_have_value("Who led the WPK delegation to Moscow?")
+    expect(page.locator("#ask")).to_be_enabled()
+    answer = ask(page, "When was the Comprehensive Strategic Partnership Treaty signed?")  # the next one as usual
+    expect(answer).to_contain_text("2024")
+    expect(page.locator('#chat [data-testid="user"]')).to_have_count(1)
+    assert_local_only(urls)
+
+
 def test_a_pdf_uploaded_through_the_page_is_answered_with_its_page(browse, tmp_path):
     seed = ROOT / "seeds" / "000_d60495a78590dd9c.txt"
     source = make_folder(tmp_path / "docs", {seed.name: seed.read_bytes()})

@@ -425,3 +425,31 @@ def test_conversations_are_saved_reopened_cleared_with_undo_and_deleted_fake_mod
     assert app.restore("0" * 32)[1] == [] and len(app.conversations.choices()) == 2
     chat, gone, _, open_id, listed = app.delete(id, id)
     assert (chat, gone, open_id) == ([], [], "") and id not in [i for _, i in listed["choices"]]
+
+
+def test_stop_drops_the_answer_being_written_and_gives_the_question_back_fake_model(fake_assistant, monkeypatch):
+    a = fake_assistant(FORUM_A)
+    app = ui.ChatUI(a)
+    ready_status(app)
+    go, asked_model = threading.Event(), []
+    real_stream = a.stream
+
+    def slow(question, history=()):  # searching, then (once let go) the model's steps
+        from assistant import Stage
+
+        yield Stage(step="searching", elapsed=0.0)
+        go.wait(10)
+        asked_model.append(question)
+        yield from real_stream(question, history)
+
+    monkeypatch.setattr(a, "stream", slow)
+    updates = app.respond(FORUM_Q, [])
+    next(updates), next(updates)  # the question shown; the worker's first step under way
+    chat, button, said = app.stop([])  # Stop (or Escape)
+    assert chat == [] and button["interactive"] and said == "Stopped."
+    go.set()
+    chat, turns, _, button, said, box = list(updates)[-1]
+    assert (chat, turns, said, box) == ([], [], "Stopped.", FORUM_Q) and button["interactive"]
+    assert asked_model == [FORUM_Q]  # the step under way finished on the worker; nothing after it ran
+    monkeypatch.setattr(a, "stream", real_stream)
+    assert "Kim Su-gil" in answer(app, FORUM_Q)[1][0].answer.text  # the next question is answered as usual

@@ -15,6 +15,7 @@ import html
 import logging
 import queue
 import shutil
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError
@@ -93,7 +94,8 @@ TAKE_QUESTION = (
     + QUEUE
     + """
   window.__busy = true;
-  if (window.__example != null) { const q = window.__example; window.__example = null; return [q, turns]; }
+  if (window.__example != null) { const q = window.__example; window.__example = null; window.__asked = q; return [q, turns]; }
+  window.__asked = question;
   const box = document.querySelector('#question textarea');
   if (box) { box.value = ''; box.dispatchEvent(new Event('input', {bubbles: true})); }
   return [question, turns];
@@ -122,6 +124,8 @@ ASK_QUEUED = (
     + QUEUE
     + """
   window.__busy = false;
+  const replies = document.querySelectorAll('#chat [data-testid="bot"]');  // the new answer in view, even
+  if (replies.length) replies[replies.length - 1].scrollIntoView({block: 'nearest'});  // when a fold above grew
   const box = document.querySelector('#question textarea');
   let next;
   do { next = window.__queue.shift(); } while (next === null && !(box && box.value.trim()));  // a box emptied since
@@ -131,6 +135,28 @@ ASK_QUEUED = (
   setTimeout(() => document.querySelector('#ask').click(), 0);
 }"""
 )
+# Stop: the page stops waiting; the question goes back into the box (unless something new was typed
+# there), and nothing queued is asked.
+STOPPED = (
+    """(turns) => {"""
+    + QUEUE
+    + """
+  window.__busy = false;
+  window.__queue = [];
+  note();
+  const box = document.querySelector('#question textarea');
+  if (box && !box.value.trim() && window.__asked) {
+    box.value = window.__asked;
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+  }
+  return [turns];
+}"""
+)
+ON_LOAD = """() => {
+  document.addEventListener('keydown', e => {
+    if (e.key === 'Escape' && window.__busy) document.querySelector('#stop').click();
+  });
+}"""
 # After a reply is picked: bring the passage its clicked [n] marker names into view, marked.
 SHOW_PICKED = """() => {
   const el = location.hash && document.getElementById(location.hash.slice(1));
@@ -150,6 +176,11 @@ TICK_S = 1.0  # how often the seconds shown while answering move on
 def working(step: str, seconds: float) -> str:
     """What the reply says while a step runs: the step in words and the seconds since the question."""
     return f'{WORKING[step]} <span class="elapsed">{int(seconds)} s</span>'
+
+
+def session(request: gr.Request | None) -> str:
+    """The browser session a request comes from ("" when a test calls a handler directly)."""
+    return (request.session_hash if request else None) or ""
 
 
 def uploads_folder(s: Settings) -> Path:
@@ -179,6 +210,7 @@ class ChatUI:
         # creeping up under load: native libraries keep buffers per thread (README, Reliability).
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assistant")
         self.conversations = Conversations.of(assistant.settings)
+        self._stops: dict[str, threading.Event] = {}  # per browser session: its answer's Stop
 
     def _submit(self, fn, *args, **kwargs) -> Future:
         """Queue `fn` for the worker thread, in a copy of the caller's context (where Gradio keeps the
@@ -258,7 +290,7 @@ class ChatUI:
                     yield shown(*latest[-1])
 
     # -- questions -----------------------------------------------------------------------------
-    def respond(self, question: str, turns: list[Turn]) -> Iterator[tuple]:
+    def respond(self, question: str, turns: list[Turn], request: gr.Request | None = None) -> Iterator[tuple]:
         """Answer one question. Yields (chat, turns, citations panel, Ask button, announcement, question box).
 
         The chat is drawn from `turns` (state kept on the server) at every update, so a question
@@ -278,9 +310,11 @@ class ChatUI:
         busy = gr.update(interactive=False, value="Answering…")
         asking = [*turns, Turn(question=question)]
         step, since = "searching", time.monotonic()
+        stop = self._stops[session(request)] = threading.Event()
         yield chat_messages(asking, working(step, 0)), turns, gr.skip(), busy, "", gr.skip()
+        done: Turn | None = None
         try:
-            for part in self._stream(question, [(t.question, t.answer.text) for t in turns if t.answer]):
+            for part in self._stream(question, [(t.question, t.answer.text) for t in turns if t.answer], stop):
                 if isinstance(part, Answer):
                     done = Turn(question=question, answer=part)
                     continue
@@ -295,6 +329,9 @@ class ChatUI:
                 question=question,
                 error=f"⚠️ Something went wrong while answering ({type(e).__name__}). The server log has the details.",
             )
+        if done is None:  # stopped: the conversation as it was, the question back in the box
+            yield chat_messages(turns), turns, gr.skip(), gr.update(interactive=True, value="Ask"), "Stopped.", asked
+            return
         turns = [*turns, done]
         yield (
             chat_messages(turns),
@@ -345,14 +382,22 @@ class ChatUI:
     def _past(self, id: str | None):
         return gr.update(choices=self.conversations.choices(), value=id)
 
+    def stop(self, turns: list[Turn], request: gr.Request | None = None) -> tuple:
+        """Stop (or Escape): the answer being written is dropped. The page stops waiting for it at once; on
+        the worker, the model's current step finishes and nothing after it runs. Returns (chat, Ask
+        button, announcement)."""
+        if stop := self._stops.get(session(request)):
+            stop.set()
+        return chat_messages(turns), gr.update(interactive=True, value="Ask"), "Stopped."
+
     def pick(self, turns: list[Turn], evt: gr.SelectData) -> str:
         """A click on a message (or on its [n] marker) shows the passages of that answer."""
         index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
         return citations_html(turns, index // 2) if 0 <= index // 2 < len(turns) else gr.skip()
 
-    def _stream(self, question: str, history: list[tuple[str, str]]) -> Iterator[Stage | Answer | None]:
+    def _stream(self, question: str, history: list[tuple[str, str]], stop: threading.Event) -> Iterator[Stage | Answer | None]:
         """`Assistant.stream` run on the worker thread, which writes the whole answer before it takes
-        the next job.
+        the next job, unless `stop` is set: then no step after the current one runs.
 
         Handing the pieces over a queue means the worker always finishes, even when the tab
         that asked is closed mid-answer and nobody reads the rest.
@@ -362,6 +407,8 @@ class ChatUI:
         def work() -> None:
             try:
                 for part in self.assistant.stream(question, history):
+                    if stop.is_set():
+                        return
                     parts.put(part)
             except Exception as e:
                 parts.put(e)
@@ -516,6 +563,7 @@ def create_app(assistant: Assistant) -> gr.Blocks:
                         max_lines=4,
                     )
                     ask = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="ask")
+                    stop = gr.Button("Stop", scale=1, min_width=70, size="sm", elem_id="stop")  # or Escape
                     clear = gr.Button("Clear conversation", scale=1, min_width=90, size="sm", elem_id="clear")
                 with gr.Row(elem_id="conversations"):
                     past = gr.Dropdown(
@@ -555,9 +603,11 @@ def create_app(assistant: Assistant) -> gr.Blocks:
         demo.load(ui.restore, conversation, [chat, turns, panel, past], **quiet)
         outputs = [chat, turns, panel, ask, announce, question]
         # one listener for Enter and Ask; Enter while it answers queues the text in the box: asked next
-        gr.on(
+        answering = gr.on(
             [question.submit, ask.click], ui.respond, [question, turns], outputs, trigger_mode="once", js=TAKE_QUESTION, **quiet
-        ).then(ui.save, [turns, conversation], [conversation, past], **quiet).then(None, js=ASK_QUEUED, **quiet)
+        )
+        answering.then(ui.save, [turns, conversation], [conversation, past], **quiet).then(None, js=ASK_QUEUED, **quiet)
+        stop.click(ui.stop, turns, [chat, ask, announce], js=STOPPED, cancels=[answering], **quiet)
         question.submit(None, js=QUEUE_IF_BUSY, queue=False, **private)
         for example in examples:  # a click asks it in its turn, through Ask; the box keeps what the user was typing
             example.click(None, inputs=example, js=ASK_EXAMPLE, queue=False, **private)
@@ -592,6 +642,7 @@ def launch(assistant: Assistant, host: str | None = None, port: int | None = Non
         share=False,
         theme=THEME,
         css=PAGE_CSS,
+        js=ON_LOAD,
         footer_links=["api", "settings"],
         auth=auth,
         app_kwargs={"lifespan": guarded(s, host)},

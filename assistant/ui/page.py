@@ -149,7 +149,6 @@ STOPPED = (
     box.value = window.__asked;
     box.dispatchEvent(new Event('input', {bubbles: true}));
   }
-  return [turns];
 }"""
 )
 ON_LOAD = """() => {
@@ -315,6 +314,9 @@ class ChatUI:
         done: Turn | None = None
         try:
             for part in self._stream(question, [(t.question, t.answer.text) for t in turns if t.answer], stop):
+                if stop.is_set():  # Stop: the page is told at the next step or tick (a second at most)
+                    done = None
+                    break
                 if isinstance(part, Answer):
                     done = Turn(question=question, answer=part)
                     continue
@@ -329,8 +331,8 @@ class ChatUI:
                 question=question,
                 error=f"⚠️ Something went wrong while answering ({type(e).__name__}). The server log has the details.",
             )
-        if done is None:  # stopped: the conversation as it was, the question back in the box
-            yield chat_messages(turns), turns, gr.skip(), gr.update(interactive=True, value="Ask"), "Stopped.", asked
+        if done is None:  # stopped: the conversation as it was (the page puts the question back in the box)
+            yield chat_messages(turns), turns, gr.skip(), gr.update(interactive=True, value="Ask"), "Stopped.", gr.skip()
             return
         turns = [*turns, done]
         yield (
@@ -382,13 +384,12 @@ class ChatUI:
     def _past(self, id: str | None):
         return gr.update(choices=self.conversations.choices(), value=id)
 
-    def stop(self, turns: list[Turn], request: gr.Request | None = None) -> tuple:
-        """Stop (or Escape): the answer being written is dropped. The page stops waiting for it at once; on
-        the worker, the model's current step finishes and nothing after it runs. Returns (chat, Ask
-        button, announcement)."""
+    def stop(self, request: gr.Request | None = None) -> None:
+        """Stop (or Escape): the answer being written is dropped. The answering handler returns within a
+        second, showing the conversation as it was; on the worker, the model's current step finishes and
+        nothing after it runs."""
         if stop := self._stops.get(session(request)):
             stop.set()
-        return chat_messages(turns), gr.update(interactive=True, value="Ask"), "Stopped."
 
     def pick(self, turns: list[Turn], evt: gr.SelectData) -> str:
         """A click on a message (or on its [n] marker) shows the passages of that answer."""
@@ -607,7 +608,7 @@ def create_app(assistant: Assistant) -> gr.Blocks:
             [question.submit, ask.click], ui.respond, [question, turns], outputs, trigger_mode="once", js=TAKE_QUESTION, **quiet
         )
         answering.then(ui.save, [turns, conversation], [conversation, past], **quiet).then(None, js=ASK_QUEUED, **quiet)
-        stop.click(ui.stop, turns, [chat, ask, announce], js=STOPPED, cancels=[answering], **quiet)
+        stop.click(ui.stop, None, None, js=STOPPED, queue=False, **private)
         question.submit(None, js=QUEUE_IF_BUSY, queue=False, **private)
         for example in examples:  # a click asks it in its turn, through Ask; the box keeps what the user was typing
             example.click(None, inputs=example, js=ASK_EXAMPLE, queue=False, **private)

@@ -138,6 +138,7 @@ def test_a_conversation_survives_a_reload_and_is_listed_fake_model(browse, fake_
     expect(page.locator("#citations")).to_contain_text("Answer 2")
     page.locator("#clear").click()
     expect(users).to_have_count(0)
+    page.get_by_text("Past conversations").click()
     page.locator("#past input").click()
     expect(page.get_by_role("option").first).to_contain_text("Who led the North Korean delegation")
     shot(page, "conversations.png", docs="conversations.png")

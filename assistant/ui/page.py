@@ -566,15 +566,6 @@ def create_app(assistant: Assistant) -> gr.Blocks:
                     ask = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="ask")
                     stop = gr.Button("Stop", scale=1, min_width=70, size="sm", elem_id="stop")  # or Escape
                     clear = gr.Button("Clear conversation", scale=1, min_width=90, size="sm", elem_id="clear")
-                with gr.Row(elem_id="conversations"):
-                    past = gr.Dropdown(
-                        label="Past conversations (kept on this computer)",
-                        choices=[],
-                        value=None,
-                        scale=4,
-                        elem_id="past",
-                    )
-                    delete = gr.Button("Delete", scale=1, min_width=80, size="sm", elem_id="delete")
                     undo = gr.Button("Undo clear", scale=1, min_width=80, size="sm", visible=False, elem_id="undo")
                 with gr.Row(elem_id="examples"):
                     examples = [gr.Button(q, size="sm", variant="secondary", visible=False) for q in EXAMPLES]
@@ -582,6 +573,14 @@ def create_app(assistant: Assistant) -> gr.Blocks:
             with gr.Column(scale=2, min_width=300):
                 gr.Markdown("### Cited passages")
                 panel = gr.HTML(NOTHING_YET, css_template=PANEL_CSS, elem_id="citations")
+                with gr.Accordion("Past conversations", open=False, elem_id="conversations"):
+                    past = gr.Dropdown(
+                        label="Kept on this computer, beside the collection",
+                        choices=[],
+                        value=None,
+                        elem_id="past",
+                    )
+                    delete = gr.Button("Delete this conversation", size="sm", elem_id="delete")
                 with gr.Accordion("Add documents", open=False):
                     files = gr.File(
                         label="PDF, Word, web pages, text",

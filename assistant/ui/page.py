@@ -138,7 +138,7 @@ ASK_QUEUED = (
 # Stop: the page stops waiting; the question goes back into the box (unless something new was typed
 # there), and nothing queued is asked.
 STOPPED = (
-    """(turns) => {"""
+    """() => {"""
     + QUEUE
     + """
   window.__busy = false;
@@ -439,8 +439,8 @@ class ChatUI:
 
     # -- documents ---------------------------------------------------------------------------
     def add_documents(self, files: list[str] | None) -> Iterator[tuple[str, str]]:
-        """Copy the acceptable uploads into the collection's `uploads` folder and ingest that folder. Yields (message, status),
-        the message saying how far the reading is meanwhile.
+        """Copy the acceptable uploads into the collection's `uploads` folder and ingest that folder. Yields
+        (message, status), the message saying how far the reading is meanwhile.
 
         Each file is checked before anything is written; files already present (same bytes) are
         skipped; ingesting a folder never removes documents of another folder from the store.

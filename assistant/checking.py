@@ -187,16 +187,17 @@ def judge(
     history: Sequence[tuple[str, str]],
     evidence: list[Evidence],
     min_support: float,
-    min_confidence: float,
+    min_confidence: float | None,
     *,
     word_check: bool = True,
     verify: bool = True,
 ) -> Verdict:
     """The word check, the signals with the second look (unless `verify` is off), then the calibrated
-    confidence against `min_confidence`. The word check only moves citations and drops claims that no
-    sentence states: an answer none of whose claims it finds stated keeps the model's own citations, and
-    its signals say so (no single rule refused fewer right answers than it caught wrong ones on the dev
-    splits). Without it (`word_check=False`, only to measure) the model's citations are taken as they are."""
+    confidence against `min_confidence` (None: the threshold chosen on the dev splits). The word check
+    only moves citations and drops claims that no sentence states: an answer none of whose claims it
+    finds stated keeps the model's own citations, and its signals say so (no single rule refused fewer
+    right answers than it caught wrong ones on the dev splits). Without it (`word_check=False`, only to
+    measure) the model's citations are taken as they are."""
     if reading.not_stated:
         return Verdict(supported=False, reason="the model found no answer in the evidence")
     verdict = check(reading, question, history, evidence, min_support) if word_check else None
@@ -208,6 +209,7 @@ def judge(
         found["p_yes"] = round(confirm(generator, prompts, question, history, [evidence[i] for i in verdict.sentences]), 4)
     p = round(calibration.confidence(found), 4)  # as reported, so that the report's threshold is the one applied
     verdict = verdict.model_copy(update={"signals": found, "confidence": p})
+    min_confidence = calibration.threshold() if min_confidence is None else min_confidence
     if p < min_confidence:
         why = f"{reading.answer!r}: {verdict.reason}, but its confidence {p:.2f} is under {min_confidence:.2f}"
         return verdict.model_copy(update={"supported": False, "reason": why})

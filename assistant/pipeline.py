@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import calibration, checking, conversation, evidence, language, quoting, reading, retrieval
+from . import checking, conversation, evidence, language, quoting, reading, retrieval
 from .catalog import MODELS
 from .conversation import History
 from .corpus import Corpus
@@ -197,7 +197,7 @@ class Assistant:
             history,
             found,
             s.min_support,
-            calibration.threshold() if s.min_confidence is None else s.min_confidence,
+            s.min_confidence,
             word_check=s.word_check,
             verify=s.verify,
         )

@@ -548,6 +548,7 @@ def create_app(assistant: Assistant) -> gr.Blocks:
             with gr.Column(scale=3, min_width=300):
                 chat = gr.Chatbot(
                     label="Conversation",
+                    show_label=False,  # its badge covered the first line; the log keeps its accessible name
                     height="48vh",
                     min_height=260,
                     buttons=["copy"],

@@ -346,6 +346,10 @@ def test_on_a_phone_the_input_takes_the_width_and_sources_sit_under_the_answer(b
     sources = reply.locator("details.sources p").first
     expect(sources).to_be_visible()
     assert sources.bounding_box()["x"] >= 0 and sources.bounding_box()["x"] + sources.bounding_box()["width"] <= 420
+    reply.locator("a.cite").first.click()  # [1]: the panel, far below on a phone ...
+    expect(page.locator("#citations .citation.picked")).to_be_in_viewport()
+    page.locator("#citations a.back").click()  # ... and the way back up
+    expect(reply).to_be_in_viewport()
     korean = ask(page, "누가 2025년 2월 모스크바 대표단을 이끌었습니까?")
     expect(korean).to_contain_text("Hangul")
     shot(page, "conversation-420.png")

@@ -348,9 +348,8 @@ class ChatUI:
     def restore(self, id: str) -> tuple:
         """On page load: the conversation the browser had open, if it is still saved. Returns (chat,
         turns, panel, list of conversations)."""
-        turns = self.conversations.load(id)
-        panel = citations_html(turns, len(turns) - 1) if turns else NOTHING_YET
-        return chat_messages(turns), turns, panel, self._past(id if turns else None)
+        chat, turns, panel = self._opened(id)
+        return chat, turns, panel, self._past(id if turns else None)
 
     def save(self, turns: list[Turn], id: str) -> tuple:
         """After each answer: the conversation saved (a new one gets its id). Returns (id, list)."""
@@ -362,9 +361,8 @@ class ChatUI:
 
     def reopen(self, id: str | None) -> tuple:
         """A conversation picked from the list (or brought back by Undo). Returns (chat, turns, panel, id, Undo)."""
-        turns = self.conversations.load(id or "")
-        panel = citations_html(turns, len(turns) - 1) if turns else NOTHING_YET
-        return chat_messages(turns), turns, panel, id if turns else "", gr.update(visible=False)
+        chat, turns, panel = self._opened(id or "")
+        return chat, turns, panel, id if turns else "", gr.update(visible=False)
 
     def clear(self, id: str) -> tuple:
         """A new, empty conversation; the one cleared stays saved and Undo brings it back. Returns (chat,
@@ -374,12 +372,17 @@ class ChatUI:
     def delete(self, picked: str | None, id: str) -> tuple:
         """Delete the conversation picked in the list (the open one is then cleared). Returns (chat, turns,
         panel, id, list)."""
-        if not picked:
-            return *(gr.skip(),) * 4, self._past(id)
-        self.conversations.delete(picked)
-        if picked != id:
+        if picked:
+            self.conversations.delete(picked)
+        if not picked or picked != id:
             return *(gr.skip(),) * 4, self._past(id)
         return [], [], NOTHING_YET, "", self._past(None)
+
+    def _opened(self, id: str) -> tuple:
+        """(chat, turns, panel) of a saved conversation, its last answer's passages in the panel; empty
+        when it is gone."""
+        turns = self.conversations.load(id)
+        return chat_messages(turns), turns, citations_html(turns, len(turns) - 1) if turns else NOTHING_YET
 
     def _past(self, id: str | None):
         return gr.update(choices=self.conversations.choices(), value=id)

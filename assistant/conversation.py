@@ -23,6 +23,7 @@ POINTING = frozenset(
     "against than like and or but what which when where how why who whom whose".split()
 )
 PREPOSITIONS = frozenset("of in at on for with from by to about into against".split())
+ARTICLES = frozenset("a an the".split())  # "an application ... its file": the noun after one is named
 DEMONYM = re.compile(r"(an|ese|ish|i)$")  # "Russian", "Chinese", "British": adjectives, not names
 BE = frozenset("is are was were be been being 's".split())
 LEADS = re.compile(r"^(and|also|then|so|what about|how about|and what about)\b", re.IGNORECASE)
@@ -31,8 +32,9 @@ LEADS = re.compile(r"^(and|also|then|so|what about|how about|and what about)\b",
 def is_follow_up(question: str) -> bool:
     """Does the question lean on an earlier turn for what it is about? It does when it opens with
     "and"/"what about", points with "that"/"those" ("does that clause", "before that"), or uses a
-    pronoun or "there" before naming anyone or anything itself ("Who did she meet there?", but not
-    "What did Lincoln say in his speech?")."""
+    pronoun or "there" before naming anyone or anything itself, by a capital or after an article
+    ("Who did she meet there?", but not "What did Lincoln say in his speech?" or "What must an
+    application run after changing its file?")."""
     if LEADS.match(question.strip()):
         return True
     tokens = re.findall(r"[A-Za-z]+|'s|[^\sA-Za-z]", question.replace("’", "'"))
@@ -46,7 +48,8 @@ def is_follow_up(question: str) -> bool:
             return True  # "Who did she meet?", "Who invited the delegation to it?"
         if word == "there" and not named and before not in BE and after not in BE:  # "meet there", not "is there"
             return True
-        named = named or (i > 0 and token[0].isupper() and word not in PRONOUNS and not DEMONYM.search(token))
+        capital = i > 0 and token[0].isupper() and word not in PRONOUNS and not DEMONYM.search(token)
+        named = named or capital or (before in ARTICLES and token.isalpha())
     return False
 
 

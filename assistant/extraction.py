@@ -28,7 +28,8 @@ MAX_DOCX_XML = 50_000_000  # unpacked size of a .docx's XML parts, each and toge
 MAX_HTML_DEPTH = 2_000  # open elements nested deeper are refused: parsing is quadratic in depth (50k: 4-50 s)
 PDF_READ = 16_384  # characters of a page's text layer read per call
 PDF_STRING_CAP = 32_767  # PDFium keeps this many bytes of one string in a page's content, drops the rest
-TEXT_VERSION = 2  # raised whenever a format's text changes (2: table rows as lines), so stores make their chunks again
+# raised whenever a format's text changes, so stores make their chunks again (2: table rows as lines, PDF page numbers apart)
+TEXT_VERSION = 2
 FORMATS = {".txt": "text", ".md": "text", ".markdown": "text", ".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html"}
 SUFFIXES = set(FORMATS)
 KINDS = ", ".join(sorted(SUFFIXES))
@@ -391,16 +392,27 @@ def _clean(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+FOLIO = re.compile(r"(?:[Pp]age |p\. ?)?\d{1,4}(?: (?:of|/) \d{1,4})?|[ivxlc]{1,5}")  # a page number alone
+
+
 def _reflow(page: str) -> str:
     """A PDF's lines end where the page's width did, not where sentences do: a line that fills most
     of the width, or that is followed by a lower-case word, is joined to the next unless it ends a
-    sentence. Short lines (headings, list items) stay lines."""
+    sentence. Short lines (headings, list items) stay lines, and so does a running header's or footer's
+    page number ("5", "iv", "Page 5"), never glued into a sentence."""
     lines = page.split("\n")
     width = max(map(len, lines), default=0)
     out = lines[:1]
     for line in lines[1:]:
         prev = out[-1]
-        soft = prev and line and not prev.endswith((".", "!", "?", ":")) and (len(prev) >= 0.6 * width or line[0].islower())
+        soft = (
+            prev
+            and line
+            and not prev.endswith((".", "!", "?", ":"))
+            and (len(prev) >= 0.6 * width or line[0].islower())
+            and not FOLIO.fullmatch(prev.strip())
+            and not FOLIO.fullmatch(line.strip())
+        )
         if soft:
             out[-1] = prev + ("" if prev.endswith("-") and line[0].islower() else " ") + line
         else:

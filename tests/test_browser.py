@@ -185,11 +185,18 @@ def test_a_pdf_uploaded_through_the_page_is_answered_with_its_page(browse, tmp_p
     assistant = Assistant(Settings(store=tmp_path / "store", source=source))
     page, urls = browse(assistant)
     expect(page.locator("#status")).to_contain_text("Model:")
+    museum = tmp_path / "museum.html"
+    museum.write_text(
+        "<html><head><title>Visiting the museum</title></head><body><h1>Tickets</h1><table><tr><th>Ticket</th>"
+        "<th>Price</th></tr><tr><td>Adult</td><td>120 SEK</td></tr><tr><td>Student</td><td>90 SEK</td></tr></table>",
+        encoding="utf-8",
+    )
     page.get_by_text("Add documents").click()
-    page.locator("#upload input[type=file]").set_input_files(str(SPEC_PDF))
+    page.locator("#upload input[type=file]").set_input_files([str(SPEC_PDF), str(museum)])
     page.locator("#add").click()
-    expect(page.locator("#added")).to_contain_text("Added 1 document(s)")
+    expect(page.locator("#added")).to_contain_text("Added 2 document(s)")
     ready(page)
+    expect(ask(page, "What does a student ticket to the museum cost?")).to_contain_text("90 SEK")  # a table row
     answer = ask(page, "What must an application run after installing, uninstalling or modifying its XML file?")
     expect(answer).to_contain_text("update-mime-database")
     first = page.locator("#citations .citation").first
@@ -201,6 +208,10 @@ def test_a_pdf_uploaded_through_the_page_is_answered_with_its_page(browse, tmp_p
     cited = assistant.ask("What must an application run after installing, uninstalling or modifying its XML file?")
     c = cited.citations[0]
     assert c.page == 3 and extract_text(c.file_path)[c.start : c.end] == c.text
+    expect(page.locator("#status")).to_contain_text("3 documents")
+    other, _ = browse(Assistant(Settings(store=tmp_path / "other", source=source)))  # a second store, same folder
+    expect(other.locator("#status")).to_contain_text("Model:")
+    expect(other.locator("#status")).to_contain_text("1 document ")  # the uploads belong to the first store only
     assert_local_only(urls)
 
 
@@ -270,6 +281,8 @@ def test_a_follow_up_and_a_question_typed_while_one_is_answered(browse, real_ass
     expect(page.locator("#question textarea")).to_have_value("")
     expect(page.locator("#queued-note")).to_have_text("")
     assert page.locator('#chat [data-testid="bot"]').count() == 4  # asked once, nothing lost
+    for fold in page.locator("#chat details.sources summary").all():
+        fold.click()  # sources opened above: the chat grows, and the next answers must still come into view
     page.get_by_role("button", name=ui.EXAMPLES[0]).click()  # an example is asked at once
     expect(page.locator('#chat [data-testid="user"]').nth(4)).to_contain_text(ui.EXAMPLES[0])
     typed = "Who led the North Korean delegation to the For the Freedom of Nations forum?"
@@ -280,10 +293,15 @@ def test_a_follow_up_and_a_question_typed_while_one_is_answered(browse, real_ass
     expect(page.locator("#queued-note")).to_contain_text(ui.EXAMPLES[1])
     for n in (5, 6, 7):
         wait_for_reply(page, n)
+    expect(page.locator('#chat [data-testid="bot"]').nth(6)).to_be_in_viewport()
     users = page.locator('#chat [data-testid="user"]')
     expect(users).to_have_count(7)  # nothing lost, in the order asked
     assert [users.nth(i).inner_text().strip() for i in (4, 5, 6)] == [ui.EXAMPLES[0], typed, ui.EXAMPLES[1]]
     expect(page.locator("#queued-note")).to_have_text("")
+    page.reload(wait_until="load")  # the conversation is kept on this computer: all of it comes back
+    ready(page)
+    expect(users).to_have_count(7)
+    expect(users.nth(6)).to_contain_text(ui.EXAMPLES[1])
     assert_local_only(urls)
 
 
@@ -323,7 +341,7 @@ def test_on_a_phone_the_input_takes_the_width_and_sources_sit_under_the_answer(b
     page, urls = browse(real_assistant)
     page.set_viewport_size({"width": 420, "height": 860})
     ready(page)
-    reply = ask(page, "Who led the WPK delegation to Moscow in February 2025?")
+    reply = ask(page, "Who led the WPK delegation to Moscow?")
     box, chat = page.locator("#question").bounding_box(), page.locator("#chat").bounding_box()
     assert box["width"] >= 0.95 * chat["width"] and chat["width"] >= 0.8 * 420, (box, chat)
     button = page.locator("#ask").bounding_box()  # the box and Ask stay on screen after an answer
@@ -332,6 +350,10 @@ def test_on_a_phone_the_input_takes_the_width_and_sources_sit_under_the_answer(b
     sources = reply.locator("details.sources p").first
     expect(sources).to_be_visible()
     assert sources.bounding_box()["x"] >= 0 and sources.bounding_box()["x"] + sources.bounding_box()["width"] <= 420
+    reply.locator("a.cite").first.click()  # [1]: the panel, far below on a phone ...
+    expect(page.locator("#citations .citation.picked")).to_be_in_viewport()
+    page.locator("#citations a.back").click()  # ... and the way back up
+    expect(reply).to_be_in_viewport()
     korean = ask(page, "누가 2025년 2월 모스크바 대표단을 이끌었습니까?")
     expect(korean).to_contain_text("Hangul")
     shot(page, "conversation-420.png")

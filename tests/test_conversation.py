@@ -38,6 +38,8 @@ def test_a_question_that_points_back_is_a_follow_up(question):
         "When was the Treaty of Lima signed, and when did it come into force?",  # "it": the treaty, named before
         "Which treaty that Peru signed in 1999 ended the war?",
         "Which Russian cities did Maria Lopez visit?",
+        "What must an application run after modifying its XML file?",  # "its": the application
+        "How does the tungara frog keep its eggs safe?",
     ],
 )
 def test_a_question_that_names_what_it_asks_about_stands_alone(question):

@@ -73,6 +73,21 @@ def test_a_table_row_is_one_line_that_can_be_cited_alone(tmp_path):
     assert extract_text(memo).splitlines() == ["Memo", "Ticket: Price", "Adult: 120 SEK"]
 
 
+def test_a_pdf_page_number_is_never_glued_into_a_sentence():
+    from assistant.extraction import _reflow
+
+    page = "The application must run the update program after it changes\n5\nany of its files."
+    assert _reflow(page).splitlines() == [
+        "The application must run the update program after it changes",
+        "5",
+        "any of its files.",
+    ]  # noqa: E501
+    assert _reflow("iv\nthe preface goes on.\nPage 3 of 9") == "iv\nthe preface goes on.\nPage 3 of 9"
+    assert _reflow("A line that fills the width of this page and goes\non below.") == (
+        "A line that fills the width of this page and goes on below."
+    )
+
+
 def test_a_real_pdf_no_one_here_wrote():
     got = extract(SPEC_PDF)
     assert len(got.pages) == 17

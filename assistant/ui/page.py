@@ -65,6 +65,7 @@ PAGE_CSS = """
 #chat .abstained { font-weight: 600; border-left: 4px solid #b45309; padding-left: 8px; }
 #chat details.sources p { margin: 4px 0; }
 #queued { font-size: 0.9em; opacity: 0.85; }
+#citations .back { display: none; }
 /* visible focus on every control: the theme's own ring is faint, and the box has none */
 #question textarea:focus, button:focus-visible, a:focus-visible, summary:focus-visible, input:focus-visible {
   outline: 3px solid #1d4ed8 !important; outline-offset: 1px; }
@@ -73,6 +74,7 @@ PAGE_CSS = """
   #input-row > * { width: 100%; min-width: 100% !important; }
   #chat { height: 46vh !important; }
   #intro p, #status .titles { display: none; }
+  #citations .back { display: inline; }
 }
 """
 # One queue for every way a question enters (Enter, Ask, an example button), kept by the page: a
@@ -551,6 +553,7 @@ def create_app(assistant: Assistant) -> gr.Blocks:
             with gr.Column(scale=3, min_width=300):
                 chat = gr.Chatbot(
                     label="Conversation",
+                    show_label=False,  # its badge covered the first line; the log keeps its accessible name
                     height="48vh",
                     min_height=260,
                     buttons=["copy"],

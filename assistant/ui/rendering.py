@@ -84,7 +84,8 @@ def citations_html(turns: list[Turn], t: int) -> str:
     """The passages answer `t` cites, each inside the text around it with the answer's words
     highlighted, expandable to more context."""
     turn = turns[t]
-    head = f'<p class="note">Answer {t + 1}: {html.escape(turn.question)}</p>'
+    back = '<a class="back" href="#chat">Back to the conversation</a>'  # on a phone the panel is far below the chat
+    head = f'<p class="note">Answer {t + 1}: {html.escape(turn.question)} {back}</p>'
     if turn.answer is None:
         return head + '<p class="note">No passages: this question was not answered.</p>'
     answer = turn.answer

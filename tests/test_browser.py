@@ -157,6 +157,18 @@ def test_a_new_answer_is_scrolled_into_view_after_a_sources_fold_was_opened_fake
         fold.click()  # the sources of the answers above opened: the chat grew under the reader's eyes
     reply = ask(page, "Who led the North Korean delegation to the For the Freedom of Nations forum (again)?")
     expect(reply).to_be_in_viewport()  # inside the chat's own scrolled view, which clips what is below it
+    box, chat = page.locator("#question").bounding_box(), page.locator("#chat").bounding_box()
+    assert box["width"] >= 0.7 * chat["width"], (box, chat)  # Stop and Clear do not squeeze the question box
+    page.locator("#chat .bubble-wrap").evaluate("e => e.scrollTo(0, 0)")  # scrolled up: the arrow down shows ...
+    arrow = page.locator("#chat .scroll-down-button-container button")
+    expect(arrow).to_be_visible()
+    a = arrow.bounding_box()
+    for message in page.locator('#chat [data-testid="bot"], #chat [data-testid="user"]').all():
+        m = message.bounding_box()  # ... over no message
+        assert a["x"] >= m["x"] + m["width"] or a["y"] >= m["y"] + m["height"] or a["y"] + a["height"] <= m["y"], (a, m)
+    page.set_viewport_size({"width": 420, "height": 860})
+    expect(page.locator("footer .show-api")).to_be_hidden()
+    assert page.locator("footer").inner_text().split() == ["Settings"]  # not "· Settings"
     assert_local_only(urls)
 
 

@@ -66,6 +66,14 @@ PAGE_CSS = """
 #chat details.sources p { margin: 4px 0; }
 #queued { font-size: 0.9em; opacity: 0.85; }
 #citations .back { display: none; }
+#tools { justify-content: flex-end; }
+/* the chat's "scroll to the latest" arrow sits in a corner, not over the middle of a reply */
+#chat .scroll-down-button-container { left: auto; right: 12px; transform: none; }
+/* Gradio hides "Use via API" on narrow screens but leaves its dot ("· Settings"): the dot goes with the link.
+   A top-level rule: Gradio scopes rules inside @media to the app's body, which the footer is not in. */
+footer .show-api ~ .divider { display: none; }
+footer .show-api::after { content: "·"; margin: 0 var(--size-2); }
+#chat .message-wrap { padding-right: 40px; }  /* a gutter for the chat's own icons (clear, scroll down) */
 /* visible focus on every control: the theme's own ring is faint, and the box has none */
 #question textarea:focus, button:focus-visible, a:focus-visible, summary:focus-visible, input:focus-visible {
   outline: 3px solid #1d4ed8 !important; outline-offset: 1px; }
@@ -564,17 +572,18 @@ def create_app(assistant: Assistant) -> gr.Blocks:
                     question = gr.Textbox(
                         label="Your question about the documents",
                         show_label=False,
-                        scale=5,
+                        scale=1,
                         placeholder="Your question",
                         elem_id="question",
                         max_lines=4,
                     )
-                    ask = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="ask")
-                    stop = gr.Button("Stop", scale=1, min_width=70, size="sm", elem_id="stop")  # or Escape
-                    clear = gr.Button("Clear conversation", scale=1, min_width=90, size="sm", elem_id="clear")
-                    undo = gr.Button("Undo clear", scale=1, min_width=80, size="sm", visible=False, elem_id="undo")
+                    ask = gr.Button("Ask", variant="primary", scale=0, min_width=90, elem_id="ask")
+                    stop = gr.Button("Stop", scale=0, min_width=70, elem_id="stop")  # or Escape
                 with gr.Row(elem_id="examples"):
                     examples = [gr.Button(q, size="sm", variant="secondary", visible=False) for q in EXAMPLES]
+                with gr.Row(elem_id="tools"):  # under the box, so that the box keeps the row's width
+                    clear = gr.Button("Clear conversation", scale=0, min_width=170, size="sm", elem_id="clear")
+                    undo = gr.Button("Undo clear", scale=0, min_width=110, size="sm", visible=False, elem_id="undo")
                 gr.HTML('<span id="queued-note" role="status"></span>', elem_id="queued")  # "Will ask next", by the page
             with gr.Column(scale=2, min_width=300):
                 gr.Markdown("### Cited passages")

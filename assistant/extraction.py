@@ -54,9 +54,6 @@ class Extracted:
     # the stored hash and the stored text always describe the same version of the file
     digest: Any = field(default=None, compare=False, repr=False)
 
-    def page(self, offset: int) -> int | None:
-        return page_at(self.pages, offset)
-
 
 def page_at(pages: tuple[int, ...], offset: int) -> int | None:
     """The 1-based page that holds character `offset`, given where each page starts (None if unpaged)."""

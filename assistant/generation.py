@@ -75,23 +75,15 @@ class Generator(Protocol):
 
     def stream(self, prompt: str, max_tokens: int) -> Iterator[str]:
         """Yield the completion of `prompt`, up to the end of its first line, piece by piece."""
-        ...
-
-    def stream_chat(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
-        """Yield the reply to a chat (`[{"role": ..., "content": ...}]`), up to the end of its first line."""
-        ...
 
     def chat(self, messages: list[dict], max_tokens: int) -> str:
         """The whole reply to a chat: used by the naive baseline."""
-        ...
 
     def read(self, messages: list[dict], max_tokens: int) -> Completion:
         """The reply to a chat up to the end of its first line, with how sure the model was of it (the reader)."""
-        ...
 
     def yes_probability(self, messages: list[dict]) -> float:
         """The model's probability that its reply to a yes/no chat starts with "yes" (the second look)."""
-        ...
 
 
 class LlamaGenerator:
@@ -189,13 +181,6 @@ class LlamaGenerator:
             if text := part["choices"][0]["text"]:
                 yield text
 
-    def stream_chat(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
-        for part in self._fresh().create_chat_completion(
-            messages, max_tokens=max_tokens, temperature=self.temperature, stop=["\n"], stream=True
-        ):
-            if text := part["choices"][0]["delta"].get("content"):
-                yield text
-
     def chat(self, messages: list[dict], max_tokens: int) -> str:
         reply = self._fresh().create_chat_completion(messages, max_tokens=max_tokens, temperature=self.temperature)
         return reply["choices"][0]["message"]["content"] or ""
@@ -283,23 +268,15 @@ class ServerGenerator:
             ) from e
 
     def stream(self, prompt: str, max_tokens: int) -> Iterator[str]:
-        yield from self._stream("/completions", {"prompt": prompt}, max_tokens, lambda c: c.get("text"))
-
-    def stream_chat(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
-        yield from self._stream(
-            "/chat/completions", {"messages": messages}, max_tokens, lambda c: (c.get("delta") or {}).get("content")
-        )
-
-    def _stream(self, path: str, body: dict, max_tokens: int, text_of) -> Iterator[str]:
         import httpx
 
-        body |= {"max_tokens": max_tokens, "temperature": self.temperature, "seed": self.seed, "stop": ["\n"], "stream": True}
-        response = self._request("POST", path, json=body, stream=True)
+        body = {"prompt": prompt, "max_tokens": max_tokens, "temperature": self.temperature, "seed": self.seed, "stop": ["\n"]}
+        response = self._request("POST", "/completions", json=body | {"stream": True}, stream=True)
         try:
             for line in response.iter_lines():
                 if not line.startswith("data:") or line.strip() == "data: [DONE]":
                     continue
-                if text := text_of(json.loads(line[5:])["choices"][0]):
+                if text := json.loads(line[5:])["choices"][0].get("text"):
                     yield text
         except (httpx.TransportError, ValueError, KeyError, IndexError) as e:
             raise ModelError(
@@ -308,22 +285,17 @@ class ServerGenerator:
         finally:
             response.close()
 
+    def _chat(self, messages: list[dict], max_tokens: int, temperature: float, **options) -> dict:
+        """The first choice of a (not streamed) /chat/completions reply."""
+        body = {"messages": messages, "max_tokens": max_tokens, "temperature": temperature, "seed": self.seed, **options}
+        return self._request("POST", "/chat/completions", json=body).json()["choices"][0]
+
     def chat(self, messages: list[dict], max_tokens: int) -> str:
-        body = {"messages": messages, "max_tokens": max_tokens, "temperature": self.temperature, "seed": self.seed}
-        return self._request("POST", "/chat/completions", json=body).json()["choices"][0]["message"]["content"] or ""
+        return self._chat(messages, max_tokens, self.temperature)["message"]["content"] or ""
 
     def read(self, messages: list[dict], max_tokens: int) -> Completion:
         """From the reply's token logprobs (OpenAI `logprobs`); a server that returns none gives the text alone."""
-        body = {
-            "messages": messages,
-            "max_tokens": max_tokens,
-            "temperature": self.temperature,
-            "seed": self.seed,
-            "stop": ["\n"],
-            "logprobs": True,
-            "top_logprobs": 10,
-        }
-        choice = self._request("POST", "/chat/completions", json=body).json()["choices"][0]
+        choice = self._chat(messages, max_tokens, self.temperature, stop=["\n"], logprobs=True, top_logprobs=10)
         text = (choice.get("message") or {}).get("content") or ""
         try:
             tokens = choice["logprobs"]["content"]
@@ -336,15 +308,7 @@ class ServerGenerator:
         """From the first token's top logprobs (OpenAI `logprobs`/`top_logprobs`, which llama-cpp-python's
         server and llama.cpp's llama-server both return). A server that returns none is answered from
         its greedy reply, 1.0 or 0.0, and the log says so once."""
-        body = {
-            "messages": messages,
-            "max_tokens": 1,
-            "temperature": 0.0,
-            "seed": self.seed,
-            "logprobs": True,
-            "top_logprobs": 10,
-        }
-        choice = self._request("POST", "/chat/completions", json=body).json()["choices"][0]
+        choice = self._chat(messages, 1, 0.0, logprobs=True, top_logprobs=10)
         try:
             top = choice["logprobs"]["content"][0]["top_logprobs"]
             return float(sum(math.exp(t["logprob"]) for t in top if is_yes(t["token"])))

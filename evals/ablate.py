@@ -41,11 +41,6 @@ class CachedReplies:
     def stream(self, prompt, max_tokens):
         yield from self._once(("completion", repr(prompt), max_tokens), lambda: list(self.generator.stream(prompt, max_tokens)))
 
-    def stream_chat(self, messages, max_tokens):
-        yield from self._once(
-            ("chat", repr(messages), max_tokens), lambda: list(self.generator.stream_chat(messages, max_tokens))
-        )
-
     def read(self, messages, max_tokens):
         return self._once(("read", repr(messages), max_tokens), lambda: self.generator.read(messages, max_tokens))
 

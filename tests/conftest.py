@@ -91,9 +91,6 @@ class FakeGenerator:
         for i, word in enumerate(reply.split(" ")[:max_tokens]):  # a word a token: cut where the model would be
             yield (" " if i else "") + word
 
-    def stream_chat(self, messages, max_tokens):
-        yield from self.stream(messages, max_tokens)
-
     def chat(self, messages, max_tokens):
         self.prompts.append(messages)
         return " ".join((self.replies.pop(0) if self.replies else "I don't know.").split(" ")[:max_tokens])

@@ -217,6 +217,9 @@ def test_a_pdf_uploaded_through_the_page_is_answered_with_its_page(browse, tmp_p
     assert href.endswith("#page=3"), href
     opened = page.request.get(urljoin(page.url, href.split("#")[0]))
     assert opened.ok and opened.body()[:5] == b"%PDF-"
+    pdf = href.split("#")[0]  # the same link pointed out of the collection is refused
+    for outside in (pdf.replace("shared-mime-info-spec.pdf", "../../../../../../etc/passwd"), "gradio_api/file=/etc/passwd"):
+        assert page.request.get(urljoin(page.url, outside)).status in (403, 404), outside
     cited = assistant.ask("What must an application run after installing, uninstalling or modifying its XML file?")
     c = cited.citations[0]
     assert c.page == 3 and extract_text(c.file_path)[c.start : c.end] == c.text

@@ -7,7 +7,7 @@ from functools import partial
 import pytest
 
 from assistant import extract_text
-from assistant.extraction import Unreadable, extract
+from assistant.extraction import Unreadable, extract, page_at
 from assistant.ingest import ingest
 from assistant.store import Store
 from conftest import SPEC_PDF, FakeEmbedder, make_docx, make_folder, make_html, make_pdf
@@ -26,7 +26,7 @@ def test_pdf_text_is_deterministic_and_knows_its_pages(tmp_path):
     assert len(got.pages) == 3 and got.pages[0] == 0
     for n, page_text in enumerate(PAGES, start=1):
         at = got.text.index(page_text)
-        assert got.page(at) == n
+        assert page_at(got.pages, at) == n
         assert got.text[got.pages[n - 1] :].startswith(page_text)
 
 
@@ -93,7 +93,7 @@ def test_a_real_pdf_no_one_here_wrote():
     assert len(got.pages) == 17
     assert got.text.startswith("Shared MIME-info Database")
     at = got.text.index("MUST run the update-mime-database command")
-    assert got.page(at) == 3
+    assert page_at(got.pages, at) == 3
     assert extract_text(SPEC_PDF) == got.text
 
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from assistant import Assistant, Settings, extract_text
-from assistant.extraction import extract
+from assistant.extraction import extract, page_at
 from conftest import SEEDS, SPEC_PDF, make_docx, make_folder, make_html, make_pdf
 
 pytestmark = pytest.mark.slow
@@ -84,7 +84,7 @@ def test_each_format_answers_with_valid_paged_citations(assistant, question, sou
     for c in answer.citations:
         got = extract(c.file_path)
         assert extract_text(c.file_path)[c.start : c.end] == c.text
-        assert c.page == got.page(c.start)
+        assert c.page == page_at(got.pages, c.start)
     assert answer.citations[0].page == page
     dumped = answer.model_dump(mode="json")["citations"][0]
     assert dumped["page"] == page  # the JSON says "page": 3, or null for unpaged formats

@@ -129,14 +129,7 @@ def judge(item: EvalItem, answer: Answer) -> dict:
             valid = False
         precise = answerable and c.source in item.sources and mentions_a_fact(c.text, item.must_include)
         cites.append({"n": c.n, "source": c.source, "valid": valid, "precise": precise})
-    rank = next(
-        (
-            i
-            for i, p in enumerate(answer.passages, start=1)
-            if p.source in item.sources and mentions_a_fact(p.text, item.must_include)
-        ),
-        None,
-    )
+    relevant = [p.source in item.sources and mentions_a_fact(p.text, item.must_include) for p in answer.passages]
     # what the reader would have said: the shown text, or the answer the check refused (kept for evals)
     candidate = answer.text if not answer.abstained else answer.candidate
     return {
@@ -159,7 +152,7 @@ def judge(item: EvalItem, answer: Answer) -> dict:
         "citations": cites,
         "cited_all_facts": answerable and any(found_groups([c.text], item.must_include) for c in answer.citations),
         "retrieved_all_facts": answerable and found_groups([p.text for p in answer.passages], item.must_include),
-        "reciprocal_rank": 1 / rank if answerable and rank else 0.0,
+        "reciprocal_rank": 1 / (relevant.index(True) + 1) if answerable and any(relevant) else 0.0,
         "words": len(body.split()),
         "latency_s": answer.timings.get("total", 0.0),
         "passages": [{"source": p.source, "start": p.start, "end": p.end, "score": p.score} for p in answer.passages],

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import logging
+from collections import Counter
 
 from ..errors import AccessError
 from ..settings import Settings
@@ -60,9 +61,7 @@ def credentials(settings: Settings) -> Credentials:
                 f"The password file {path} (ASSISTANT_AUTH_FILE / --auth-file) holds no user:password line. Add one per user."
             )
         pairs += found
-    users = [user for user, _ in pairs]
-    if len(set(users)) < len(users):
-        twice = sorted({u for u in users if users.count(u) > 1})
+    if twice := sorted(u for u, n in Counter(user for user, _ in pairs).items() if n > 1):
         raise AccessError(
             f"User {', '.join(twice)} is given more than once in ASSISTANT_AUTH / ASSISTANT_AUTH_FILE: "
             "keep one password per user."

@@ -97,42 +97,34 @@ const note = () => {
   if (n) n.textContent = asked.length ? 'Will ask next, once this answer is in: ' + asked.join(' · ') : '';
 };
 """
+
+
+def queued(js: str) -> str:
+    """A page function with `QUEUE` at the top of its body."""
+    return js.replace("{", "{" + QUEUE, 1)
+
+
 # As a question is sent: the queued example, or the box's question, the box emptied in the page itself so
 # that nothing typed after it can be erased by an update from the server.
-TAKE_QUESTION = (
-    """(question, turns) => {"""
-    + QUEUE
-    + """
+TAKE_QUESTION = queued("""(question, turns) => {
   window.__busy = true;
   if (window.__example != null) { const q = window.__example; window.__example = null; window.__asked = q; return [q, turns]; }
   window.__asked = question;
   const box = document.querySelector('#question textarea');
   if (box) { box.value = ''; box.dispatchEvent(new Event('input', {bubbles: true})); }
   return [question, turns];
-}"""
-)
+}""")
 # Enter while an answer is being written: the question stays in the box and is asked in its turn.
-QUEUE_IF_BUSY = (
-    """() => {"""
-    + QUEUE
-    + """
+QUEUE_IF_BUSY = queued("""() => {
   const box = document.querySelector('#question textarea');
   if (window.__busy && box && box.value.trim() && !window.__queue.includes(null)) { window.__queue.push(null); note(); }
-}"""
-)
-ASK_EXAMPLE = (
-    """(text) => {"""
-    + QUEUE
-    + """
+}""")
+ASK_EXAMPLE = queued("""(text) => {
   if (window.__busy) { window.__queue.push(text); note(); return; }
   window.__example = text;
   document.querySelector('#ask').click();
-}"""
-)
-ASK_QUEUED = (
-    """() => {"""
-    + QUEUE
-    + """
+}""")
+ASK_QUEUED = queued("""() => {
   window.__busy = false;
   const replies = document.querySelectorAll('#chat [data-testid="bot"]');  // the new answer in view, even
   if (replies.length) replies[replies.length - 1].scrollIntoView({block: 'nearest'});  // when a fold above grew
@@ -143,14 +135,10 @@ ASK_QUEUED = (
   if (next === undefined) return;
   if (next !== null) window.__example = next;
   setTimeout(() => document.querySelector('#ask').click(), 0);
-}"""
-)
+}""")
 # Stop: the page stops waiting; the question goes back into the box (unless something new was typed
 # there), and nothing queued is asked.
-STOPPED = (
-    """() => {"""
-    + QUEUE
-    + """
+STOPPED = queued("""() => {
   window.__busy = false;
   window.__queue = [];
   note();
@@ -159,8 +147,7 @@ STOPPED = (
     box.value = window.__asked;
     box.dispatchEvent(new Event('input', {bubbles: true}));
   }
-}"""
-)
+}""")
 ON_LOAD = """() => {
   document.addEventListener('keydown', e => {
     if (e.key === 'Escape' && window.__busy) document.querySelector('#stop').click();
@@ -579,11 +566,11 @@ def create_app(assistant: Assistant) -> gr.Blocks:
                     )
                     ask = gr.Button("Ask", variant="primary", scale=0, min_width=90, elem_id="ask")
                     stop = gr.Button("Stop", scale=0, min_width=70, elem_id="stop")  # or Escape
-                with gr.Row(elem_id="examples"):
-                    examples = [gr.Button(q, size="sm", variant="secondary", visible=False) for q in EXAMPLES]
                 with gr.Row(elem_id="tools"):  # under the box, so that the box keeps the row's width
                     clear = gr.Button("Clear conversation", scale=0, min_width=170, size="sm", elem_id="clear")
                     undo = gr.Button("Undo clear", scale=0, min_width=110, size="sm", visible=False, elem_id="undo")
+                with gr.Row(elem_id="examples"):
+                    examples = [gr.Button(q, size="sm", variant="secondary", visible=False) for q in EXAMPLES]
                 gr.HTML('<span id="queued-note" role="status"></span>', elem_id="queued")  # "Will ask next", by the page
             with gr.Column(scale=2, min_width=300):
                 gr.Markdown("### Cited passages")

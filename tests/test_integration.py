@@ -39,7 +39,9 @@ def test_stream_then_answer_and_a_follow_up(real_assistant):
     assert [s.step for s in stages] == ["searching", "reading", "checking"] and isinstance(first, Answer)
     assert at[1] < at[-1] - first.timings["generate"]  # "reading" arrived before the model read, not with the answer
     follow = real_assistant.ask("Who received her in the Kremlin?", history=[(first.question, first.text)])
-    assert follow.passages and any(p.source == "001_d4f8127ad0ec54d6.txt" for p in follow.passages)
+    assert follow.signals["follow_up"] == 1.0  # read together with the turn before ...
+    assert [p.source for p in follow.passages[:3]] == ["001_d4f8127ad0ec54d6.txt"] * 3  # ... searched with it too
+    assert "Ri Hi-Yong" not in follow.text, follow.text  # asked alone, "her" is taken for another delegation's leader
 
 
 def test_question_the_documents_do_not_answer(real_assistant):

@@ -166,6 +166,11 @@ def test_a_new_answer_is_scrolled_into_view_after_a_sources_fold_was_opened_fake
     for message in page.locator('#chat [data-testid="bot"], #chat [data-testid="user"]').all():
         m = message.bounding_box()  # ... over no message
         assert a["x"] >= m["x"] + m["width"] or a["y"] >= m["y"] + m["height"] or a["y"] + a["height"] <= m["y"], (a, m)
+    expect(page.locator('#chat [data-testid="block-label"]')).to_have_count(0)  # no badge over the first line
+    page.get_by_text("Add documents").click()
+    label = page.locator('#upload [data-testid="block-label"]')
+    expect(label).to_have_text("PDF, Word, web pages, text")
+    assert label.evaluate("e => e.scrollWidth <= e.clientWidth")  # shown whole, not "text (.txt, .m"
     page.set_viewport_size({"width": 420, "height": 860})
     expect(page.locator("footer .show-api")).to_be_hidden()
     assert page.locator("footer").inner_text().split() == ["Settings"]  # not "· Settings"
@@ -371,5 +376,7 @@ def test_on_a_phone_the_input_takes_the_width_and_sources_sit_under_the_answer(b
     expect(reply).to_be_in_viewport()
     korean = ask(page, "누가 2025년 2월 모스크바 대표단을 이끌었습니까?")
     expect(korean).to_contain_text("Hangul")
+    expect(page.locator("#citations")).to_contain_text("no answer from the documents was shown")  # it was not searched:
+    expect(page.locator("#citations")).not_to_contain_text("do not answer")  # nothing is said of what they hold
     shot(page, "conversation-420.png")
     assert_local_only(urls)

@@ -427,6 +427,24 @@ def test_conversations_are_saved_reopened_cleared_with_undo_and_deleted_fake_mod
     assert (chat, gone, open_id) == ([], [], "") and id not in [i for _, i in listed["choices"]]
 
 
+def test_the_list_of_conversations_reads_only_the_files_that_changed(tmp_path, monkeypatch):
+    from assistant.ui.conversations import Conversation, Conversations, new_id
+
+    kept = Conversations(tmp_path / "conversations")
+    ids = [new_id() for _ in range(30)]
+    for n, id in enumerate(ids):
+        kept.save(id, [ui.Turn(question=f"Question {n}?")])
+    read = []
+    parse = Conversation.model_validate_json
+    monkeypatch.setattr(Conversation, "model_validate_json", lambda data: read.append(1) or parse(data))
+    assert len(kept.choices()) == 30 and len(read) == 30
+    kept.save(ids[3], [ui.Turn(question="Question 3 again?")])  # one conversation grows
+    listed = kept.choices()
+    assert len(read) == 31 and listed[0] == (listed[0][0], ids[3]) and listed[0][0].startswith("Question 3 again?")
+    kept.delete(ids[0])
+    assert len(kept.choices()) == 29 and len(read) == 31
+
+
 def test_stop_drops_the_answer_being_written_and_gives_the_question_back_fake_model(fake_assistant, monkeypatch):
     a = fake_assistant(FORUM_A)
     app = ui.ChatUI(a)

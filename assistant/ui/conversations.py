@@ -45,6 +45,7 @@ class Conversations:
 
     def __init__(self, folder: Path):
         self.folder = folder
+        self._listed: dict[Path, tuple[tuple[int, int], tuple[str, str, str]]] = {}  # path: (its stat, (updated, label, id))
 
     @classmethod
     def of(cls, s: Settings) -> Conversations:
@@ -81,11 +82,18 @@ class Conversations:
             path.unlink(missing_ok=True)
 
     def choices(self) -> list[tuple[str, str]]:
-        """(label, id) of each saved conversation, the latest first."""
-        found = []
+        """(label, id) of each saved conversation, the latest first. Listed after every answer: a file is
+        read again only when it changed (by size and time), so a long list costs a directory scan."""
+        listed = {}
         for path in self.folder.glob("*.json"):
             try:
-                found.append(Conversation.model_validate_json(path.read_text(encoding="utf-8")))
+                st = path.stat()
+                key = (st.st_mtime_ns, st.st_size)
+                if (known := self._listed.get(path)) is None or known[0] != key:
+                    c = Conversation.model_validate_json(path.read_text(encoding="utf-8"))
+                    known = (key, (c.updated, c.label, c.id))
+                listed[path] = known
             except (OSError, ValueError, ValidationError):
                 continue
-        return [(c.label, c.id) for c in sorted(found, key=lambda c: c.updated, reverse=True)]
+        self._listed = listed
+        return [(label, id) for _, label, id in sorted((entry for _, entry in listed.values()), reverse=True)]

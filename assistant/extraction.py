@@ -28,8 +28,8 @@ MAX_DOCX_XML = 50_000_000  # unpacked size of a .docx's XML parts, each and toge
 MAX_HTML_DEPTH = 2_000  # open elements nested deeper are refused: parsing is quadratic in depth (50k: 4-50 s)
 PDF_READ = 16_384  # characters of a page's text layer read per call
 PDF_STRING_CAP = 32_767  # PDFium keeps this many bytes of one string in a page's content, drops the rest
-# raised whenever a format's text changes, so stores make their chunks again (2: table rows as lines, PDF page numbers apart)
-TEXT_VERSION = 2
+# raised whenever a format's text changes, so stores make their chunks again (2: table rows as lines; 3: PDF page numbers apart)
+TEXT_VERSION = 3
 FORMATS = {".txt": "text", ".md": "text", ".markdown": "text", ".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html"}
 SUFFIXES = set(FORMATS)
 KINDS = ", ".join(sorted(SUFFIXES))

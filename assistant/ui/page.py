@@ -67,7 +67,7 @@ PAGE_CSS = """
 #queued { font-size: 0.9em; opacity: 0.85; }
 #citations .back { display: none; }
 #tools { justify-content: flex-end; }
-/* the chat's "scroll to the latest" arrow sits in a corner, not over the middle of a reply */
+/* the chat's "scroll to the latest" arrow sits in the gutter beside the replies, not over one */
 #chat .scroll-down-button-container { left: auto; right: 12px; transform: none; }
 /* Gradio hides "Use via API" on narrow screens but leaves its dot ("· Settings"): the dot goes with the link.
    A top-level rule: Gradio scopes rules inside @media to the app's body, which the footer is not in. */

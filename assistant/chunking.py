@@ -1,8 +1,9 @@
 """Sentence-aware chunks that remember exactly where they come from.
 
-Lines are split into sentences (`text.sentence_spans`, the evidence's too); consecutive sentences are packed
+Lines are split into sentences (`text.sentence_spans`) once, here; consecutive sentences are packed
 into chunks of about `chunk_chars`, neighbours sharing `overlap` sentences. Every chunk keeps
-`start`/`end` character offsets so that `text == document[start:end]`, and its page in a paged one.
+`start`/`end` character offsets so that `text == document[start:end]`, its page in a paged one, and
+its sentences, which the store keeps: evidence reads and citations quote exactly these.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 
 from .extraction import page_at
 from .text import sentence_spans
+
+CHUNK_VERSION = 2  # 2: chunks keep their sentence spans (a store made before makes its chunks again)
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class Chunk:
     end: int
     text: str
     page: int | None = None  # 1-based page of a paged document (a chunk never crosses a page break)
+    sentences: tuple[tuple[int, int], ...] = ()  # (start, end) of each of its sentences, within `text`
 
 
 def chunk_text(text: str, doc_id: str, chunk_chars: int = 400, overlap: int = 1, pages: tuple[int, ...] = ()) -> list[Chunk]:
@@ -34,7 +38,8 @@ def chunk_text(text: str, doc_id: str, chunk_chars: int = 400, overlap: int = 1,
         while j < len(spans) and spans[j][1] - spans[i][0] <= chunk_chars and page_of[j] == page_of[i]:
             j += 1
         start, end = spans[i][0], spans[j - 1][1]
-        chunks.append(Chunk(f"{doc_id}#{len(chunks)}", len(chunks), start, end, text[start:end], page_of[i]))
+        own = tuple((s - start, e - start) for s, e in spans[i:j])
+        chunks.append(Chunk(f"{doc_id}#{len(chunks)}", len(chunks), start, end, text[start:end], page_of[i], own))
         if j >= len(spans):
             break
         i = j if page_of[j] != page_of[i] else max(i + 1, j - overlap)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .corpus import Corpus
 from .kinds import answer_type, has_type
 from .models import Citation, Passage
-from .text import fold, names, sentence_spans, terms, words
+from .text import fold, names, terms, words
 
 # Words that say what kind of answer is wanted, not what it is about: they need not occur in the evidence.
 SCAFFOLD_WORDS = (
@@ -43,8 +43,9 @@ class Evidence:
     def before(self) -> str:
         """The sentence before this one in its passage ("" for the passage's first): it may name what
         this one calls "she" or "the visit"."""
-        head = self.passage.text[: max(0, self.start - self.passage.start)]
-        return head[slice(*spans[-1])] if (spans := sentence_spans(head)) else ""
+        at = self.start - self.passage.start
+        earlier = [span for span in self.passage.spans() if span[1] <= at]
+        return self.passage.text[slice(*earlier[-1])] if earlier else ""
 
     def cite(self, n: int) -> Citation:
         """Cite the sentence itself (not its whole chunk)."""
@@ -74,7 +75,7 @@ def sentences(passages: list[Passage]) -> list[tuple[str, Passage, int, int, boo
     sentence below it."""
     seen, out = set(), []
     for rank, p in enumerate(passages):
-        for s, e in sentence_spans(p.text):
+        for s, e in p.spans():
             if (p.file_path, p.start + s) not in seen:
                 seen.add((p.file_path, p.start + s))
                 line_end = p.text.find("\n", e)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from .chunking import Chunk, chunk_text
+from .chunking import CHUNK_VERSION, Chunk, chunk_text
 from .documents import Document, load_documents
 from .embedding import Embedder
 from .errors import StoreBusy
@@ -39,8 +39,9 @@ def store_lock(store: Store) -> FileLock:
 
 def recipe(chunk_chars: int, chunk_overlap: int, embedder: str) -> str:
     """How a document's chunks were made: stored with them, compared on every ingest (a new extraction
-    version, chunk settings or embedder makes every document again)."""
-    return f"text v{TEXT_VERSION}; chunks of {chunk_chars} characters, {chunk_overlap} sentence(s) overlap; {embedder}"
+    or chunk version, chunk settings or embedder makes every document again)."""
+    chunks = f"chunks v{CHUNK_VERSION} of {chunk_chars} characters, {chunk_overlap} sentence(s) overlap"
+    return f"text v{TEXT_VERSION}; {chunks}; {embedder}"
 
 
 def plan(source: Path, store: Store, made_with: str, allow_outside_links: bool = False):

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from .text import sentence_spans
+
 
 class Span(BaseModel):
     """A slice of a source file: `text == extract_text(file_path)[start:end]` (for text files, the UTF-8 decoded file)."""
@@ -36,6 +38,11 @@ class Passage(Span):
     score: float = Field(description="fused retrieval score (higher is better)")
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    sentences: list[tuple[int, int]] = Field([], exclude=True, description="(start, end) of its sentences in `text`")
+
+    def spans(self) -> list[tuple[int, int]]:
+        """Its sentences as ingest cut them (`chunking`); a passage made by hand is cut the same way now."""
+        return self.sentences or sentence_spans(self.text)
 
 
 class Citation(Span):

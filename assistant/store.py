@@ -12,6 +12,7 @@ A rebuild fills a new store beside this one (`staging`) and swaps it in only whe
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import shutil
@@ -125,7 +126,7 @@ class Store:
         return sorted(m.get("title") or m["source"] for m in self._first_chunks())
 
     def chunks(self) -> list[dict]:
-        """Every stored chunk as {id, text, source, title, start, end}: the lexical index is built from these."""
+        """Every stored chunk as {id, text, source, title, start, end, sentences...}: the corpus is built from these."""
         records: list[dict] = []
         with self._guard():
             while True:  # in pages: one query for everything hits SQLite's variable limit past ~30k chunks
@@ -152,6 +153,7 @@ class Store:
                 "end": c.end,
                 "page": c.page or 0,
                 "page_label": doc.label(c.page) or "",
+                "sentences": json.dumps(c.sentences),  # Chroma keeps scalars only
             }
             for c in chunks
         ]
@@ -257,5 +259,6 @@ def _record(id: str, text: str, meta: dict) -> dict:
         "file_path": file_path,
         "page": meta.get("page") or None,
         "page_label": meta.get("page_label") or None,
+        "sentences": json.loads(meta.get("sentences") or "[]"),
         **{k: meta[k] for k in ("source", "title", "start", "end")},
     }

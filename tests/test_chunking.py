@@ -51,3 +51,15 @@ def test_text_without_spaces_is_still_cut():
     text = "x" * 1000
     chunks = chunk_text(text, "nospace", chunk_chars=200, overlap=0)
     assert "".join(c.text for c in chunks) == text
+
+
+def test_each_chunk_keeps_the_documents_own_sentences():
+    """The spans a chunk keeps are the document's sentences (cut once, here), not the chunk re-split:
+    an over-long sentence stays cut where the chunker cut it."""
+    long = "word " * 150  # one 750-character sentence, cut at spaces into pieces of at most 400
+    text = f"First sentence here. {long.strip()}. Last one.\nA heading"
+    spans = sentence_spans(text, 400)
+    for c in chunk_text(text, "d", chunk_chars=400, overlap=0):
+        assert c.sentences and c.sentences[0][0] == 0 and c.sentences[-1][1] == len(c.text)
+        assert [(c.start + s, c.start + e) for s, e in c.sentences] == [sp for sp in spans if c.start <= sp[0] < c.end]
+    assert len({p for c in chunk_text(text, "d", chunk_chars=400, overlap=0) for p in c.sentences}) > 1

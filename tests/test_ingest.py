@@ -171,3 +171,41 @@ def test_reading_all_chunks_goes_page_by_page(tmp_path, docs, monkeypatch):
     everything = snapshot(store)
     monkeypatch.setattr(assistant.store, "PAGE", 7)
     assert snapshot(store) == everything and len(everything) > 7
+
+
+def test_the_store_keeps_each_chunks_sentences_and_evidence_reads_them(tmp_path, docs, monkeypatch):
+    """Sentences are cut once, at ingest: the store gives them back with each chunk, and evidence (and
+    the sentence before a cited one) reads them without splitting a passage again."""
+    import blingfire
+
+    from assistant.chunking import chunk_text
+    from assistant.corpus import Corpus
+    from assistant.documents import load_documents
+    from assistant.evidence import select
+    from assistant.retrieval import search
+
+    store = Store(tmp_path / "store")
+    run(docs, store)
+    made = {c.id: list(c.sentences) for d in load_documents(docs)[0] for c in chunk_text(d.text, d.id, 400, 1, d.pages)}
+    stored = {c["id"]: [tuple(s) for s in c["sentences"]] for c in store.chunks()}
+    assert stored == made and all(stored.values())
+
+    def split_again(text):
+        raise AssertionError("a stored passage was split again")
+
+    monkeypatch.setattr(blingfire, "text_to_sentences_and_offsets", split_again)
+    corpus = Corpus.load(store, FakeEmbedder())
+    question = "Who led the WPK delegation to Moscow?"
+    found = select(question, question, search(corpus, question, 5), corpus, 5)
+    assert found and all(e.text == e.passage.text[e.start - e.passage.start : e.end - e.passage.start] for e in found)
+    assert any(e.before() for e in found)
+
+
+def test_a_store_made_before_chunks_kept_their_sentences_makes_them_again(tmp_path, docs, monkeypatch):
+    import assistant.ingest
+
+    store = Store(tmp_path / "store")
+    with monkeypatch.context() as m:
+        m.setattr(assistant.ingest, "CHUNK_VERSION", 1)
+        run(docs, store)
+    assert (run(docs, store).updated, run(docs, store).unchanged) == (5, 5)

@@ -7,10 +7,13 @@ or several behind a load balancer). Unit tests use a scripted fake with the same
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import logging
 import math
 import os
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +100,7 @@ class LlamaGenerator:
         seed: int,
         chat_template: bool | None = None,
         label: str | None = None,
+        states: Path | None = None,
     ):
         path = Path(path).expanduser()
         if not path.is_file():
@@ -131,6 +135,11 @@ class LlamaGenerator:
         self._heads: dict[str, Any] = {}  # a chat's fixed head -> the model's state after it (a LlamaState, `_started`)
         self.head_tokens: dict[str, int] = {}  # ... and its length in tokens
         self._template: Any = None  # the chat template, as llama-cpp-python applies it (a Jinja2ChatFormatter)
+        self.states = states  # folder of saved head states (`_head_state`), shared by every process; None: not kept
+        stat = path.stat()
+        import llama_cpp
+
+        self._identity = [str(path.resolve()), stat.st_size, stat.st_mtime_ns, n_ctx, threads, llama_cpp.__version__]
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8", "replace"), add_bos=False, special=False))
@@ -152,14 +161,43 @@ class LlamaGenerator:
         if key not in self._heads:
             a, b = (self._chat_tokens([*messages[:-1], {"role": "user", "content": c}]) for c in "AB")
             head = a[: next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), len(a))]
-            self.llm.reset()
-            self.llm.eval(head)
-            state = self.llm.save_state()
-            state.scores = state.scores[-1:]  # the head's logits are never sampled (the question follows): not kept
-            self._heads[key] = state
+            self._heads[key] = self._head_state(head)
             self.head_tokens[key] = len(head)
         self.llm.load_state(self._heads[key])
         return self.llm
+
+    def _head_state(self, head: list[int]):
+        """The model's state after the tokens `head`: read from `states` when any process has saved it for
+        this model file, context size, thread count and llama-cpp-python version, else evaluated (the
+        reader's 254-token head takes 7 s on a 2-core laptop) and saved. A state file that cannot be read
+        is made again."""
+        from llama_cpp import LlamaState
+
+        file = None
+        if self.states is not None:
+            key = hashlib.sha256(json.dumps([*self._identity, head]).encode()).hexdigest()[:32]
+            file = self.states / f"{key}.npz"
+            try:
+                with np.load(file, allow_pickle=False) as saved:
+                    kv, seed = saved["kv"], int(saved["seed"])
+                    state = LlamaState(saved["ids"], saved["scores"], len(head), kv.tobytes(), kv.size, seed)
+                self.llm.load_state(state)  # refused (RuntimeError) when it does not fit this model
+                return state
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, RuntimeError):
+                pass  # not saved yet, or damaged: evaluate it
+        self.llm.reset()
+        self.llm.eval(head)
+        state = self.llm.save_state()
+        state.scores = state.scores[-1:]  # the head's logits are never sampled (the question follows): not kept
+        if file is not None:
+            with contextlib.suppress(OSError):  # a read-only cache only costs the next start its seconds
+                file.parent.mkdir(parents=True, exist_ok=True)
+                tmp = file.with_suffix(f".{os.getpid()}.tmp")
+                with open(tmp, "wb") as f:
+                    kv = np.frombuffer(state.llama_state, np.uint8)
+                    np.savez(f, ids=state.input_ids, scores=state.scores, kv=kv, seed=state.seed)
+                tmp.replace(file)
+        return state
 
     def _chat_tokens(self, messages: list[dict]) -> list[int]:
         """The tokens llama-cpp-python evaluates for this chat: the model's own chat template, as it applies it."""

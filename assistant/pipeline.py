@@ -86,6 +86,7 @@ class Assistant:
                     seed=s.seed,
                     chat_template=local.chat if local else None,
                     label=s.model_label(),
+                    states=s.model_cache / "states",
                 )
         return self._generator
 

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     prompts: Path = Field(PROMPTS, description="folder of prompt templates")
     model_cache: Path = Field(
         default_factory=lambda: Path.home() / ".cache" / "assistant" / "models",
-        description="folder where local models are assembled from their installed packages",
+        description="folder where local models are assembled from their installed packages, and prompt states kept",
     )
 
     # scale-out: servers instead of in-process components

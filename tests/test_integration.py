@@ -71,6 +71,35 @@ def test_a_prompt_gets_the_same_reply_whatever_came_before(real_assistant):
     assert g.head_tokens[json.dumps([system])] > 200  # the system prompt is restored, not evaluated again
 
 
+def test_a_head_state_saved_by_one_process_serves_the_next_and_a_damaged_one_is_made_again(tmp_path):
+    """The reader's head (254 tokens, seconds to evaluate) is evaluated once per model file, not once
+    per start: a new generator restores it from the states folder and replies exactly as one that
+    evaluated it; a damaged state file is evaluated and saved again."""
+    from assistant.generation import LlamaGenerator
+
+    s = Settings()
+
+    def fresh() -> LlamaGenerator:
+        return LlamaGenerator(s.model_path(), n_ctx=s.n_ctx, threads=s.threads, temperature=0.0, seed=0, states=tmp_path)
+
+    system = {"role": "system", "content": "You answer questions about documents in a few words. " * 20}
+    asked = [system, {"role": "user", "content": "Does 'Kim met Putin in 2024' say who met Putin? Answer yes or no."}]
+    first = fresh()
+    reply, yes = first.read(asked, 8), first.yes_probability(asked)
+    (saved,) = tmp_path.glob("*.npz")
+    for damage in (None, b"not a state"):
+        if damage:
+            saved.write_bytes(damage)
+        again = fresh()
+        evaluated: list[int] = []
+        eval_tokens = again.llm.eval
+        again.llm.eval = lambda tokens: evaluated.append(len(tokens)) or eval_tokens(tokens)  # type: ignore[method-assign]
+        assert again.read(asked, 8) == reply and again.yes_probability(asked) == yes
+        head = again.head_tokens[json.dumps([system])]
+        assert (head in evaluated) == bool(damage)  # restored, or evaluated again when damaged
+    assert saved.read_bytes()[:2] == b"PK"  # saved again whole
+
+
 # The questions a user met in the chat with a wrong answer shown as if verified (issue 35), and what a
 # right answer must hold (None: the documents do not say, so it must be refused).
 NEAR_MISSES = {

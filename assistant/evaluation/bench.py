@@ -92,7 +92,7 @@ def generation_speed(assistant: Assistant, plain, pairs: int = 5) -> dict:
 class TokenCounter:
     """Counts, on an in-process model, the prompt tokens llama.cpp evaluates, those restored from a chat's
     saved head (`LlamaGenerator._started`: the system prompt and template header, evaluated once per
-    model load) and the tokens it generates (fed back one at a time)."""
+    model file, its state kept between processes) and the tokens it generates (fed back one at a time)."""
 
     def __init__(self, llm):
         self.prompt = self.restored = self.generated = 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.metadata
 import json
 import logging
 import math
@@ -136,10 +137,8 @@ class LlamaGenerator:
         self.head_tokens: dict[str, int] = {}  # ... and its length in tokens
         self._template: Any = None  # the chat template, as llama-cpp-python applies it (a Jinja2ChatFormatter)
         self.states = states  # folder of saved head states (`_head_state`), shared by every process; None: not kept
-        stat = path.stat()
-        import llama_cpp
-
-        self._identity = [str(path.resolve()), stat.st_size, stat.st_mtime_ns, n_ctx, threads, llama_cpp.__version__]
+        stat, version = path.stat(), importlib.metadata.version("llama-cpp-python")
+        self._identity = [str(path.resolve()), stat.st_size, stat.st_mtime_ns, n_ctx, threads, version]  # what a state fits
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8", "replace"), add_bos=False, special=False))

@@ -82,6 +82,13 @@ def test_a_head_state_saved_by_one_process_serves_the_next_and_a_damaged_one_is_
     def fresh() -> LlamaGenerator:
         return LlamaGenerator(s.model_path(), n_ctx=s.n_ctx, threads=s.threads, temperature=0.0, seed=0, states=tmp_path)
 
+    def counted(llm) -> list[int]:
+        """The number of tokens of each evaluation the model runs from now on."""
+        evaluated: list[int] = []
+        evaluate = llm.eval
+        llm.eval = lambda tokens: evaluated.append(len(tokens)) or evaluate(tokens)
+        return evaluated
+
     system = {"role": "system", "content": "You answer questions about documents in a few words. " * 20}
     asked = [system, {"role": "user", "content": "Does 'Kim met Putin in 2024' say who met Putin? Answer yes or no."}]
     first = fresh()
@@ -91,9 +98,7 @@ def test_a_head_state_saved_by_one_process_serves_the_next_and_a_damaged_one_is_
         if damage:
             saved.write_bytes(damage)
         again = fresh()
-        evaluated: list[int] = []
-        eval_tokens = again.llm.eval
-        again.llm.eval = lambda tokens: evaluated.append(len(tokens)) or eval_tokens(tokens)  # type: ignore[method-assign]
+        evaluated = counted(again.llm)
         assert again.read(asked, 8) == reply and again.yes_probability(asked) == yes
         head = again.head_tokens[json.dumps([system])]
         assert (head in evaluated) == bool(damage)  # restored, or evaluated again when damaged

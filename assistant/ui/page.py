@@ -32,7 +32,7 @@ from ..pipeline import Assistant
 from ..settings import Settings
 from .access import access, guarded
 from .conversations import ID, Conversations, new_id
-from .rendering import Turn, announcement, chat_messages, citations_html, escaped, plain_report, skipped_list
+from .rendering import Turn, announcement, chat_messages, citations_html, escaped, plain_report
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +257,7 @@ class ChatUI:
             report = self.assistant.ensure_ingested(progress=step)
             step(-1, 0)  # the model's turn
             self.assistant.generator  # noqa: B018 (loads it) now, not on the first question
-            return self.status(f"Read the documents: {plain_report(report)}{skipped_list(report.skipped)}" if report else "")
+            return self.status(f"Read the documents: {plain_report(report)}" if report else "")
 
         try:
             line = yield from self._progress(

@@ -29,14 +29,11 @@ class Turn(BaseModel):
 
 
 def plain_report(report) -> str:
-    """An ingest report in a reader's words: documents, not chunks."""
+    """An ingest report in a reader's words: documents, not chunks; then the files not ingested, each with
+    its reason, as a Markdown list (escaped when rendered)."""
     counts = {"new": report.added, "changed": report.updated, "removed": report.removed, "unchanged": report.unchanged}
-    return ", ".join(f"{n} {what}" for what, n in counts.items() if n) or "none"
-
-
-def skipped_list(skipped: list[str]) -> str:
-    """The files not ingested, each with its reason, as a Markdown list (escaped when rendered)."""
-    return "".join(f"\n- skipped {line}" for line in skipped)
+    done = ", ".join(f"{n} {what}" for what, n in counts.items() if n) or "none"
+    return done + "".join(f"\n- skipped {line}" for line in report.skipped)
 
 
 def chat_messages(turns: list[Turn], working: str = "") -> list[dict]:
@@ -55,23 +52,19 @@ def reply_html(answer: Answer, t: int) -> str:
         shown: dict[tuple[str, str], Passage] = {}
         for p in answer.passages:  # overlapping chunks can begin alike: each snippet once
             shown.setdefault((p.source, _snippet(p.text)), p)
-        closest = "".join(
+        text = f'<div class="abstained">{escaped(answer.text)}</div>'
+        css, summary = "sources closest", "Closest passages (not an answer)"
+        items = [
             f"<p><b>{escaped(p.title)}</b> ({escaped(p.where())}): {escaped(snippet)}</p>"
             for (_, snippet), p in list(shown.items())[:CLOSEST]
-        )
-        more = (
-            f'<details class="sources closest"><summary>Closest passages (not an answer)</summary>{closest}</details>'
-            if closest
-            else ""
-        )
-        return f'<div class="abstained">{escaped(answer.text)}</div>{more}'
-    text = MARKER.sub(lambda m: f'<a href="#citation-{t}-{m[1]}" class="cite">[{m[1]}]</a>', escaped(answer.text))
-    if not answer.citations:
-        return text
-    sources = "".join(
-        f"<p>[{c.n}] <b>{escaped(c.title)}</b> ({escaped(c.where())}): “{escaped(c.text)}”</p>" for c in answer.citations
-    )
-    return f'{text}<details class="sources"><summary>Sources ({len(answer.citations)})</summary>{sources}</details>'
+        ]
+    else:
+        text = MARKER.sub(lambda m: f'<a href="#citation-{t}-{m[1]}" class="cite">[{m[1]}]</a>', escaped(answer.text))
+        css, summary = "sources", f"Sources ({len(answer.citations)})"
+        items = [
+            f"<p>[{c.n}] <b>{escaped(c.title)}</b> ({escaped(c.where())}): “{escaped(c.text)}”</p>" for c in answer.citations
+        ]
+    return text + (f'<details class="{css}"><summary>{summary}</summary>{"".join(items)}</details>' if items else "")
 
 
 def announcement(turn: Turn) -> str:

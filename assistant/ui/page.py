@@ -196,6 +196,12 @@ def collection_folders(assistant: Assistant) -> list[str]:
     return sorted({str(s.source.resolve()), str(uploads_folder(s).resolve()), *ingested})
 
 
+try:
+    _malloc_trim: Callable | None = ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim  # glibc only
+except (AttributeError, OSError):
+    _malloc_trim = None
+
+
 class ChatUI:
     """The page's handlers around one `Assistant`, whose work all runs on one worker thread."""
 
@@ -210,19 +216,18 @@ class ChatUI:
 
     def _submit(self, fn, *args, **kwargs) -> Future:
         """Queue `fn` for the worker thread, in a copy of the caller's context (where Gradio keeps the
-        request's progress bar); afterwards the memory it freed goes back to the system."""
+        request's progress bar); afterwards glibc's malloc_trim hands what Python and the native libraries freed
+        back to the system (well under a millisecond), so a long-running server's resident size follows the
+        memory in use rather than the allocator's high-water mark."""
 
         def job():
             try:
                 return fn(*args, **kwargs)
             finally:
-                release_freed_memory()
+                if _malloc_trim is not None:
+                    _malloc_trim(0)
 
         return self.worker.submit(contextvars.copy_context().run, job)
-
-    def _run(self, fn, *args, **kwargs):
-        """Run `fn` on the worker thread and return its result (or raise its exception)."""
-        return self._submit(fn, *args, **kwargs).result()
 
     @property
     def uploads(self) -> Path:
@@ -271,7 +276,7 @@ class ChatUI:
             log.error("not ready: %s", e)
             yield (self.status(f"⚠️ {e}"), *hidden)
             return
-        yield (line, *[gr.update(visible=self._run(self.assistant.could_answer, q)) for q in EXAMPLES])
+        yield (line, *[gr.update(visible=self._submit(self.assistant.could_answer, q).result()) for q in EXAMPLES])
 
     def _progress(self, fn, shown) -> Generator[Any, None, Any]:
         """Run `fn(step)` on the worker thread, yielding `shown(done, total)` for its latest step every
@@ -318,8 +323,7 @@ class ChatUI:
                     done = Turn(question=question, answer=part)
                     continue
                 step = part.step if isinstance(part, Stage) else step  # else a tick: the seconds move on
-                shown = chat_messages(asking, working(step, time.monotonic() - since))
-                yield shown, turns, gr.skip(), busy, "", gr.skip()
+                yield chat_messages(asking, working(step, time.monotonic() - since)), turns, gr.skip(), busy, "", gr.skip()
         except AssistantError as e:
             done = Turn(question=question, error=f"⚠️ {e}")
         except Exception as e:  # a bug: say so in the page, keep the traceback in the log
@@ -329,17 +333,11 @@ class ChatUI:
                 error=f"⚠️ Something went wrong while answering ({type(e).__name__}). The server log has the details.",
             )
         if done is None:  # stopped: the conversation as it was (the page puts the question back in the box)
-            yield chat_messages(turns), turns, gr.skip(), gr.update(interactive=True, value="Ask"), "Stopped.", gr.skip()
-            return
-        turns = [*turns, done]
-        yield (
-            chat_messages(turns),
-            turns,
-            citations_html(turns, len(turns) - 1),
-            gr.update(interactive=True, value="Ask"),
-            announcement(done),
-            gr.skip(),
-        )
+            panel, said = gr.skip(), "Stopped."
+        else:
+            turns = [*turns, done]
+            panel, said = citations_html(turns, len(turns) - 1), announcement(done)
+        yield chat_messages(turns), turns, panel, gr.update(interactive=True, value="Ask"), said, gr.skip()
 
     # -- conversations, kept on this computer (`conversations`) -----------------------------
     def restore(self, id: str) -> tuple:
@@ -406,17 +404,13 @@ class ChatUI:
         parts: queue.Queue = queue.Queue()
 
         def work() -> None:
-            try:
-                for part in self.assistant.stream(question, history):
-                    if stop.is_set():
-                        return
-                    parts.put(part)
-            except Exception as e:
-                parts.put(e)
-            finally:
-                parts.put(_END)
+            for part in self.assistant.stream(question, history):
+                if stop.is_set():
+                    return
+                parts.put(part)
 
-        self._submit(work)
+        future = self._submit(work)
+        future.add_done_callback(lambda _: parts.put(_END))  # after its last part, or its exception
         while True:
             try:
                 part = parts.get(timeout=TICK_S)
@@ -424,16 +418,15 @@ class ChatUI:
                 yield None  # nothing new for a while: the page's seconds move on
                 continue
             if part is _END:
+                future.result()  # raises what the worker raised
                 return
-            if isinstance(part, Exception):
-                raise part
             yield part
 
     def ask(self, question: str) -> dict:
         """Answer one question and return the whole Answer as JSON: the `/ask` endpoint for scripts,
         `Client(url).predict(question, api_name="/ask")`."""
         try:
-            return self._run(self.assistant.ask, question).model_dump(mode="json")
+            return self._submit(self.assistant.ask, question).result().model_dump(mode="json")
         except AssistantError as e:
             raise gr.Error(html.escape(str(e))) from e
 
@@ -483,7 +476,7 @@ class ChatUI:
                     lambda done, total: (f"Reading {len(copied)} document(s): {done * 100 // max(total, 1)}%…", gr.skip()),
                 )
                 stored = []
-                for target in map(Path, copied):  # count only what reached the store
+                for target in copied:  # count only what reached the store
                     if (reason := report.reason(target.name)) is None:
                         stored.append(target)
                     else:
@@ -493,25 +486,11 @@ class ChatUI:
                     lines.append(f"Added {len(stored)} document(s).")
             except AssistantError as e:
                 for target in copied:  # leave the folder as the store knows it
-                    Path(target).unlink(missing_ok=True)
+                    target.unlink(missing_ok=True)
                 lines.append(f"⚠️ Nothing was added: {e}")
         if refused:
             lines.append("Not added:\n" + "\n".join(f"- {r}" for r in refused))
-        yield "\n\n".join(escaped(line) for line in lines), self._run(self.status)
-
-
-try:
-    _malloc_trim: Callable | None = ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim  # glibc only
-except (AttributeError, OSError):
-    _malloc_trim = None
-
-
-def release_freed_memory() -> None:
-    """Hand memory that Python and the native libraries freed back to the system (glibc's
-    malloc_trim), so the resident size of a long-running server follows the memory in use rather
-    than the allocator's high-water mark. Well under a millisecond when little was freed."""
-    if _malloc_trim is not None:
-        _malloc_trim(0)
+        yield "\n\n".join(escaped(line) for line in lines), self._submit(self.status).result()
 
 
 # -- files -------------------------------------------------------------------------------------

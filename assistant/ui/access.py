@@ -14,6 +14,9 @@ import ipaddress
 import logging
 from collections import Counter
 
+from starlette.responses import PlainTextResponse
+from starlette.websockets import WebSocketClose
+
 from ..errors import AccessError
 from ..settings import Settings
 
@@ -132,6 +135,10 @@ def host_allowed(settings: Settings, bound: str, name: str) -> bool:
 
 
 SCRIPTABLE = (".html", ".htm", ".xhtml", ".svg", ".xml")  # documents a browser would run scripts in
+REFUSED = (
+    "Refused: this request is not addressed to this server (Host or Origin header). Open the page "
+    "at the address the assistant printed, or add the name to ASSISTANT_ALLOWED_HOSTS."
+)
 
 
 class HostGuard:
@@ -148,18 +155,8 @@ class HostGuard:
             host, origin = headers.get("host", ""), headers.get("origin")
             if not self.allowed(host) or (origin is not None and not self.allowed(origin)):
                 log.warning("refused a request for host %r from origin %r (not this server)", host, origin)
-                if scope["type"] == "websocket":
-                    await send({"type": "websocket.close", "code": 1008})
-                    return
-                body = (
-                    b"Refused: this request is not addressed to this server (Host or Origin header). Open the page "
-                    b"at the address the assistant printed, or add the name to ASSISTANT_ALLOWED_HOSTS."
-                )
-                await send(
-                    {"type": "http.response.start", "status": 403, "headers": [(b"content-type", b"text/plain; charset=utf-8")]}
-                )
-                await send({"type": "http.response.body", "body": body})
-                return
+                refusal = WebSocketClose(1008) if scope["type"] == "websocket" else PlainTextResponse(REFUSED, 403)
+                return await refusal(scope, receive, send)
         path = scope.get("path", "").lower()  # decoded, as the router matches it
         if scope["type"] == "http" and "/file=" in path and path.endswith(SCRIPTABLE):
 

@@ -91,9 +91,10 @@ footer .show-api::after { content: "·"; margin: 0 var(--size-2); }
 # disabled state arrives from the server a moment later. An example is asked without touching the box.
 QUEUE = """
 window.__queue = window.__queue || [];
+const box = document.querySelector('#question textarea');
+const fill = text => { box.value = text; box.dispatchEvent(new Event('input', {bubbles: true})); };
 const note = () => {
-  const n = document.getElementById('queued-note'), box = document.querySelector('#question textarea');
-  const asked = window.__queue.map(q => q === null ? box.value.trim() : q);
+  const n = document.getElementById('queued-note'), asked = window.__queue.map(q => q === null ? box.value.trim() : q);
   if (n) n.textContent = asked.length ? 'Will ask next, once this answer is in: ' + asked.join(' · ') : '';
 };
 """
@@ -110,13 +111,11 @@ TAKE_QUESTION = queued("""(question, turns) => {
   window.__busy = true;
   if (window.__example != null) { const q = window.__example; window.__example = null; window.__asked = q; return [q, turns]; }
   window.__asked = question;
-  const box = document.querySelector('#question textarea');
-  if (box) { box.value = ''; box.dispatchEvent(new Event('input', {bubbles: true})); }
+  if (box) fill('');
   return [question, turns];
 }""")
 # Enter while an answer is being written: the question stays in the box and is asked in its turn.
 QUEUE_IF_BUSY = queued("""() => {
-  const box = document.querySelector('#question textarea');
   if (window.__busy && box && box.value.trim() && !window.__queue.includes(null)) { window.__queue.push(null); note(); }
 }""")
 ASK_EXAMPLE = queued("""(text) => {
@@ -128,7 +127,6 @@ ASK_QUEUED = queued("""() => {
   window.__busy = false;
   const replies = document.querySelectorAll('#chat [data-testid="bot"]');  // the new answer in view, even
   if (replies.length) replies[replies.length - 1].scrollIntoView({block: 'nearest'});  // when a fold above grew
-  const box = document.querySelector('#question textarea');
   let next;
   do { next = window.__queue.shift(); } while (next === null && !(box && box.value.trim()));  // a box emptied since
   note();
@@ -142,11 +140,7 @@ STOPPED = queued("""() => {
   window.__busy = false;
   window.__queue = [];
   note();
-  const box = document.querySelector('#question textarea');
-  if (box && !box.value.trim() && window.__asked) {
-    box.value = window.__asked;
-    box.dispatchEvent(new Event('input', {bubbles: true}));
-  }
+  if (box && !box.value.trim() && window.__asked) fill(window.__asked);
 }""")
 ON_LOAD = """() => {
   document.addEventListener('keydown', e => {

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from ..settings import Settings
 from .rendering import Turn
 
 log = logging.getLogger(__name__)
@@ -46,10 +45,6 @@ class Conversations:
     def __init__(self, folder: Path):
         self.folder = folder
         self._listed: dict[Path, tuple[tuple[int, int], tuple[str, str, str]]] = {}  # path: (its stat, (updated, label, id))
-
-    @classmethod
-    def of(cls, s: Settings) -> Conversations:
-        return cls(s.store.with_name(f"{s.store.name}-conversations") / s.collection)
 
     def _path(self, id: str) -> Path | None:
         return self.folder / f"{id}.json" if ID.fullmatch(id or "") else None

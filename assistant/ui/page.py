@@ -173,10 +173,11 @@ def session(request: gr.Request | None) -> str:
     return (request.session_hash if request else None) or ""
 
 
-def uploads_folder(s: Settings) -> Path:
-    """Uploaded documents live beside the store, one folder per collection (`<store>-uploads/<collection>`):
-    they survive restarts, never touch the source folder, and never reach another collection."""
-    return s.store.with_name(f"{s.store.name}-uploads") / s.collection
+def beside_store(s: Settings, what: str) -> Path:
+    """The collection's own folder of uploaded documents ("uploads") or saved conversations ("conversations"),
+    `<store>-<what>/<collection>`: it survives restarts, never touches the source folder, and never reaches
+    another collection."""
+    return s.store.with_name(f"{s.store.name}-{what}") / s.collection
 
 
 def collection_folders(assistant: Assistant) -> list[str]:
@@ -187,7 +188,7 @@ def collection_folders(assistant: Assistant) -> list[str]:
         ingested = assistant.store.roots()
     except AssistantError:  # a store that cannot be read: the page says so; its own folders stay
         ingested = set()
-    return sorted({str(s.source.resolve()), str(uploads_folder(s).resolve()), *ingested})
+    return sorted({str(s.source.resolve()), str(beside_store(s, "uploads").resolve()), *ingested})
 
 
 try:
@@ -205,7 +206,7 @@ class ChatUI:
         # One thread rather than whichever of the server's threads took the request also stops memory
         # creeping up under load: native libraries keep buffers per thread (README, Reliability).
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assistant")
-        self.conversations = Conversations.of(assistant.settings)
+        self.conversations = Conversations(beside_store(assistant.settings, "conversations"))
         self._stops: dict[str, threading.Event] = {}  # per browser session: its answer's Stop
 
     def _submit(self, fn, *args, **kwargs) -> Future:
@@ -225,7 +226,7 @@ class ChatUI:
 
     @property
     def uploads(self) -> Path:
-        return uploads_folder(self.assistant.settings)
+        return beside_store(self.assistant.settings, "uploads")
 
     # -- page load and status ----------------------------------------------------------------
     def status(self, note: str = "") -> str:
@@ -239,12 +240,9 @@ class ChatUI:
                 f' <span class="titles">({escaped(shown)})</span>' if titles else ": none yet, add some below"
             )
         except AssistantError as e:
-            documents, note = escaped("the collection cannot be read"), note or str(e)
-        line = (
-            f"**Documents:** {documents} · "  # titles are document text: Markdown escaped too
-            f"**Model:** {escaped(self.assistant.model_name or 'none found')}"
-        )
-        return line + (f" · {escaped(note)}" if note else "")
+            documents, note = "the collection cannot be read", note or str(e)
+        model = escaped(self.assistant.model_name or "none found")
+        return f"**Documents:** {documents} · **Model:** {model}" + (f" · {escaped(note)}" if note else "")
 
     def prepare(self) -> Iterator[tuple]:
         """On page load: ingest the source folder if it changed and load the model, saying so in the
@@ -443,7 +441,7 @@ class ChatUI:
             if path.suffix.lower() not in SUFFIXES:
                 refused.append(f"{path.name}: not a supported file type (supported: {KINDS})")
                 continue
-            if Path(name).suffix.lower() not in SUFFIXES or not Path(name).stem:
+            if Path(name).suffix.lower() not in SUFFIXES:
                 refused.append(
                     f"{path.name}: the name is only an extension: rename it, for example document{path.suffix.lower()}"
                 )
@@ -588,8 +586,7 @@ def create_app(assistant: Assistant) -> gr.Blocks:
             example.click(None, inputs=example, js=ASK_EXAMPLE, queue=False, **private)
         chat.select(ui.pick, turns, panel, **quiet).then(None, js=SHOW_PICKED, **quiet)
         cleared_outputs = [chat, turns, panel, conversation, cleared, undo, past]
-        clear.click(ui.clear, conversation, cleared_outputs, **quiet)
-        chat.clear(ui.clear, conversation, cleared_outputs, **quiet)  # its trash icon
+        gr.on([clear.click, chat.clear], ui.clear, conversation, cleared_outputs, **quiet)  # the button or the chat's trash icon
         undo.click(ui.reopen, cleared, [chat, turns, panel, conversation, undo], **quiet)
         past.input(ui.reopen, past, [chat, turns, panel, conversation, undo], **quiet)
         delete.click(ui.delete, [past, conversation], [chat, turns, panel, conversation, past], **quiet)

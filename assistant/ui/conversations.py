@@ -13,7 +13,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from .rendering import Turn
 
@@ -68,7 +68,7 @@ class Conversations:
             return []
         try:
             return Conversation.model_validate_json(path.read_text(encoding="utf-8")).turns
-        except (OSError, ValueError, ValidationError) as e:
+        except (OSError, ValueError) as e:  # a ValidationError is a ValueError
             log.warning("conversation %s cannot be read (%s): starting a new one", path, type(e).__name__)
             return []
 
@@ -88,7 +88,7 @@ class Conversations:
                     c = Conversation.model_validate_json(path.read_text(encoding="utf-8"))
                     known = (key, (c.updated, c.label, c.id))
                 listed[path] = known
-            except (OSError, ValueError, ValidationError):
+            except (OSError, ValueError):
                 continue
         self._listed = listed
         return [(label, id) for _, label, id in sorted((entry for _, entry in listed.values()), reverse=True)]

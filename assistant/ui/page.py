@@ -207,6 +207,7 @@ class ChatUI:
         # creeping up under load: native libraries keep buffers per thread (README, Reliability).
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assistant")
         self.conversations = Conversations(beside_store(assistant.settings, "conversations"))
+        self.uploads = beside_store(assistant.settings, "uploads")
         self._stops: dict[str, threading.Event] = {}  # per browser session: its answer's Stop
 
     def _submit(self, fn, *args, **kwargs) -> Future:
@@ -223,10 +224,6 @@ class ChatUI:
                     _malloc_trim(0)
 
         return self.worker.submit(contextvars.copy_context().run, job)
-
-    @property
-    def uploads(self) -> Path:
-        return beside_store(self.assistant.settings, "uploads")
 
     # -- page load and status ----------------------------------------------------------------
     def status(self, note: str = "") -> str:

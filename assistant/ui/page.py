@@ -230,9 +230,8 @@ class ChatUI:
         """Which documents (by title) and which model answer, in words (markdown, escaped)."""
         try:
             titles = self.assistant.store.titles()
-            shown = "; ".join(titles[:TITLES_SHOWN]) + (
-                f"; and {len(titles) - TITLES_SHOWN} more" if len(titles) > TITLES_SHOWN else ""
-            )
+            more = len(titles) - TITLES_SHOWN
+            shown = "; ".join(titles[:TITLES_SHOWN]) + (f"; and {more} more" if more > 0 else "")
             documents = f"{len(titles)} document{'s' * (len(titles) != 1)}" + (
                 f' <span class="titles">({escaped(shown)})</span>' if titles else ": none yet, add some below"
             )
@@ -256,10 +255,7 @@ class ChatUI:
         try:
             line = yield from self._progress(
                 ready,
-                lambda done, total: (
-                    "Loading the model…" if done < 0 else f"Reading the documents: {done * 100 // max(total, 1)}%…",
-                    *hidden,
-                ),
+                lambda percent: ("Loading the model…" if percent < 0 else f"Reading the documents: {percent}%…", *hidden),
             )
         except AssistantError as e:
             log.error("not ready: %s", e)
@@ -268,16 +264,16 @@ class ChatUI:
         yield (line, *[gr.update(visible=self._submit(self.assistant.could_answer, q).result()) for q in EXAMPLES])
 
     def _progress(self, fn, shown) -> Generator[Any, None, Any]:
-        """Run `fn(step)` on the worker thread, yielding `shown(done, total)` for its latest step every
-        half second; returns what `fn` returns (raises what it raises)."""
-        latest: list = []
-        future = self._submit(fn, lambda done, total: latest.append((done, total)))
+        """Run `fn(step)` on the worker thread, yielding `shown(percent)` for its latest `step(done, total)`
+        every half second (negative for step(-1, 0)); returns what `fn` returns (raises what it raises)."""
+        latest: list[int] = []
+        future = self._submit(fn, lambda done, total: latest.append(done * 100 // max(total, 1)))
         while True:
             try:
                 return future.result(timeout=0.5)
             except TimeoutError:
                 if latest:
-                    yield shown(*latest[-1])
+                    yield shown(latest[-1])
 
     # -- questions -----------------------------------------------------------------------------
     def respond(self, question: str, turns: list[Turn], request: gr.Request | None = None) -> Iterator[tuple]:
@@ -462,7 +458,7 @@ class ChatUI:
             try:
                 report = yield from self._progress(
                     lambda step: self.assistant.ingest(self.uploads, progress=step),
-                    lambda done, total: (f"Reading {len(copied)} document(s): {done * 100 // max(total, 1)}%…", gr.skip()),
+                    lambda percent: (f"Reading {len(copied)} document(s): {percent}%…", gr.skip()),
                 )
                 stored = []
                 for target in copied:  # count only what reached the store

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import contextlib
 import ctypes
 import functools
 import hashlib
 import html
 import io
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -130,17 +132,17 @@ def _is_text(data: bytes) -> bool:
     return b"\x00" not in data
 
 
-def _decode(data: bytes) -> str:
+def _decode(data: bytes, encoding: str, problem: str, fix: str) -> str:
     try:
-        return data.decode("utf-8")
+        return data.decode(encoding)
     except UnicodeDecodeError as e:
-        raise Unreadable(f"not UTF-8 ({e.reason} at byte {e.start}): convert it to UTF-8") from None
+        raise Unreadable(f"{problem} ({e.reason} at byte {e.start}): {fix}") from None
 
 
 def _text(data: bytes) -> Extracted:
     if b"\x00" in data:
         raise Unreadable("binary file, not text")
-    return Extracted(_decode(data))
+    return Extracted(_decode(data, "utf-8", "not UTF-8", "convert it to UTF-8"))
 
 
 def _pdf(data: bytes) -> Extracted:
@@ -163,13 +165,10 @@ def _pdf(data: bytes) -> Extracted:
         pdf.close()
     if not any(t.strip() for t in texts):
         raise Unreadable("no text layer: run OCR on it first (a scanned PDF?), for example `ocrmypdf in.pdf out.pdf`")
-    pages, at = [], 0
-    for t in texts:
-        pages.append(at)
-        at += len(t) + 2
+    pages = tuple(itertools.accumulate((len(t) + 2 for t in texts[:-1]), initial=0))  # each page's start
     if not any(labels) or labels == tuple(str(n) for n in range(1, len(labels) + 1)):
         labels = ()  # no labels, or the page numbers themselves: nothing to add
-    return Extracted("\n\n".join(texts), tuple(pages), labels, _title(title))
+    return Extracted("\n\n".join(texts), pages, labels, _title(title))
 
 
 def _page_text(page, number: int) -> str:
@@ -216,13 +215,11 @@ def _docx_text_parts(data: bytes) -> bytes:
             f"not a readable Word file (BadZipFile: {e}): open it in Word or LibreOffice and save it again as .docx"
         ) from None
     text = [m for m in members if m.filename.lower().endswith((".xml", ".rels")) and not m.is_dir()]
-    big = [m for m in text if m.file_size > MAX_DOCX_XML]
     total = sum(m.file_size for m in text)
-    if big or total > MAX_DOCX_XML:
-        what = f"{big[0].filename} unpacks to" if big else "its text parts unpack to"
+    if total > MAX_DOCX_XML:  # as it is whenever one part is: that part is named
+        what = next((f"{m.filename} unpacks to" for m in text if m.file_size > MAX_DOCX_XML), "its text parts unpack to")
         raise Unreadable(
-            f"too large inside ({what} {max([total] + [m.file_size for m in big]) / 1e6:.0f} MB, limit "
-            f"{MAX_DOCX_XML / 1e6:.0f} MB): split it into smaller documents"
+            f"too large inside ({what} {total / 1e6:.0f} MB, limit {MAX_DOCX_XML / 1e6:.0f} MB): split it into smaller documents"
         )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as kept:
@@ -348,17 +345,14 @@ def decode_html(data: bytes) -> str:
     if it is valid UTF-8, else what charset-normalizer detects; Unreadable when none fits."""
     for bom, marked in BOMS:
         if data.startswith(bom):
-            return _decode_as(data[len(bom) :], marked)
-    if (meta := META_CHARSET.search(data[:4096])) and (encoding := _codec(meta[1].decode("ascii"))):
-        if not encoding.startswith("utf-16") and not encoding.startswith("utf-32"):  # as browsers do
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError:
-                pass  # the page's own declaration is wrong: detect it
-    try:
+            return _decode(data[len(bom) :], marked, f"not valid {marked} although it says so", "save it again as UTF-8")
+    meta = META_CHARSET.search(data[:4096])
+    encoding = _codec(meta[1].decode("ascii")) if meta else None
+    if encoding and not encoding.startswith(("utf-16", "utf-32")):  # as browsers do
+        with contextlib.suppress(UnicodeDecodeError):  # the page's own declaration is wrong: detect it
+            return data.decode(encoding)
+    with contextlib.suppress(UnicodeDecodeError):
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -372,15 +366,6 @@ def _codec(name: str) -> str | None:
         return codecs.lookup({"iso-8859-1": "cp1252", "latin1": "cp1252", "ascii": "cp1252"}.get(name.lower(), name)).name
     except LookupError:
         return None
-
-
-def _decode_as(data: bytes, encoding: str) -> str:
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as e:
-        raise Unreadable(
-            f"not valid {encoding} although it says so ({e.reason} at byte {e.start}): save it again as UTF-8"
-        ) from None
 
 
 def _clean(text: str) -> str:

@@ -100,30 +100,26 @@ class Store:
         with self._guard():
             return self.collection.count()
 
+    def _metadatas(self, index: int, root: str | None = None) -> list[dict]:
+        """The metadata of every stored chunk number `index` (0: one per stored document), from `root` if given."""
+        where = {"$and": [{"index": index}, {"root": root}]} if root is not None else {"index": index}
+        with self._guard():
+            return self.collection.get(where=where, include=["metadatas"])["metadatas"]
+
     def documents(self, root: str) -> dict[str, dict]:
         """{source: its first chunk's metadata (sha256, stamp, recipe...)} of the stored documents from folder `root`."""
-        with self._guard():
-            got = self.collection.get(where={"$and": [{"index": 0}, {"root": root}]}, include=["metadatas"])
-        return {m["source"]: dict(m) for m in got["metadatas"]}
+        return {m["source"]: dict(m) for m in self._metadatas(0, root)}
 
     def partial(self, root: str) -> set[str]:
         """Sources from `root` with chunks but no first chunk: written in part when a run was cut off."""
-        with self._guard():
-            got = self.collection.get(where={"$and": [{"index": 1}, {"root": root}]}, include=["metadatas"])
-        return {m["source"] for m in got["metadatas"]} - set(self.documents(root))
-
-    def _first_chunks(self) -> list[dict]:
-        """The metadata of every stored document's first chunk: one record per document."""
-        with self._guard():
-            return self.collection.get(where={"index": 0}, include=["metadatas"])["metadatas"]
+        return {m["source"] for m in self._metadatas(1, root)} - set(self.documents(root))
 
     def roots(self) -> set[str]:
-        """The source folders whose documents the store holds."""
-        return {m["root"] for m in self._first_chunks()}
+        return {m["root"] for m in self._metadatas(0)}
 
     def titles(self) -> list[str]:
         """The stored documents' titles (their file names where they have none), sorted."""
-        return sorted(m.get("title") or m["source"] for m in self._first_chunks())
+        return sorted(m.get("title") or m["source"] for m in self._metadatas(0))
 
     def chunks(self) -> list[dict]:
         """Every stored chunk as {id, text, source, title, start, end, sentences...}: the corpus is built from these."""

@@ -27,12 +27,9 @@ class LocalModel:
     sha256: str = ""  # of the assembled file
     file: str = ""  # for a model shipped whole: its path inside the first package
 
-    def installed(self) -> bool:
-        return all(importlib.util.find_spec(p) is not None for p in self.packages)
-
     def path(self, cache: Path) -> Path:
         """The GGUF file, assembled into `cache` (and checked) on first use from the installed packages."""
-        if not self.installed():
+        if not all(importlib.util.find_spec(p) is not None for p in self.packages):
             raise ModelError(
                 f"The model {self.name} is not installed (packages {self.packages[0]}...). "
                 f"Run `{REPAIR}` to install it, or set --model to a GGUF file."
@@ -45,16 +42,13 @@ class LocalModel:
             return target
         return self.assemble(target)
 
-    def parts(self) -> list[Path]:
-        return [min((_package_dir(p) / "data").iterdir()) for p in self.packages]  # one data file each
-
     def assemble(self, target: Path) -> Path:
         """Join the parts into `target` and check the sha256; a mismatch removes the file and raises."""
         target.parent.mkdir(parents=True, exist_ok=True)
         digest, tmp = hashlib.sha256(), target.with_suffix(".part")
         with open(tmp, "wb") as out:
-            for part in self.parts():
-                with open(part, "rb") as f:
+            for package in self.packages:
+                with open(min((_package_dir(package) / "data").iterdir()), "rb") as f:  # its one data file
                     while block := f.read(1 << 24):
                         digest.update(block)
                         out.write(block)

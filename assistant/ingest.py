@@ -31,12 +31,6 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (chunks done, chunks total)
 
 
-def store_lock(store: Store) -> FileLock:
-    """One writer at a time per store folder (a lock file beside it)."""
-    store.path.parent.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(store.path) + ".lock", timeout=5)
-
-
 def recipe(chunk_chars: int, chunk_overlap: int, embedder: str) -> str:
     """How a document's chunks were made: stored with them, compared on every ingest (a new extraction
     or chunk version, chunk settings or embedder makes every document again)."""
@@ -78,9 +72,32 @@ def ingest(
     """Sync the store with the folder `source`; `chunker(document)` defaults to sentence-aware chunks."""
     chunker = chunker or (lambda d: chunk_text(d.text, d.id, chunk_chars, chunk_overlap, d.pages))
     made_with = recipe(chunk_chars, chunk_overlap, embedder.name)
-    sync = lambda target: _sync(source, target, embedder, chunker, made_with, progress, allow_outside_links)  # noqa: E731
+
+    def sync(target: Store) -> IngestReport:
+        root, todo, removed, report = plan(source, target, made_with, allow_outside_links)
+        chunked = [(d, chunker(d)) for d in todo]
+        texts = [c.text for _, cs in chunked for c in cs]
+        done = 0
+
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress(done, len(texts))
+
+        step(0)
+        vectors = embedder.embed(texts, progress=step)
+        target.delete(root, removed + [d.source for d in todo])  # a changed document may now have fewer chunks
+        offset = 0
+        for doc, chunks in chunked:
+            target.add(doc, chunks, vectors[offset : offset + len(chunks)], made_with)
+            offset += len(chunks)
+        report.chunks_embedded = len(texts)
+        return report
+
+    store.path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with store_lock(store):
+        with FileLock(str(store.path) + ".lock", timeout=5):  # one writer at a time per store folder
             if not rebuild:
                 report = sync(store)
             else:
@@ -98,30 +115,4 @@ def ingest(
             "Wait for it to finish; if no other assistant is running, delete the lock file."
         ) from None
     log.info("ingest: %s", report.summary())
-    return report
-
-
-def _sync(
-    source: Path, store: Store, embedder: Embedder, chunker, made_with: str, progress: Progress | None, allow_outside_links: bool
-) -> IngestReport:
-    root, todo, removed, report = plan(source, store, made_with, allow_outside_links)
-    chunked = [(d, chunker(d)) for d in todo]
-    texts = [c.text for _, cs in chunked for c in cs]
-    done = 0
-
-    def step(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress(done, len(texts))
-
-    if progress:
-        progress(0, len(texts))
-    vectors = embedder.embed(texts, progress=step)
-    store.delete(root, removed + [d.source for d in todo])  # a changed document may now have fewer chunks
-    offset = 0
-    for doc, chunks in chunked:
-        store.add(doc, chunks, vectors[offset : offset + len(chunks)], made_with)
-        offset += len(chunks)
-    report.chunks_embedded = len(texts)
     return report

@@ -1,14 +1,4 @@
-"""Errors a user can meet. Each message says what to do next.
-
-AssistantError
- ├── QuestionError   empty or too long a question
- ├── SourceError     documents folder missing or without readable documents
- ├── ModelError      model file missing, unreadable or not a GGUF model
- ├── StoreError      Chroma store corrupted, locked or unreachable
- │    └── StoreBusy   another process is writing it
- ├── AccessError     the page's password settings unusable, or an open address without them
- └── SettingsError   an ASSISTANT_* variable that is no setting (a typo would be ignored otherwise)
-"""
+"""Errors a user can meet. Each message says what to do next."""
 
 
 class AssistantError(Exception):

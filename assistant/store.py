@@ -186,12 +186,15 @@ class Store:
         """Delete the collection (on a server) or the store folder (only if it looks like a Chroma store)."""
         self._coll = None
         if self.server:
-            self._drop_collection()
-            return
-        _forget_clients()
-        self.check_replaceable()
-        if self.path.exists():
-            shutil.rmtree(self.path)
+            with self._guard():
+                client = self._client()
+                if self.name in [c.name for c in client.list_collections()]:
+                    client.delete_collection(self.name)
+        else:
+            _forget_clients()
+            self.check_replaceable()
+            if self.path.exists():
+                shutil.rmtree(self.path)
 
     def check_replaceable(self) -> None:
         """StoreError unless the store folder is absent, empty or a Chroma store: never delete anything else."""
@@ -210,13 +213,13 @@ class Store:
 
     def replace_with(self, staged: Store) -> None:
         """Make the whole `staged` store this one; the old one is deleted only after the new one is in place."""
-        self._coll = None
         if self.server:
-            self._drop_collection()
+            self.destroy()
             with self._guard():
                 staged.collection.modify(name=self.name)
             staged._coll = None
             return
+        self._coll = None
         self.check_replaceable()
         staged._coll = None
         _forget_clients()
@@ -228,12 +231,6 @@ class Store:
         staged.path.rename(self.path)
         if old.exists():
             shutil.rmtree(old)
-
-    def _drop_collection(self) -> None:
-        with self._guard():
-            client = self._client()
-            if self.name in [c.name for c in client.list_collections()]:
-                client.delete_collection(self.name)
 
     def _old(self) -> Path:
         return self.path.with_name(self.path.name + ".old")
@@ -248,11 +245,10 @@ def _forget_clients() -> None:
 
 
 def _record(id: str, text: str, meta: dict) -> dict:
-    file_path = str(Path(meta["root"]) / meta["source"])
     return {
         "id": id,
         "text": text,
-        "file_path": file_path,
+        "file_path": str(Path(meta["root"]) / meta["source"]),
         "page": meta.get("page") or None,
         "page_label": meta.get("page_label") or None,
         "sentences": json.loads(meta.get("sentences") or "[]"),

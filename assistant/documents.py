@@ -97,6 +97,7 @@ def read_document(path: Path, root: Path, title: str | None = None) -> Document:
     )
 
 
+SURROGATES = re.compile("[\ud800-\udfff]")
 CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -108,11 +109,7 @@ def printable(text: str) -> str:
 
 
 def _utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-        return True
-    except UnicodeEncodeError:
-        return False
+    return not SURROGATES.search(text)  # bytes that are not UTF-8 reach Python as lone surrogates
 
 
 def _not_a_document(path: Path, rel: str, folder: Path, allow_outside_links: bool) -> str | None:

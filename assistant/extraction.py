@@ -20,6 +20,7 @@ import io
 import itertools
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -211,9 +212,7 @@ def _docx_text_parts(data: bytes) -> bytes:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError) as e:
-        raise Unreadable(
-            f"not a readable Word file (BadZipFile: {e}): open it in Word or LibreOffice and save it again as .docx"
-        ) from None
+        raise _not_word(e) from None
     text = [m for m in members if m.filename.lower().endswith((".xml", ".rels")) and not m.is_dir()]
     total = sum(m.file_size for m in text)
     if total > MAX_DOCX_XML:  # as it is whenever one part is: that part is named
@@ -222,12 +221,21 @@ def _docx_text_parts(data: bytes) -> bytes:
             f"too large inside ({what} {total / 1e6:.0f} MB, limit {MAX_DOCX_XML / 1e6:.0f} MB): split it into smaller documents"
         )
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as kept:
-        for m in members:
-            if not m.is_dir():
-                # zipfile stops at the member's stated size (and checks its CRC): a header that lies fails here
-                kept.writestr(m.filename, archive.read(m) if m in text else b"")
+    try:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as kept:
+            for m in members:
+                if not m.is_dir():
+                    # zipfile stops at the member's stated size (and checks its CRC): a header that lies fails here
+                    kept.writestr(m.filename, archive.read(m) if m in text else b"")
+    except (zipfile.BadZipFile, zlib.error, EOFError) as e:  # a damaged part: a bad CRC, a broken deflate stream
+        raise _not_word(e) from None
     return out.getvalue()
+
+
+def _not_word(e: Exception) -> Unreadable:
+    return Unreadable(
+        f"not a readable Word file ({type(e).__name__}: {e}): open it in Word or LibreOffice and save it again as .docx"
+    )
 
 
 def _docx(data: bytes) -> Extracted:
@@ -247,9 +255,7 @@ def _docx(data: bytes) -> Extracted:
                 lines += table_lines([[cell.text for cell in row.cells] for row in block.rows])
         title = document.core_properties.title
     except Exception as e:  # zipfile, lxml and python-docx errors
-        raise Unreadable(
-            f"not a readable Word file ({type(e).__name__}: {e}): open it in Word or LibreOffice and save it again as .docx"
-        ) from None
+        raise _not_word(e) from None
     return Extracted(_clean("\n".join(lines)), title=_title(title))
 
 

@@ -2,6 +2,7 @@
 generated from seed text, plus a real PDF no one here wrote (Debian's shared-mime-info spec)."""
 
 import shutil
+import zipfile
 from functools import partial
 
 import pytest
@@ -97,6 +98,18 @@ def test_a_real_pdf_no_one_here_wrote():
     assert extract_text(SPEC_PDF) == got.text
 
 
+def damage_docx_text(path):
+    """Overwrite the middle of word/document.xml's compressed bytes: the zip's directory stays whole."""
+    data = bytearray(path.read_bytes())
+    member = zipfile.ZipFile(path).getinfo("word/document.xml")
+    name_and_extra = int.from_bytes(data[member.header_offset + 26 : member.header_offset + 28], "little") + int.from_bytes(
+        data[member.header_offset + 28 : member.header_offset + 30], "little"
+    )
+    start = member.header_offset + 30 + name_and_extra + member.compress_size // 2
+    data[start : start + 16] = b"\xff" * 16
+    path.write_bytes(bytes(data))
+
+
 @pytest.mark.parametrize(
     "name, make, reason",
     [
@@ -105,6 +118,7 @@ def test_a_real_pdf_no_one_here_wrote():
         ("cut.pdf", lambda p: p.write_bytes(make_pdf(p, PAGES).read_bytes()[:600]), "truncated PDF"),
         ("garbled.pdf", lambda p: p.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 20 + b"\n%%EOF\n"), "corrupt PDF"),
         ("cut.docx", lambda p: p.write_bytes(make_docx(p, "T", ["x"]).read_bytes()[:900]), "not a readable Word file"),
+        ("damaged.docx", lambda p: damage_docx_text(make_docx(p, "T", ["x " * 500])), "not a readable Word file"),
         (
             "notes.pdf",
             lambda p: p.write_text("Just some notes.", encoding="utf-8"),

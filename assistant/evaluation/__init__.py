@@ -190,19 +190,14 @@ def risk_coverage(rows: list[dict]) -> tuple[list[dict], float | None]:
     if not rows or any("candidate_correct" not in r or "confidence" not in r for r in rows):
         return [], None
     cands = sorted((r for r in rows if _has_candidate(r)), key=lambda r: -r["confidence"])  # stable on ties
-    right = [bool(r["candidate_correct"]) and not r["unanswerable"] for r in cands]
-    points = []
-    for t in sorted({r["confidence"] for r in cands}, reverse=True):
-        k = sum(r["confidence"] >= t for r in cands)
-        good = sum(hit for r, hit in zip(cands, right) if r["confidence"] >= t)
-        points.append({"threshold": t, "coverage": round(k / len(rows), 4), "answer_precision": round(good / k, 4), "shown": k})
-    if not cands:
-        return points, None
-    wrong, risks = 0, []
-    for k, hit in enumerate(right, start=1):
-        wrong += not hit
-        risks.append(wrong / k)
-    return points, round(sum(risks) / len(risks), 4)
+    points: dict[float, dict] = {}  # by threshold, highest first: the last row at a threshold sets its point
+    risks, good = [], 0
+    for k, r in enumerate(cands, start=1):
+        good += bool(r["candidate_correct"]) and not r["unanswerable"]
+        risks.append((k - good) / k)
+        t = r["confidence"]
+        points[t] = {"threshold": t, "coverage": round(k / len(rows), 4), "answer_precision": round(good / k, 4), "shown": k}
+    return list(points.values()), round(sum(risks) / len(risks), 4) if risks else None
 
 
 def summarize(rows: list[dict]) -> dict:

@@ -173,7 +173,7 @@ def cmd_chat(args) -> int:
 def cmd_eval(args) -> int:
     from tqdm import tqdm
 
-    from .evaluation import METRICS, evaluate
+    from .evaluation import METRICS, evaluate, figures_of, fmt
 
     def progress(name: str, total: int):
         bar = tqdm(total=total, desc=f"eval {name}", unit="q", file=sys.stderr)
@@ -207,8 +207,7 @@ def cmd_eval(args) -> int:
     names = ["product"] + list(report["paired"])
     print(f"{'metric':<24}" + "".join(f"{n:>12}" for n in names))
     for key, label, _ in METRICS:
-        values = [(report if n == "product" else report[n]).get(key) for n in names]
-        print(f"{label:<24}" + "".join(f"{'n/a' if v is None else round(v, 3):>12}" for v in values))
+        print(f"{label:<24}" + "".join(f"{fmt(figures_of(report, n).get(key)):>12}" for n in names))
     print(f"report: {out / 'report.md'}")
     return 0
 

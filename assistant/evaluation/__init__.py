@@ -205,7 +205,6 @@ def summarize(rows: list[dict]) -> dict:
     `n_shown`, and `risk_coverage` and `aurc` of the calibrated confidence (see `risk_coverage`)."""
     ans = [r for r in rows if not r["unanswerable"]]
     una = [r for r in rows if r["unanswerable"]]
-    abst = [r for r in rows if r["abstained"]]
     lat = [r["latency_s"] for r in rows]
     rates = {  # key -> the 0/1 (or [0, 1]) value of each thing it averages over
         "key_fact_accuracy": [r["correct"] for r in ans],
@@ -213,7 +212,7 @@ def summarize(rows: list[dict]) -> dict:
         "answer_precision": [not r["unanswerable"] and r["correct"] for r in rows if not r["abstained"]],
         "token_f1": [r["token_f1"] for r in ans],
         "abstention_recall": [r["abstained"] for r in una],
-        "abstention_precision": [r["unanswerable"] for r in abst],
+        "abstention_precision": [r["unanswerable"] for r in rows if r["abstained"]],
         "citation_validity": [c["valid"] for r in rows for c in r["citations"]],
         "citation_precision": [c["precise"] for r in ans for c in r["citations"]] or ([0.0] if ans else []),
         "citation_recall": [r["cited_all_facts"] for r in ans],
@@ -268,21 +267,23 @@ def write_report(out: Path, report: dict, rows: dict[str, list[dict]]) -> None:
     """report.json, results.jsonl (every pipeline's verdicts per item), report.md and metrics.png."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    with open(out / "results.jsonl", "w", encoding="utf-8") as f:
-        for name, pipeline_rows in rows.items():
-            for r in pipeline_rows:
-                f.write(json.dumps({"pipeline": name, **r}, ensure_ascii=False) + "\n")
+    lines = (json.dumps({"pipeline": name, **r}, ensure_ascii=False) + "\n" for name, rs in rows.items() for r in rs)
+    (out / "results.jsonl").write_text("".join(lines), encoding="utf-8")
     _chart(out / "metrics.png", report, list(rows))
     (out / "report.md").write_text(_markdown(report, rows), encoding="utf-8")
 
 
-def _figures(report: dict, name: str) -> dict:
+def figures_of(report: dict, name: str) -> dict:
+    """One pipeline's figures: the product's are the report's own."""
     return report if name == "product" else report[name]
+
+
+def fmt(value: float | None) -> str:
+    return "n/a" if value is None else str(round(value, 3))
 
 
 def _markdown(report: dict, rows: dict[str, list[dict]]) -> str:
     names = list(rows)
-    fmt = lambda v: "n/a" if v is None else str(round(v, 3))  # noqa: E731
     lines = [
         f"# Eval report: {report['config']['dataset']}",
         "",
@@ -293,10 +294,10 @@ def _markdown(report: dict, rows: dict[str, list[dict]]) -> str:
         "|---" * (len(names) + 1) + "|",
     ]
     for key, label, _ in METRICS:
-        lines.append(f"| {label} | " + " | ".join(fmt(_figures(report, n).get(key)) for n in names) + " |")
+        lines.append(f"| {label} | " + " | ".join(fmt(figures_of(report, n).get(key)) for n in names) + " |")
     intervals = [f"{label} [{ci[0]:.3f}, {ci[1]:.3f}]" for key, label, _ in METRICS if (ci := report.get(f"{key}_ci95"))]
     lines += ["", "Product 95% bootstrap intervals: " + "; ".join(intervals) + ".", "", "![metrics](metrics.png)", ""]
-    lines += _risk_section(report, fmt)
+    lines += _risk_section(report)
     for name in names[1:]:
         win, loss = report["paired"][name]["product_only"], report["paired"][name]["other_only"]
         same = report["paired"][name]["product"]
@@ -336,7 +337,7 @@ def _spread(points: list, n: int) -> list:
     return [points[round(i * (len(points) - 1) / (n - 1))] for i in range(n)]
 
 
-def _risk_section(report: dict, fmt: Callable) -> list[str]:
+def _risk_section(report: dict) -> list[str]:
     """The product's AURC and up to 8 points of its risk-coverage curve, as markdown lines."""
     points = report.get("risk_coverage") or []
     lines = [
@@ -365,7 +366,7 @@ def _chart(path: Path, report: dict, names: list[str]) -> None:
     fig, (ax, curve) = plt.subplots(1, 2, figsize=(14, 5), gridspec_kw={"width_ratios": [3, 2]})
     height = 0.8 / len(names)
     for i, name in enumerate(names):
-        values = [_figures(report, name).get(k) or 0.0 for k, _ in keys]
+        values = [figures_of(report, name).get(k) or 0.0 for k, _ in keys]
         ax.barh([j + i * height for j in range(len(keys))], values, height=height, label=name, color=f"C{i}")
     ax.set_yticks([j + height * (len(names) - 1) / 2 for j in range(len(keys))], [label for _, label in keys])
     ax.invert_yaxis()
@@ -373,7 +374,7 @@ def _chart(path: Path, report: dict, names: list[str]) -> None:
     ax.legend(loc="lower right")
     ax.set_title(f"{report['config']['dataset']} (n={report['n']})")
     for i, name in enumerate(names):  # the risk-coverage curve, or one point where there is no confidence
-        figures = _figures(report, name)
+        figures = figures_of(report, name)
         if points := figures.get("risk_coverage"):
             xs, ys = [p["coverage"] for p in points], [p["answer_precision"] for p in points]
             curve.plot(xs, ys, marker=".", color=f"C{i}", label=f"{name} (AURC {figures.get('aurc')})")
@@ -401,7 +402,7 @@ def evaluate(
     baseline: bool = False,
     conversation: bool = False,
     compare_limit: int | None = None,
-    progress: Callable[[str, int], Callable[[EvalItem], None]] | None = None,
+    progress: Callable[[str, int], Callable[[EvalItem], None] | None] | None = None,
 ) -> dict:
     """Run the product (and with `baseline` the two reference pipelines) on the same items; write the report.
     With `conversation`, the product also answers the items in one conversation (`run_pipeline(conversation=True)`),
@@ -420,16 +421,15 @@ def evaluate(
             f"The store at {assistant.store.where} also holds documents from {', '.join(others)}, so the figures "
             f"would mix corpora. Pass --store to a store of {source} alone (a new folder is ingested first)."
         )
-    rows = {"product": run_pipeline(assistant.ask, items, progress("product", len(items)) if progress else None)}
+    progress = progress or (lambda name, n: None)
+    rows = {"product": run_pipeline(assistant.ask, items, progress("product", len(items)))}
     if baseline:
         from .baselines import Extractive, NaiveRAG
 
         for name, ask in {"baseline": NaiveRAG(assistant).ask, "extractive": Extractive(assistant).ask}.items():
-            rows[name] = run_pipeline(ask, compared, progress(name, len(compared)) if progress else None)
+            rows[name] = run_pipeline(ask, compared, progress(name, len(compared)))
     if conversation:
-        rows["conversation"] = run_pipeline(
-            assistant.ask, compared, progress("conversation", len(compared)) if progress else None, conversation=True
-        )
+        rows["conversation"] = run_pipeline(assistant.ask, compared, progress("conversation", len(compared)), conversation=True)
     settings = assistant.settings.model_dump(mode="json", exclude={"host", "port", "store", "auth", "auth_file", "allow_open"})
     report = summarize(rows["product"]) | {
         "config": {"dataset": str(dataset), **settings, "model": assistant.model_name, "embedder": assistant.embedder.name}

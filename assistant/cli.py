@@ -17,9 +17,6 @@ from .errors import AssistantError
 from .models import CLOSEST, Citation
 from .settings import REPO_ROOT, Settings
 
-log = logging.getLogger("assistant")
-
-
 ABSTAINED = 3  # `assistant ask`'s exit status when it could not find the answer in the documents
 # Every setting is a flag of every command (as every one is an env var); --help lists each command's own.
 ANSWERING = {"model", "model_cache", "prompts", "llm_server", "top_k", "type_bonus", "read_sentences", "min_support"}
@@ -70,8 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", parents=[answering], help="score answers against a Q&A dataset")
     p.add_argument("--dataset", type=Path, default=REPO_ROOT / "evals" / "test.jsonl", help="JSONL Q&A items")
-    p.add_argument("--out", type=Path, default=None, help="folder for the report (default evals/results; test-artifacts/gate)")
-    p.add_argument("--limit", type=int, default=None, help="only the first N items")
+    p.add_argument("--out", type=Path, help="folder for the report (default evals/results; test-artifacts/gate)")
+    p.add_argument("--limit", type=int, help="only the first N items")
     p.add_argument(
         "--gate",
         action="store_true",
@@ -85,7 +82,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--compare-limit",
         type=int,
-        default=None,
         help="run --baseline and --conversation on the first N items only (paired with the product on those)",
     )
     p.set_defaults(run=cmd_eval)

@@ -38,8 +38,6 @@ def fixed_chunks(doc: Document, size: int = NAIVE_CHUNK) -> list[Chunk]:
 
 
 class NaiveRAG:
-    name = "baseline"
-
     def __init__(self, product: Assistant):
         self.product = product  # shares its model, embedder and settings
         self.store = Store(product.settings.store, product.settings.collection + "-naive", product.settings.chroma_server)
@@ -73,8 +71,6 @@ class NaiveRAG:
 
 
 class Extractive:
-    name = "extractive"
-
     def __init__(self, product: Assistant):
         self.product = product
 

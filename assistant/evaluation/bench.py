@@ -229,19 +229,9 @@ def retrieval_latency(assistant: Assistant, store_dir: Path, sizes=(1_000, 10_00
             vectors = rng.normal(size=(n, DIMENSIONS)).astype(np.float32)
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
             texts = [" ".join(rng.choice(vocab, size=60, p=weights)) for _ in range(n)]
-            ids = [f"s{count + i}" for i in range(n)]
-            metas = [
-                {
-                    "root": "/synthetic",
-                    "source": f"doc{(count + i) // 100}.txt",
-                    "title": "synthetic",
-                    "sha256": "-",
-                    "index": (count + i) % 100,
-                    "start": 0,
-                    "end": len(t),
-                }
-                for i, t in enumerate(texts)
-            ]
+            ids = [f"s{i}" for i in range(count, count + n)]
+            meta = {"root": "/synthetic", "title": "synthetic", "sha256": "-", "start": 0}
+            metas = [meta | {"source": f"doc{i // 100}.txt", "index": i % 100, "end": len(t)} for i, t in enumerate(texts, count)]
             store.collection.add(ids=ids, embeddings=vectors, documents=texts, metadatas=metas)
             count += n
         corpus = Corpus.load(store, assistant.embedder)

@@ -314,9 +314,7 @@ def _markdown(report: dict, rows: dict[str, list[dict]]) -> str:
     lines += ["## Worst failures of the product", ""]
     failures = [r for r in rows["product"] if not ok(r)]
     for r in failures[:15]:
-        why = (
-            "answered an unanswerable question" if r["unanswerable"] else ("abstained" if r["abstained"] else "missing key facts")
-        )
+        why = "answered an unanswerable question" if r["unanswerable"] else "abstained" if r["abstained"] else "missing key facts"
         lines += [
             f"- **{r['id']}** ({why}): {r['question']}",
             f"  - answer: {r['answer'][:300]}",
@@ -370,9 +368,8 @@ def _chart(path: Path, report: dict, names: list[str]) -> None:
         ax.barh([j + i * height for j in range(len(keys))], values, height=height, label=name, color=f"C{i}")
     ax.set_yticks([j + height * (len(names) - 1) / 2 for j in range(len(keys))], [label for _, label in keys])
     ax.invert_yaxis()
-    ax.set_xlim(0, 1)
+    ax.set(xlim=(0, 1), title=f"{report['config']['dataset']} (n={report['n']})")
     ax.legend(loc="lower right")
-    ax.set_title(f"{report['config']['dataset']} (n={report['n']})")
     for i, name in enumerate(names):  # the risk-coverage curve, or one point where there is no confidence
         figures = figures_of(report, name)
         if points := figures.get("risk_coverage"):
@@ -382,10 +379,9 @@ def _chart(path: Path, report: dict, names: list[str]) -> None:
             share = figures.get("n_shown", 0) / figures["n"]
             curve.plot([share], [figures["answer_precision"]], marker="o", linestyle="", color=f"C{i}", label=name)
     curve.axhline(0.95, linestyle=":", color="grey", label="target precision")
-    curve.set_xlim(0, 1.02)
-    curve.set_ylim(0, 1.03)
-    curve.set_xlabel("coverage (answers shown / items)")
-    curve.set_ylabel("answer precision (right / shown)")
+    curve.set(
+        xlim=(0, 1.02), ylim=(0, 1.03), xlabel="coverage (answers shown / items)", ylabel="answer precision (right / shown)"
+    )
     curve.set_title("risk-coverage as the confidence threshold moves")
     curve.legend(loc="lower left")
     fig.tight_layout()

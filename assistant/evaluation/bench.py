@@ -49,7 +49,7 @@ def raw_llama(settings: Settings):
 
 def raw_speed(plain, runs: int = 3) -> dict:
     """This machine's raw llama.cpp speed: prompt evaluation of a ~400-token text and generation, tokens/s."""
-    text = (REPO_ROOT / "seeds" / sorted(p.name for p in (REPO_ROOT / "seeds").iterdir())[0]).read_text(encoding="utf-8")
+    text = min((REPO_ROOT / "seeds").iterdir()).read_text(encoding="utf-8")
     tokens = plain.tokenize(text.encode())[:400]
     evals = []
     for _ in range(runs):

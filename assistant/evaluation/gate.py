@@ -53,11 +53,10 @@ def checks(split: str, spec: dict, report: dict) -> list[Check]:
 
     out = []
     for metric, floor in spec["floors"].items():
+        value = report[metric.removesuffix("_max")]
         if metric.endswith("_max"):
-            value = report[metric[:-4]]
             out.append(check(metric, value <= floor, f"{metric[:-4]} {value} <= ceiling {floor}"))
         else:
-            value = report[metric]
             out.append(check(metric, value >= floor, f"{value} >= floor {floor}"))
     paired = report.get("paired", {})
     for other, metric in BEATEN:

@@ -255,14 +255,6 @@ def run_pipeline(ask: Callable[..., Answer], items: list[EvalItem], progress=Non
     return rows
 
 
-def paired(a: list[dict], b: list[dict]) -> tuple[list[str], list[str]]:
-    """(ids a got right and b did not, ids b got right and a did not)."""
-    by_id = {r["id"]: r for r in b}
-    only_a = [r["id"] for r in a if ok(r) and not ok(by_id[r["id"]])]
-    only_b = [r["id"] for r in a if not ok(r) and ok(by_id[r["id"]])]
-    return only_a, only_b
-
-
 def write_report(out: Path, report: dict, rows: dict[str, list[dict]]) -> None:
     """report.json, results.jsonl (every pipeline's verdicts per item), report.md and metrics.png."""
     out.mkdir(parents=True, exist_ok=True)
@@ -433,8 +425,12 @@ def evaluate(
     report["paired"] = {}
     for name in list(rows)[1:]:
         report[name] = summarize(rows[name])
-        same = [r for r in rows["product"] if r["id"] in {o["id"] for o in rows[name]}]
-        product_only, other_only = paired(same, rows[name])
-        report["paired"][name] = {"product": summarize(same), "product_only": product_only, "other_only": other_only}
+        theirs = {r["id"]: ok(r) for r in rows[name]}
+        same = [r for r in rows["product"] if r["id"] in theirs]
+        report["paired"][name] = {
+            "product": summarize(same),
+            "product_only": [r["id"] for r in same if ok(r) and not theirs[r["id"]]],
+            "other_only": [r["id"] for r in same if not ok(r) and theirs[r["id"]]],
+        }
     write_report(Path(out), report, rows)
     return report

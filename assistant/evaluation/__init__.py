@@ -63,9 +63,8 @@ def load_dataset(path: Path) -> list[EvalItem]:
             try:
                 items.append(EvalItem.model_validate_json(line))
             except ValidationError as e:
-                raise AssistantError(
-                    f"{path} line {n} is not a valid item: {e.errors()[0]['msg']} at {e.errors()[0]['loc']}"
-                ) from None
+                err = e.errors()[0]
+                raise AssistantError(f"{path} line {n} is not a valid item: {err['msg']} at {err['loc']}") from None
     if not items:
         raise AssistantError(f"Dataset {path} has no items.")
     return items
@@ -110,8 +109,6 @@ def token_f1(prediction: str, reference: str) -> float:
 
 
 def bootstrap_ci(values: list[float], n: int = 2000, seed: int = 0) -> list[float]:
-    if not values:
-        return [0.0, 0.0]
     rng = np.random.default_rng(seed)
     means = rng.choice(np.asarray(values, dtype=float), size=(n, len(values)), replace=True).mean(axis=1)
     return [round(float(np.percentile(means, 2.5)), 4), round(float(np.percentile(means, 97.5)), 4)]

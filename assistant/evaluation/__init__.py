@@ -353,25 +353,22 @@ def _chart(path: Path, report: dict, names: list[str]) -> None:
     fig, (ax, curve) = plt.subplots(1, 2, figsize=(14, 5), gridspec_kw={"width_ratios": [3, 2]})
     height = 0.8 / len(names)
     for i, name in enumerate(names):
-        values = [figures_of(report, name).get(k) or 0.0 for k, _ in keys]
-        ax.barh([j + i * height for j in range(len(keys))], values, height=height, label=name, color=f"C{i}")
-    ax.set_yticks([j + height * (len(names) - 1) / 2 for j in range(len(keys))], [label for _, label in keys])
-    ax.invert_yaxis()
-    ax.set(xlim=(0, 1), title=f"{report['config']['dataset']} (n={report['n']})")
-    ax.legend(loc="lower right")
-    for i, name in enumerate(names):  # the risk-coverage curve, or one point where there is no confidence
         figures = figures_of(report, name)
-        if points := figures.get("risk_coverage"):
+        values = [figures.get(k) or 0.0 for k, _ in keys]
+        ax.barh([j + i * height for j in range(len(keys))], values, height=height, label=name, color=f"C{i}")
+        if points := figures.get("risk_coverage"):  # the risk-coverage curve, or one point where there is no confidence
             xs, ys = [p["coverage"] for p in points], [p["answer_precision"] for p in points]
             curve.plot(xs, ys, marker=".", color=f"C{i}", label=f"{name} (AURC {figures.get('aurc')})")
         elif figures.get("answer_precision") is not None and figures.get("n"):
             share = figures.get("n_shown", 0) / figures["n"]
             curve.plot([share], [figures["answer_precision"]], marker="o", linestyle="", color=f"C{i}", label=name)
+    ax.set_yticks([j + height * (len(names) - 1) / 2 for j in range(len(keys))], [label for _, label in keys])
+    ax.invert_yaxis()
+    ax.set(xlim=(0, 1), title=f"{report['config']['dataset']} (n={report['n']})")
+    ax.legend(loc="lower right")
     curve.axhline(0.95, linestyle=":", color="grey", label="target precision")
-    curve.set(
-        xlim=(0, 1.02), ylim=(0, 1.03), xlabel="coverage (answers shown / items)", ylabel="answer precision (right / shown)"
-    )
-    curve.set_title("risk-coverage as the confidence threshold moves")
+    curve.set(xlim=(0, 1.02), ylim=(0, 1.03), title="risk-coverage as the confidence threshold moves")
+    curve.set(xlabel="coverage (answers shown / items)", ylabel="answer precision (right / shown)")
     curve.legend(loc="lower left")
     fig.tight_layout()
     fig.savefig(path, dpi=100)

@@ -22,6 +22,7 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from . import checking, conversation, evidence, language, quoting, reading, retrieval
 from .catalog import MODELS
@@ -178,13 +179,9 @@ class Assistant:
             lap(timings, "generate", t0)
             if best is None:
                 return self._abstain(question, passages)
-            return Answer(
-                question=question,
-                text=f"“{best.text}” [1]",
-                citations=[best.cite(1)],
-                passages=passages,
-                model=self.model_name,
-                verdict="a quote of the best evidence sentence",
+            quoted = f"“{best.text}” [1]"
+            return self._reply(
+                question, passages, text=quoted, citations=[best.cite(1)], verdict="a quote of the best evidence sentence"
             )
 
         said = reading.read(self.generator, s.prompts, question, history, found, s.n_ctx, s.max_tokens)
@@ -204,28 +201,12 @@ class Assistant:
         )
         if "p_yes" in verdict.signals:
             lap(timings, "verify", t0)
+        checked: dict[str, Any] = {"verdict": verdict.reason, "confidence": verdict.confidence, "signals": verdict.signals}
         if not verdict.supported:
-            candidate = "" if said.not_stated else said.answer
-            return self._abstain(
-                question,
-                passages,
-                verdict=verdict.reason,
-                confidence=verdict.confidence,
-                signals=verdict.signals,
-                candidate=candidate,
-            )
+            return self._abstain(question, passages, candidate="" if said.not_stated else said.answer, **checked)
         numbered = {i: n for n, i in enumerate(verdict.sentences, start=1)}
         text = cite([(part, [numbered[i] for i in cited]) for part, cited in verdict.parts])
-        return Answer(
-            question=question,
-            text=text,
-            citations=[found[i].cite(n) for i, n in numbered.items()],
-            passages=passages,
-            model=self.model_name,
-            verdict=verdict.reason,
-            confidence=verdict.confidence,
-            signals=verdict.signals,
-        )
+        return self._reply(question, passages, text=text, citations=[found[i].cite(n) for i, n in numbered.items()], **checked)
 
     def _evidence(self, question: str, history: History) -> tuple[History, list[Passage], list[Evidence]]:
         """The turns the question leans on, the passages retrieved and their best sentences as evidence."""
@@ -266,19 +247,11 @@ class Assistant:
         verdict: str = "the evidence does not answer",
         **checked,  # confidence, signals and candidate, when the model answered and the check refused it
     ) -> Answer:
-        return Answer(
-            question=question,
-            text=text or self.abstain_text,
-            abstained=True,
-            passages=passages,
-            model=self.model_name,
-            verdict=verdict,
-            **checked,
-        )
+        text = text or (self.settings.prompts / "abstain.txt").read_text(encoding="utf-8").strip()
+        return self._reply(question, passages, text=text, abstained=True, verdict=verdict, **checked)
 
-    @property
-    def abstain_text(self) -> str:
-        return (self.settings.prompts / "abstain.txt").read_text(encoding="utf-8").strip()
+    def _reply(self, question: str, passages: list[Passage], **fields) -> Answer:
+        return Answer(question=question, passages=passages, model=self.model_name, **fields)
 
     @property
     def model_name(self) -> str:

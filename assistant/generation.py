@@ -129,7 +129,6 @@ class LlamaGenerator:
             ) from e
         self.name = label or path.name
         self.temperature = temperature
-        self.n_ctx = n_ctx
         # an unknown GGUF is read as an instruct model when it carries a chat template
         self.chat_template = "tokenizer.chat_template" in self.llm.metadata if chat_template is None else chat_template
         self._ids: dict[str, np.ndarray] = {}  # token ids that start "yes" / "not", found on first use
@@ -276,12 +275,11 @@ class ServerGenerator:
     def count_tokens(self, text: str) -> int:
         return len(text) // self.CHARS_PER_TOKEN + 1
 
-    def _request(self, method: str, path: str, **kwargs):
+    def _request(self, method: str, path: str, stream: bool = False, **kwargs):
         """One request, retried on connection failures; the response is open when `stream=True`."""
         import httpx
         from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-        stream = kwargs.pop("stream", False)
         try:
             for attempt in Retrying(
                 stop=stop_after_attempt(self.attempts),

@@ -84,13 +84,9 @@ def sentences(passages: list[Passage]) -> list[tuple[str, Passage, int, int, boo
     return out
 
 
-def key_terms(question: str) -> set[str]:
-    return set(terms(question)) - SCAFFOLD
-
-
 def coverage(question: str, texts: list[str], df: dict[str, int], n_docs: int) -> float:
     """IDF-weighted share of the question's key terms found in the texts (1.0 when it has none)."""
-    q = key_terms(question)
+    q = set(terms(question)) - SCAFFOLD
     if not q:
         return 1.0
     found = set().union(*(terms(t) for t in texts)) if texts else set()

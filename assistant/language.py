@@ -69,17 +69,11 @@ def _identifier() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)  # under a second, on first use
 
 
-def identify(text: str) -> tuple[str, float]:
-    """The text's language (ISO 639 code) and the classifier's probability for it."""
-    code, p = _identifier().classify(text)
-    return code, float(p)
-
-
 def languages(texts: Sequence[str]) -> Counter:
     """How many of (about SAMPLE, evenly spread) texts the classifier is sure are in each language;
     empty when it is sure of fewer than half of them (tables, code, lists of names: a language it
     cannot tell must never make a question foreign)."""
-    found = [identify(t) for t in texts[:: max(1, len(texts) // SAMPLE)]]
+    found = [_identifier().classify(t) for t in texts[:: max(1, len(texts) // SAMPLE)]]
     sure = Counter(code for code, p in found if p >= MIN_CONFIDENCE and code != "zxx")
     return sure if 2 * sum(sure.values()) >= len(found) else Counter()
 

@@ -16,9 +16,7 @@ P = TypeVar("P")
 
 @lru_cache(maxsize=8)
 def _env(folder: str) -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(folder), undefined=jinja2.StrictUndefined, keep_trailing_newline=False
-    )
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(folder), undefined=jinja2.StrictUndefined)
 
 
 def render(folder: Path, name: str, **variables) -> str:

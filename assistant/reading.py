@@ -37,7 +37,6 @@ class Reading(BaseModel):
     """What the model said: its answer without markers, the sentence numbers it cited (1-based), the
     answer's sentences with their own numbers, and how sure the model was (`Completion`)."""
 
-    raw: str
     answer: str
     cited: list[int]
     not_stated: bool
@@ -86,7 +85,6 @@ def parse(raw: str, n_evidence: int) -> Reading:
     line = re.sub(r"^(answer|reply|a)\s*:\s*", "", line.strip(), flags=re.I)
     answer = strip_markers(line).strip(" ;:")
     return Reading(
-        raw=raw,
         answer=answer,
         cited=numbers(line, n_evidence),
         not_stated=is_abstention(answer),

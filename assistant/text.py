@@ -45,12 +45,9 @@ def sentence_spans(text: str, max_chars: int | None = None) -> list[tuple[int, i
         if not line.group().strip():
             continue
         for s, e in blingfire.text_to_sentences_and_offsets(line.group())[1]:
-            s, e = line.start() + s, line.start() + e
-            while s < e and text[s].isspace():
-                s += 1
-            while e > s and text[e - 1].isspace():
-                e -= 1
-            spans.extend(_cut(text, s, e, max_chars))
+            piece = text[line.start() + s : line.start() + e]
+            s = line.start() + s + len(piece) - len(piece.lstrip())
+            spans.extend(_cut(text, s, s + len(piece.strip()), max_chars))
     return spans
 
 
@@ -120,16 +117,14 @@ def lemmas(text: str) -> set[str]:
 def name_tokens(text: str) -> set[str]:
     """The words of the text's names and its numbers, folded: capitalised words that are not function
     words ("Choe Son-hui's" -> choe, son, hui; "North Korea" -> north, korea) and numbers ("3,700" -> 3700)."""
-    tokens = re.findall(r"[^\W_]+", fold(re.sub(r"[’'`]s\b", "", text)).replace("-", " ")) if text else []
-    wanted = set()
-    for word in {w.casefold() for w in names(text)}:
-        wanted |= set(re.findall(r"[^\W_]+", fold(re.sub(r"[’'`]s$", "", word)).replace("-", " ")))
+    tokens = re.findall(r"[^\W_]+", fold(re.sub(r"[’'`]s\b", "", text)))
+    wanted = {t for w in names(text) for t in re.findall(r"[^\W_]+", fold(re.sub(r"[’'`]s$", "", w.casefold())))}
     return {t for t in tokens if t in wanted and t not in STOPWORDS} | {t for t in tokens if t.isdigit()}
 
 
 def names_found(names: set[str], text: str) -> set[str]:
     """The name words of `names` that `text` holds: exactly, or for a word of five letters or more by its
     first five ("Korean" is found in "Korea")."""
-    tokens = set(re.findall(r"[^\W_]+", fold(text).replace("-", " ")))
+    tokens = set(re.findall(r"[^\W_]+", fold(text)))
     prefixes = {t[:5] for t in tokens if len(t) >= 5}
     return {n for n in names if n in tokens or (len(n) >= 5 and not n.isdigit() and n[:5] in prefixes)}

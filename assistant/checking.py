@@ -34,6 +34,7 @@ from .generation import Generator
 from .kinds import answer_type, has_type
 from .prompts import render
 from .reading import Part, Reading
+from .settings import Settings
 from .text import fold, lemmas, name_tokens, names, names_found, terms
 
 SCAFFOLD = lemmas(SCAFFOLD_WORDS)  # words that say what kind of answer is wanted, not what it is about
@@ -172,44 +173,37 @@ def signals(
         "follow_up": float(bool(history)),
         "words": float(len(reading.answer.split())),
     }
-    if reading.logprob is not None:
-        out["logprob"] = reading.logprob
-    if reading.p_not is not None:
-        out["p_not"] = reading.p_not
+    out |= {k: v for k, v in (("logprob", reading.logprob), ("p_not", reading.p_not)) if v is not None}
     return {k: round(v, 4) for k, v in out.items()}
 
 
 def judge(
     generator: Generator,
-    prompts: Path,
     reading: Reading,
     question: str,
     history: Sequence[tuple[str, str]],
     evidence: list[Evidence],
-    min_support: float,
-    min_confidence: float | None,
-    *,
-    word_check: bool = True,
-    verify: bool = True,
+    settings: Settings,
 ) -> Verdict:
-    """The word check, the signals with the second look (unless `verify` is off), then the calibrated
-    confidence against `min_confidence` (None: the threshold chosen on the dev splits). The word check
-    only moves citations and drops claims that no sentence states: an answer none of whose claims it
-    finds stated keeps the model's own citations, and its signals say so (no single rule refused fewer
-    right answers than it caught wrong ones on the dev splits). Without it (`word_check=False`, only to
-    measure) the model's citations are taken as they are."""
+    """The word check, the signals with the second look (unless `settings.verify` is off), then the
+    calibrated confidence against `settings.min_confidence` (None: the threshold chosen on the dev
+    splits). The word check only moves citations and drops claims that no sentence states: an answer
+    none of whose claims it finds stated keeps the model's own citations, and its signals say so (no
+    single rule refused fewer right answers than it caught wrong ones on the dev splits). Without it
+    (`settings.word_check` off, only to measure) the model's citations are taken as they are."""
     if reading.not_stated:
         return Verdict(supported=False, reason="the model found no answer in the evidence")
-    verdict = check(reading, question, history, evidence, min_support) if word_check else None
+    verdict = check(reading, question, history, evidence, settings.min_support) if settings.word_check else None
     if verdict is None or not verdict.supported:
         parts = [(p.text, [n - 1 for n in p.cited] or [0]) for p in reading.parts]
         verdict = Verdict(supported=True, parts=parts, reason=verdict.reason if verdict else "unchecked", stated=False)
     found = signals(reading, question, history, evidence, verdict)
-    if verify:
-        found["p_yes"] = round(confirm(generator, prompts, question, history, [evidence[i] for i in verdict.sentences]), 4)
+    if settings.verify:
+        cited = [evidence[i] for i in verdict.sentences]
+        found["p_yes"] = round(confirm(generator, settings.prompts, question, history, cited), 4)
     p = round(calibration.confidence(found), 4)  # as reported, so that the report's threshold is the one applied
     verdict = verdict.model_copy(update={"signals": found, "confidence": p})
-    min_confidence = calibration.threshold() if min_confidence is None else min_confidence
+    min_confidence = calibration.threshold() if settings.min_confidence is None else settings.min_confidence
     if p < min_confidence:
         why = f"{reading.answer!r}: {verdict.reason}, but its confidence {p:.2f} is under {min_confidence:.2f}"
         return verdict.model_copy(update={"supported": False, "reason": why})

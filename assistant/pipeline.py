@@ -154,8 +154,6 @@ class Assistant:
         yield answer
 
     def _answer(self, question: str, history: History, timings: dict[str, float], t0: float) -> Answering:
-        """The flow, a step per module: language, conversation, retrieval, evidence, then reading and
-        checking (an instruct model) or quoting (a base model). Yields each step as it begins."""
 
         def stage(step) -> Stage:
             return Stage(step=step, elapsed=round(time.perf_counter() - t0, 3))
@@ -187,18 +185,7 @@ class Assistant:
         said = reading.read(self.generator, s.prompts, question, history, found, s.n_ctx, s.max_tokens)
         lap(timings, "generate", t0)
         yield stage("checking")
-        verdict = checking.judge(
-            self.generator,
-            s.prompts,
-            said,
-            question,
-            history,
-            found,
-            s.min_support,
-            s.min_confidence,
-            word_check=s.word_check,
-            verify=s.verify,
-        )
+        verdict = checking.judge(self.generator, said, question, history, found, s)
         if "p_yes" in verdict.signals:
             lap(timings, "verify", t0)
         checked: dict[str, Any] = {"verdict": verdict.reason, "confidence": verdict.confidence, "signals": verdict.signals}
@@ -282,7 +269,6 @@ def lap(timings: dict[str, float], step: str, t0: float) -> None:
 
 
 def clean_question(question: str) -> str:
-    """Control characters become spaces; an empty question is refused."""
     if not isinstance(question, str):
         raise QuestionError("The question must be text.")
     question = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", question).strip()

@@ -46,7 +46,7 @@ def sentence_spans(text: str, max_chars: int | None = None) -> list[tuple[int, i
             continue
         for s, e in blingfire.text_to_sentences_and_offsets(line.group())[1]:
             piece = text[line.start() + s : line.start() + e]
-            s = line.start() + s + len(piece) - len(piece.lstrip())
+            s = line.start() + e - len(piece.lstrip())
             spans.extend(_cut(text, s, s + len(piece.strip()), max_chars))
     return spans
 
@@ -58,9 +58,7 @@ def _cut(text: str, start: int, end: int, max_chars: int | None) -> list[tuple[i
         cut = text.rfind(" ", start + max_chars // 2, start + max_chars)
         cut = cut if cut > start else start + max_chars
         pieces.append((start, cut))
-        start = cut
-        while start < end and text[start].isspace():
-            start += 1
+        start = end - len(text[cut:end].lstrip())
     if end > start:
         pieces.append((start, end))
     return pieces

@@ -321,7 +321,6 @@ class ServerGenerator:
             response.close()
 
     def _chat(self, messages: list[dict], max_tokens: int, temperature: float, **options) -> dict:
-        """The first choice of a (not streamed) /chat/completions reply."""
         body = {"messages": messages, "max_tokens": max_tokens, "temperature": temperature, "seed": self.seed, **options}
         return self._request("POST", "/chat/completions", json=body).json()["choices"][0]
 

@@ -32,13 +32,8 @@ def quote(
     """The evidence sentence to quote as the answer, or None to abstain."""
 
     def prompt(keep: int) -> str:
-        return render(
-            prompts,
-            "answer.j2",
-            question=question,
-            history=list(history[-1:]),
-            evidence=" ".join(e.text for e in evidence[:keep]),
-        )
+        texts = " ".join(e.text for e in evidence[:keep])
+        return render(prompts, "answer.j2", question=question, history=list(history[-1:]), evidence=texts)
 
     raw = "".join(generator.stream(fit(prompt, generator.count_tokens, n_ctx - max_tokens, len(evidence), question), max_tokens))
     best, kind = evidence[0], answer_type(question) if type_check else None

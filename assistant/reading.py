@@ -85,10 +85,7 @@ def parse(raw: str, n_evidence: int) -> Reading:
     line = re.sub(r"^(answer|reply|a)\s*:\s*", "", line.strip(), flags=re.I)
     answer = strip_markers(line).strip(" ;:")
     return Reading(
-        answer=answer,
-        cited=numbers(line, n_evidence),
-        not_stated=is_abstention(answer),
-        parts=split(line, n_evidence),
+        answer=answer, cited=numbers(line, n_evidence), not_stated=is_abstention(answer), parts=split(line, n_evidence)
     )
 
 

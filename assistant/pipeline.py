@@ -122,19 +122,18 @@ class Assistant:
         the report when anything changed. While another process writes the store, answer from it as it is."""
         if self._synced:
             return None
-        if not self.settings.source.is_dir() and self.store.count() > 0:
+        if self.settings.source.is_dir() or not self.store.count():
+            try:
+                report = self.ingest(progress=progress)
+                return report if report.changed else None
+            except StoreBusy:
+                if not self.store.count():
+                    raise
+                log.warning("another process is writing the store at %s: answering from it as it is", self.store.where)
+        else:
             log.warning("source folder %s not found: answering from the store as it is", self.settings.source)
-            self._synced = True
-            return None
-        try:
-            report = self.ingest(progress=progress)
-        except StoreBusy:
-            if not self.store.count():
-                raise
-            log.warning("another process is writing the store at %s: answering from it as it is", self.store.where)
-            self._synced = True
-            return None
-        return report if report.changed else None
+        self._synced = True
+        return None
 
     # -- questions --------------------------------------------------------------------------
     def ask(self, question: str, history: History = ()) -> Answer:

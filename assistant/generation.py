@@ -7,7 +7,6 @@ or several behind a load balancer). Unit tests use a scripted fake with the same
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.metadata
 import json
@@ -88,6 +87,14 @@ class Generator(Protocol):
 
     def yes_probability(self, messages: list[dict]) -> float:
         """The model's probability that its reply to a yes/no chat starts with "yes" (the second look)."""
+
+
+def prune_states(folder: Path, keep: int = 8) -> None:
+    """Keep the `keep` most recently used head states (about 8 MB each; one per model file, system
+    prompt and settings in use): an edited prompt or a replaced model leaves no files behind for good."""
+    saved = sorted(folder.glob("*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in saved[keep:]:
+        old.unlink(missing_ok=True)
 
 
 class LlamaGenerator:
@@ -180,6 +187,7 @@ class LlamaGenerator:
                     kv, seed = saved["kv"], int(saved["seed"])
                     state = LlamaState(saved["ids"], saved["scores"], len(head), kv.tobytes(), kv.size, seed)
                 self.llm.load_state(state)  # refused (RuntimeError) when it does not fit this model
+                os.utime(file)  # in use: `prune_states` keeps it
                 return state
             except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, RuntimeError):
                 pass  # not saved yet, or damaged: evaluate it
@@ -188,13 +196,16 @@ class LlamaGenerator:
         state = self.llm.save_state()
         state.scores = state.scores[-1:]  # the head's logits are never sampled (the question follows): not kept
         if file is not None:
-            with contextlib.suppress(OSError):  # a read-only cache only costs the next start its seconds
+            tmp = file.with_suffix(f".{os.getpid()}.tmp")
+            try:
                 file.parent.mkdir(parents=True, exist_ok=True)
-                tmp = file.with_suffix(f".{os.getpid()}.tmp")
                 with open(tmp, "wb") as f:
                     kv = np.frombuffer(state.llama_state, np.uint8)
                     np.savez(f, ids=state.input_ids, scores=state.scores, kv=kv, seed=state.seed)
                 tmp.replace(file)
+                prune_states(file.parent)
+            except OSError:  # a read-only or full disk only costs the next start its seconds
+                tmp.unlink(missing_ok=True)
         return state
 
     def _chat_tokens(self, messages: list[dict]) -> list[int]:

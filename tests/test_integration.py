@@ -1,6 +1,7 @@
 """End to end with the real embedded model, the real ONNX embedder and a real Chroma store on the seeds."""
 
 import json
+import os
 import re
 import time
 
@@ -74,7 +75,7 @@ def test_a_prompt_gets_the_same_reply_whatever_came_before(real_assistant):
 def test_a_head_state_saved_by_one_process_serves_the_next_and_a_damaged_one_is_made_again(tmp_path):
     """The reader's head (254 tokens, seconds to evaluate) is evaluated once per model file, not once
     per start: a new generator restores it from the states folder and replies exactly as one that
-    evaluated it; a damaged state file is evaluated and saved again."""
+    evaluated it; a damaged state file is evaluated and saved again; the oldest beyond 8 are removed."""
     from assistant.generation import LlamaGenerator
 
     s = Settings()
@@ -91,9 +92,14 @@ def test_a_head_state_saved_by_one_process_serves_the_next_and_a_damaged_one_is_
 
     system = {"role": "system", "content": "You answer questions about documents in a few words. " * 20}
     asked = [system, {"role": "user", "content": "Does 'Kim met Putin in 2024' say who met Putin? Answer yes or no."}]
+    for n in range(8):  # states left by earlier prompts or models, the oldest first: 8 are kept in all
+        old = tmp_path / f"old{n}.npz"
+        old.write_bytes(b"PK")
+        os.utime(old, (1e9 + n, 1e9 + n))
     first = fresh()
     reply, yes = first.read(asked, 8), first.yes_probability(asked)
-    (saved,) = tmp_path.glob("*.npz")
+    (saved,) = set(tmp_path.glob("*.npz")) - {tmp_path / f"old{n}.npz" for n in range(8)}
+    assert sorted(p.name for p in tmp_path.glob("*")) == sorted([saved.name] + [f"old{n}.npz" for n in range(1, 8)])
     for damage in (None, b"not a state"):
         if damage:
             saved.write_bytes(damage)

@@ -153,6 +153,7 @@ class Assistant:
         yield answer
 
     def _answer(self, question: str, history: History, timings: dict[str, float], t0: float) -> Answering:
+        """The flow, one step per module (see the module's docstring): yields each step as it begins."""
 
         def stage(step) -> Stage:
             return Stage(step=step, elapsed=round(time.perf_counter() - t0, 3))

@@ -7,6 +7,7 @@ or several behind a load balancer). Unit tests use a scripted fake with the same
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import json
@@ -187,10 +188,12 @@ class LlamaGenerator:
                     kv, seed = saved["kv"], int(saved["seed"])
                     state = LlamaState(saved["ids"], saved["scores"], len(head), kv.tobytes(), kv.size, seed)
                 self.llm.load_state(state)  # refused (RuntimeError) when it does not fit this model
-                os.utime(file)  # in use: `prune_states` keeps it
-                return state
             except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, RuntimeError):
                 pass  # not saved yet, or damaged: evaluate it
+            else:
+                with contextlib.suppress(OSError):  # a read-only cache is read all the same
+                    os.utime(file)  # in use: `prune_states` keeps it
+                return state
         self.llm.reset()
         self.llm.eval(head)
         state = self.llm.save_state()
@@ -205,7 +208,8 @@ class LlamaGenerator:
                 tmp.replace(file)
                 prune_states(file.parent)
             except OSError:  # a read-only or full disk only costs the next start its seconds
-                tmp.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):  # (a read-only disk refuses even to remove a missing file)
+                    tmp.unlink(missing_ok=True)
         return state
 
     def _chat_tokens(self, messages: list[dict]) -> list[int]:

@@ -2,6 +2,7 @@
 generated from seed text, plus a real PDF no one here wrote (Debian's shared-mime-info spec)."""
 
 import shutil
+import struct
 import zipfile
 from functools import partial
 
@@ -102,10 +103,8 @@ def damage_docx_text(path):
     """Overwrite the middle of word/document.xml's compressed bytes: the zip's directory stays whole."""
     data = bytearray(path.read_bytes())
     member = zipfile.ZipFile(path).getinfo("word/document.xml")
-    name_and_extra = int.from_bytes(data[member.header_offset + 26 : member.header_offset + 28], "little") + int.from_bytes(
-        data[member.header_offset + 28 : member.header_offset + 30], "little"
-    )
-    start = member.header_offset + 30 + name_and_extra + member.compress_size // 2
+    name, extra = struct.unpack_from("<HH", data, member.header_offset + 26)  # the local header's two lengths
+    start = member.header_offset + 30 + name + extra + member.compress_size // 2
     data[start : start + 16] = b"\xff" * 16
     path.write_bytes(bytes(data))
 

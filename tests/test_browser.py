@@ -145,6 +145,16 @@ def test_a_conversation_survives_a_reload_and_is_listed_fake_model(browse, fake_
     page.keyboard.press("Escape")
     page.locator("#undo").click()  # Clear is undone
     expect(users).to_have_count(2)
+    page.locator("#past input").click()  # the list opened and left without a pick changes nothing
+    page.keyboard.press("Escape")
+    page.get_by_text("Cited passages").click()
+    page.wait_for_timeout(1500)  # what leaving the list sends is answered in milliseconds
+    expect(users).to_have_count(2)
+    page.locator("#clear").click()
+    expect(users).to_have_count(0)
+    page.locator("#past input").click()
+    page.get_by_role("option").first.click()  # a past conversation picked from the list
+    expect(users).to_have_count(2)
     assert_local_only(urls)
 
 

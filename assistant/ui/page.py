@@ -581,7 +581,8 @@ def create_app(assistant: Assistant) -> gr.Blocks:
         cleared_outputs = [chat, turns, panel, conversation, cleared, undo, past]
         gr.on([clear.click, chat.clear], ui.clear, conversation, cleared_outputs, **quiet)  # the button or the chat's trash icon
         undo.click(ui.reopen, cleared, [chat, turns, panel, conversation, undo], **quiet)
-        past.input(ui.reopen, past, [chat, turns, panel, conversation, undo], **quiet)
+        # a pick, not .input: the list sends input on every blur too, with no pick (a cleared chat's None)
+        past.select(ui.reopen, past, [chat, turns, panel, conversation, undo], **quiet)
         delete.click(ui.delete, [past, conversation], [chat, turns, panel, conversation, past], **quiet)
         add.click(ui.add_documents, inputs=files, outputs=[added, status], **quiet).then(
             lambda: None, outputs=files, queue=False, **private

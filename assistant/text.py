@@ -17,8 +17,7 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 _stemmer = Stemmer.Stemmer("english")
-STOPWORDS = frozenset(STOPWORDS_EN_PLUS)  # the NLTK-sized list: question words carry no evidence
-_stopwords = list(STOPWORDS_EN_PLUS)  # as bm25s takes them
+STOPWORDS = frozenset(STOPWORDS_EN_PLUS)  # the NLTK-sized list ("en_plus" to bm25s): question words carry no evidence
 
 
 WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*")  # "Son-hui", "Choe's", "U.S", "19.5" are one word each
@@ -32,8 +31,7 @@ def words(text: str) -> list[str]:
 def names(text: str, *, first: bool = True) -> list[str]:
     """The text's capitalised words that are not function words ("The" is none); without `first`, not
     its first word, which a sentence capitalises anyway."""
-    found = words(text)
-    return [w for i, w in enumerate(found) if (first or i) and w[0].isupper() and w.casefold() not in STOPWORDS]
+    return [w for i, w in enumerate(words(text)) if (first or i) and w[0].isupper() and w.casefold() not in STOPWORDS]
 
 
 def sentence_spans(text: str, max_chars: int | None = None) -> list[tuple[int, int]]:
@@ -46,22 +44,16 @@ def sentence_spans(text: str, max_chars: int | None = None) -> list[tuple[int, i
             continue
         for s, e in blingfire.text_to_sentences_and_offsets(line.group())[1]:
             piece = text[line.start() + s : line.start() + e]
-            s = line.start() + e - len(piece.lstrip())
-            spans.extend(_cut(text, s, s + len(piece.strip()), max_chars))
+            start = line.start() + e - len(piece.lstrip())
+            end = start + len(piece.strip())
+            while max_chars and end - start > max_chars:  # cut at a space in the second half, else anywhere
+                cut = text.rfind(" ", start + max_chars // 2, start + max_chars)
+                cut = cut if cut > start else start + max_chars
+                spans.append((start, cut))
+                start = end - len(text[cut:end].lstrip())
+            if end > start:
+                spans.append((start, end))
     return spans
-
-
-def _cut(text: str, start: int, end: int, max_chars: int | None) -> list[tuple[int, int]]:
-    """Split [start, end) into pieces of at most max_chars (if any), preferring to cut at whitespace."""
-    pieces = []
-    while max_chars and end - start > max_chars:
-        cut = text.rfind(" ", start + max_chars // 2, start + max_chars)
-        cut = cut if cut > start else start + max_chars
-        pieces.append((start, cut))
-        start = end - len(text[cut:end].lstrip())
-    if end > start:
-        pieces.append((start, end))
-    return pieces
 
 
 # British spellings in American form (the seeds mix "recognised" and "recognized"). Applied to questions
@@ -92,7 +84,7 @@ def _stem(tokens: list[str]) -> list[str]:
 def terms(text: str) -> list[str]:
     """Lowercased, spelling-normalised, stemmed, stop-word-free word tokens: what BM25 and the evidence
     checks compare."""
-    return bm25s.tokenize([text], stopwords=_stopwords, stemmer=_stem, return_ids=False, show_progress=False)[0]
+    return bm25s.tokenize([text], stopwords="en_plus", stemmer=_stem, return_ids=False, show_progress=False)[0]
 
 
 def fold(text: str) -> str:

@@ -92,17 +92,14 @@ def unfamiliar_language(question: str, theirs: Counter, vocabulary: Container[st
     if theirs[code] >= share:
         return None
     if ranked[code] < MIN_CONFIDENCE:
-        words = [t for w in _common_words(question) for t in terms(w)]
-        unknown = [t for t in words if t not in vocabulary]
+        # the question's words but names: no word with a digit, no capitalised word but the first
+        common = [w for i, w in enumerate(words(question)) if not re.search(r"\d", w) and (i == 0 or not w[:1].isupper())]
+        tokens = [t for w in common for t in terms(w)]
+        unknown = [t for t in tokens if t not in vocabulary]
         ours = sum(ranked.get(c, 0.0) for c, n in theirs.items() if n >= share)
-        if not (ours < MAX_THEIRS and len(unknown) >= 2 and 2 * len(unknown) > len(words)):
+        if not (ours < MAX_THEIRS and len(unknown) >= 2 and 2 * len(unknown) > len(tokens)):
             return None
     return _language(code), _language(theirs.most_common(1)[0][0])
-
-
-def _common_words(question: str) -> list[str]:
-    """The question's words but names: no word with a digit, no capitalised word but the first."""
-    return [w for i, w in enumerate(words(question)) if not re.search(r"\d", w) and (i == 0 or not w[:1].isupper())]
 
 
 def _language(code: str) -> str:

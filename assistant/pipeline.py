@@ -17,6 +17,7 @@ one step per module:
 from __future__ import annotations
 
 import collections.abc
+import itertools
 import logging
 import re
 import time
@@ -249,14 +250,9 @@ def cite(claims: list[tuple[str, list[int]]]) -> str:
     """The claims with their citation markers, before a claim's closing punctuation: "Ri Hi-Yong led it
     [1][2]."; claims in a row that cite the same sentences share one set of markers ("relations,
     politics and economics [1].", not "relations, [1] politics [1] ...")."""
-    merged: list[tuple[str, list[int]]] = []
-    for text, numbers in claims:
-        if merged and merged[-1][1] == numbers:
-            merged[-1] = (f"{merged[-1][0]} {text}", numbers)
-        else:
-            merged.append((text, numbers))
     out = []
-    for text, numbers in merged:
+    for numbers, group in itertools.groupby(claims, key=lambda claim: claim[1]):
+        text = " ".join(part for part, _ in group)
         marks = "".join(f"[{n}]" for n in numbers)
         end = len(text.rstrip(".,;:!?"))
         out.append(f"{text[:end]} {marks}{text[end:]}")

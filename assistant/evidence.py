@@ -73,15 +73,14 @@ def sentences(passages: list[Passage]) -> list[tuple[str, Passage, int, int, boo
     """(sentence, passage, passage rank, start in the file, is it context) for every distinct sentence
     of the passages. A line break ends a sentence too: a headline or a caption is not part of the
     sentence below it."""
-    seen, out = set(), []
+    out: dict[tuple[str, int], tuple[str, Passage, int, int, bool]] = {}
     for rank, p in enumerate(passages):
         for s, e in p.spans():
-            if (p.file_path, p.start + s) not in seen:
-                seen.add((p.file_path, p.start + s))
+            if (p.file_path, p.start + s) not in out:
                 line_end = p.text.find("\n", e)
                 line = p.text[p.text.rfind("\n", 0, s) + 1 : line_end if line_end >= 0 else None]
-                out.append((p.text[s:e], p, rank, p.start + s, is_context(p.text[s:e], line, p.title)))
-    return out
+                out[p.file_path, p.start + s] = (p.text[s:e], p, rank, p.start + s, is_context(p.text[s:e], line, p.title))
+    return list(out.values())
 
 
 def coverage(question: str, texts: list[str], df: dict[str, int], n_docs: int) -> float:
@@ -113,20 +112,11 @@ def select(
     vectors = corpus.embed([s for s, *_ in found] + [query])
     dense = vectors[:-1] @ vectors[-1]
     kind = answer_type(question)
-    scored = [
-        Evidence(
-            s,
-            p,
-            coverage(query, [s], corpus.df, len(corpus.ids))
-            + float(d)
-            - 0.05 * rank
-            + (type_bonus if kind and has_type(s, kind, question) else 0.0),
-            start,
-            start + len(s),
-            context,
-        )
-        for (s, p, rank, start, context), d in zip(found, dense)
-    ]
+    scored = []
+    for (s, p, rank, start, context), d in zip(found, dense):
+        bonus = type_bonus if kind and has_type(s, kind, question) else 0.0
+        score = coverage(query, [s], corpus.df, len(corpus.ids)) + float(d) - 0.05 * rank + bonus
+        scored.append(Evidence(s, p, score, start, start + len(s), context))
     said = " ".join(said.split())
     scored.sort(key=lambda e: (bool(said) and " ".join(e.text.split()) in said, -e.score))
     return scored[:limit]

@@ -8,6 +8,7 @@ or several behind a load balancer). Unit tests use a scripted fake with the same
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -139,7 +140,6 @@ class LlamaGenerator:
         self.temperature = temperature
         # an unknown GGUF is read as an instruct model when it carries a chat template
         self.chat_template = "tokenizer.chat_template" in self.llm.metadata if chat_template is None else chat_template
-        self._ids: dict[str, np.ndarray] = {}  # token ids that start "yes" / "not", found on first use
         self._heads: dict[str, Any] = {}  # a chat's fixed head -> the model's state after it (a LlamaState, `_started`)
         self.head_tokens: dict[str, int] = {}  # ... and its length in tokens
         self._template: Any = None  # the chat template, as llama-cpp-python applies it (a Jinja2ChatFormatter)
@@ -247,24 +247,21 @@ class LlamaGenerator:
         text = reply["choices"][0]["message"]["content"] or ""
         if capture.first is None:
             return Completion(text)
-        return Completion(text, logprob=sum(capture.top) / len(capture.top), p_not=yes_share(capture.first, self._tokens("not")))
+        return Completion(text, logprob=sum(capture.top) / len(capture.top), p_not=yes_share(capture.first, self._ids["not"]))
 
     def yes_probability(self, messages: list[dict]) -> float:
         """Softmax of the first reply token's logits, read by a logits processor (as in `read`)."""
         capture = Capture()
         self._started(messages).create_chat_completion(messages, max_tokens=1, temperature=0.0, logits_processor=[capture])
         assert capture.first is not None  # one token was generated
-        return yes_share(capture.first, self._tokens("yes"))
+        return yes_share(capture.first, self._ids["yes"])
 
-    def _tokens(self, word: str) -> np.ndarray:
+    @functools.cached_property
+    def _ids(self) -> dict[str, np.ndarray]:
         """The ids of the tokens that start a "yes" or a "not" reply: both found in one pass over the
         vocabulary (detokenizing 150k tokens is the slow part), on first use."""
-        if not self._ids:
-            texts = [self.llm.detokenize([t]).decode("utf-8", "ignore") for t in range(self.llm.n_vocab())]
-            self._ids = {
-                w: np.array([t for t, x in enumerate(texts) if test(x)]) for w, test in (("yes", is_yes), ("not", starts_not))
-            }
-        return self._ids[word]
+        texts = [self.llm.detokenize([t]).decode("utf-8", "ignore") for t in range(self.llm.n_vocab())]
+        return {w: np.array([t for t, x in enumerate(texts) if test(x)]) for w, test in (("yes", is_yes), ("not", starts_not))}
 
 
 class ServerGenerator:

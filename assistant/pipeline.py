@@ -159,6 +159,9 @@ class Assistant:
         def stage(step) -> Stage:
             return Stage(step=step, elapsed=round(time.perf_counter() - t0, 3))
 
+        def lap(step: str) -> None:  # how long `step` took: the time since t0 less the steps before it
+            timings[step] = time.perf_counter() - t0 - sum(timings.values())
+
         yield stage("searching")
         s = self.settings
         self.ensure_ingested()
@@ -166,7 +169,7 @@ class Assistant:
             text = render(s.prompts, "other_language.j2", asked=foreign[0], theirs=foreign[1])
             return self._abstain(question, [], text, "the question's language is not the documents'")
         history, passages, found = self._evidence(question, history)
-        lap(timings, "retrieve", t0)
+        lap("retrieve")
         if not found:
             return self._abstain(question, passages)
 
@@ -175,7 +178,7 @@ class Assistant:
             best = quoting.quote(
                 self.generator, s.prompts, question, history, found, s.n_ctx, s.max_tokens, type_check=s.type_check
             )
-            lap(timings, "generate", t0)
+            lap("generate")
             if best is None:
                 return self._abstain(question, passages)
             quoted = f"“{best.text}” [1]"
@@ -184,11 +187,11 @@ class Assistant:
             )
 
         said = reading.read(self.generator, s.prompts, question, history, found, s.n_ctx, s.max_tokens)
-        lap(timings, "generate", t0)
+        lap("generate")
         yield stage("checking")
         verdict = checking.judge(self.generator, said, question, history, found, s)
         if "p_yes" in verdict.signals:
-            lap(timings, "verify", t0)
+            lap("verify")
         checked: dict[str, Any] = {"verdict": verdict.reason, "confidence": verdict.confidence, "signals": verdict.signals}
         if not verdict.supported:
             return self._abstain(question, passages, candidate="" if said.not_stated else said.answer, **checked)
@@ -257,11 +260,6 @@ def cite(claims: list[tuple[str, list[int]]]) -> str:
         end = len(text.rstrip(".,;:!?"))
         out.append(f"{text[:end]} {marks}{text[end:]}")
     return " ".join(out)
-
-
-def lap(timings: dict[str, float], step: str, t0: float) -> None:
-    """Record how long `step` took: the time since t0 less the steps before it."""
-    timings[step] = time.perf_counter() - t0 - sum(timings.values())
 
 
 def clean_question(question: str) -> str:

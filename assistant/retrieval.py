@@ -25,21 +25,15 @@ def rrf(rankings: list[list[str]], weights: list[float] | None = None, k: int = 
     return fused
 
 
-def fuse(dense_ids: list[str], lexical: list[str], k: int) -> tuple[list[str], dict[str, float]]:
-    """The k best ids by weighted RRF, best first, with each retriever's first hit kept even when the
-    other one missed it; and the fused scores."""
-    fused = rrf([dense_ids, lexical], [1.0, LEXICAL_WEIGHT])
-    ranked = sorted(fused, key=fused.__getitem__, reverse=True)
-    forced = [top for top in dict.fromkeys(r[0] for r in (dense_ids, lexical) if r) if top not in ranked[:k]][:k]
-    best = [i for i in ranked if i not in forced][: k - len(forced)] + forced
-    return sorted(best, key=fused.__getitem__, reverse=True), fused
-
-
 def search(corpus: Corpus, query: str, k: int, *, bm25: bool = True) -> list[Passage]:
-    """The k best passages for the query, by dense and (unless `bm25` is off) BM25 search, fused."""
+    """The k best passages for the query, by dense and (unless `bm25` is off) BM25 search, fused by
+    weighted RRF, with each retriever's first hit kept even when the other one missed it."""
     dense = corpus.dense(query, CANDIDATES)
     lexical = corpus.lexical(query, CANDIDATES) if bm25 else []
-    best, fused = fuse(dense, lexical, k)
+    fused = rrf([dense, lexical], [1.0, LEXICAL_WEIGHT])
+    ranked = sorted(fused, key=fused.__getitem__, reverse=True)
+    forced = [top for top in dict.fromkeys(r[0] for r in (dense, lexical) if r) if top not in ranked[:k]][:k]
+    best = [i for i in ranked if i not in forced][: k - len(forced)] + forced
     return [
         Passage(
             **corpus.chunks[i],
@@ -47,6 +41,6 @@ def search(corpus: Corpus, query: str, k: int, *, bm25: bool = True) -> list[Pas
             dense_rank=dense.index(i) + 1 if i in dense else None,
             lexical_rank=lexical.index(i) + 1 if i in lexical else None,
         )
-        for i in best
+        for i in sorted(best, key=fused.__getitem__, reverse=True)
         if i in corpus.chunks
     ]

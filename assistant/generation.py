@@ -17,7 +17,7 @@ import math
 import os
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -45,14 +45,14 @@ def starts_not(token: str) -> bool:
     return token.strip().lower().startswith("not") and len(token.strip()) >= 3
 
 
+@dataclass
 class Capture:
     """A llama-cpp-python logits processor that keeps the first generated token's logits (for the share of
     "yes" or "not" tokens) and, of every step, the log-probability of its most likely token, so that a long
     reply does not keep one vocabulary-sized array per token."""
 
-    def __init__(self):
-        self.first: np.ndarray | None = None
-        self.top: list[float] = []  # log-softmax of each step's most likely token
+    first: np.ndarray | None = None
+    top: list[float] = field(default_factory=list)  # log-softmax of each step's most likely token
 
     def __call__(self, _ids, logits):
         z = np.array(logits, dtype=np.float64)

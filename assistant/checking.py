@@ -147,10 +147,8 @@ def asked_text(question: str, history: Sequence[tuple[str, str]]) -> str:
 def signals(
     reading: Reading, question: str, history: Sequence[tuple[str, str]], evidence: list[Evidence], verdict: Verdict
 ) -> dict[str, float]:
-    """What the confidence is computed from, for an answer and the evidence it cites (all in [0, 1]
-    or small counts). `q_names` and `q_words`: the share of the question's names and numbers, and of
-    its content words, that the cited sentences with their titles and the sentences before them hold
-    (a sentence that does not name whom or what the question names cannot answer it)."""
+    """What the confidence is computed from (see the module's docstring), all in [0, 1] or small counts.
+    `q_names` matters because a sentence that does not name whom or what the question names cannot answer it."""
     asked = asked_text(question, history)
     cited = [evidence[i] for i in verdict.sentences] or evidence[:1]
     around = " ".join(f"{e.passage.title}. {e.before()} {e.text}" for e in cited)
@@ -187,10 +185,9 @@ def judge(
 ) -> Verdict:
     """The word check, the signals with the second look (unless `settings.verify` is off), then the
     calibrated confidence against `settings.min_confidence` (None: the threshold chosen on the dev
-    splits). The word check only moves citations and drops claims that no sentence states: an answer
-    none of whose claims it finds stated keeps the model's own citations, and its signals say so (no
-    single rule refused fewer right answers than it caught wrong ones on the dev splits). Without it
-    (`settings.word_check` off, only to measure) the model's citations are taken as they are."""
+    splits). An answer none of whose claims the word check finds stated (see the module's docstring
+    for why it is not refused), or any with `settings.word_check` off (only to measure), keeps the
+    model's own citations."""
     if reading.not_stated:
         return Verdict(supported=False, reason="the model found no answer in the evidence")
     verdict = check(reading, question, history, evidence, settings.min_support) if settings.word_check else None

@@ -40,8 +40,6 @@ def sentence_spans(text: str, max_chars: int | None = None) -> list[tuple[int, i
     sentences are read from them, so that a citation's `text == file[start:end]`."""
     spans: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n]+", text):
-        if not line.group().strip():
-            continue
         for s, e in blingfire.text_to_sentences_and_offsets(line.group())[1]:
             piece = text[line.start() + s : line.start() + e]
             start = line.start() + e - len(piece.lstrip())

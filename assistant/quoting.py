@@ -38,9 +38,8 @@ def quote(
     raw = "".join(generator.stream(fit(prompt, generator.count_tokens, n_ctx - max_tokens, len(evidence), question), max_tokens))
     best, kind = evidence[0], answer_type(question) if type_check else None
     model_answer = strip_markers(raw).strip(" .")
-    if found_in(model_answer, best.text, question) and has_type(model_answer, kind, question):
-        return best
-    return best if has_type(best.text, kind, question) else None
+    found = found_in(model_answer, best.text, question) and has_type(model_answer, kind, question)
+    return best if found or has_type(best.text, kind, question) else None
 
 
 def found_in(answer: str, sentence: str, question: str) -> bool:

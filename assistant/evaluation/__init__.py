@@ -71,13 +71,13 @@ def load_dataset(path: Path) -> list[EvalItem]:
 
 
 # -- scoring ------------------------------------------------------------------------------------
-_DASHES = dict.fromkeys(map(ord, "-‐‑‒–—―−"), " ")
-_QUOTES = {ord(c): "'" for c in "‘’‚‛`´"} | {ord(c): '"' for c in "“”„‟«»"}
+_FOLD = dict.fromkeys(map(ord, "-‐‑‒–—―−"), " ")  # dashes to spaces, quotes to ' and "
+_FOLD |= {ord(c): "'" for c in "‘’‚‛`´"} | {ord(c): '"' for c in "“”„‟«»"}
 
 
 def normalize(text: str) -> str:
     """Case, whitespace, dashes and quotes normalised, for must_include matching."""
-    text = unicodedata.normalize("NFKC", text).lower().translate(_DASHES).translate(_QUOTES)
+    text = unicodedata.normalize("NFKC", text).lower().translate(_FOLD)
     return " ".join(text.split())
 
 
@@ -85,12 +85,6 @@ def found_groups(texts: list[str], must_include: list[list[str]]) -> bool:
     """True when every group has at least one string in one of the texts."""
     norm = [normalize(t) for t in texts]
     return all(any(normalize(s) in t for s in group for t in norm) for group in must_include)
-
-
-def mentions_a_fact(text: str, must_include: list[list[str]]) -> bool:
-    """True when the text holds at least one string of any group (a relevant citation or passage)."""
-    norm = normalize(text)
-    return any(normalize(s) in norm for group in must_include for s in group)
 
 
 def token_f1(prediction: str, reference: str) -> float:
@@ -118,15 +112,16 @@ def judge(item: EvalItem, answer: Answer) -> dict:
     """Every metric's verdict for one item: the line of results.jsonl."""
     body = strip_markers(answer.text)
     answerable = not item.unanswerable
+    any_fact = [[s for group in item.must_include for s in group]]  # one group: a relevant text holds any fact
     cites = []
     for c in answer.citations:
         try:
             valid = extract_text(c.file_path)[c.start : c.end] == c.text
         except (OSError, ValueError):
             valid = False
-        precise = answerable and c.source in item.sources and mentions_a_fact(c.text, item.must_include)
+        precise = answerable and c.source in item.sources and found_groups([c.text], any_fact)
         cites.append({"n": c.n, "source": c.source, "valid": valid, "precise": precise})
-    relevant = [p.source in item.sources and mentions_a_fact(p.text, item.must_include) for p in answer.passages]
+    relevant = [p.source in item.sources and found_groups([p.text], any_fact) for p in answer.passages]
     # what the reader would have said: the shown text, or the answer the check refused (kept for evals)
     candidate = answer.text if not answer.abstained else answer.candidate
     return {
@@ -162,31 +157,18 @@ def ok(row: dict) -> bool:
     return row["abstained"] if row["unanswerable"] else row["correct"]
 
 
-def _has_candidate(row: dict) -> bool:
-    """The row has an answer the reader gave (shown, or refused by the check) and a confidence in it."""
-    return row["confidence"] is not None and (not row["abstained"] or bool(row["candidate"].strip()))
-
-
 def risk_coverage(rows: list[dict]) -> tuple[list[dict], float | None]:
-    """(the risk-coverage points, AURC) of the calibrated confidence, over the rows' candidate answers.
-
-    A candidate row is one with a candidate answer (the shown text, or the answer the check refused) and a
-    confidence; it is right when `candidate_correct` (any candidate to an unanswerable item is wrong). A row
-    without a candidate or confidence is never shown, whatever the threshold.
-
-    Points: for each distinct confidence t among the candidate rows, highest first, the rows with confidence
-    >= t are shown: `shown` k, `coverage` k / len(rows) (all rows, so items without a candidate lower the
-    reachable coverage) and `answer_precision` right / k.
-
-    AURC (area under the risk-coverage curve, lower is better): sort the M candidate rows by confidence,
-    highest first (ties keep the rows' order); risk(k) = wrong among the top k / k; AURC = mean of risk(k)
-    over k = 1..M (None when M = 0).
-
-    Rows lacking `candidate_correct` or `confidence` (no calibrated confidence) give ([], None).
+    """(the risk-coverage points, AURC) of the calibrated confidence, over the rows with a candidate answer
+    (shown, or refused by the check) and a confidence: the others are never shown, whatever the threshold.
+    A point per distinct confidence t shows the candidates >= t; its coverage is over all rows, so items
+    without a candidate lower the reachable coverage. AURC: the mean over k of the risk (wrong / k) of the
+    k most confident candidates (None without any); rows without a calibrated confidence give ([], None).
     """
     if not rows or any("candidate_correct" not in r or "confidence" not in r for r in rows):
         return [], None
-    cands = sorted((r for r in rows if _has_candidate(r)), key=lambda r: -r["confidence"])  # stable on ties
+    # a candidate: the reader's answer, shown or refused, with a confidence in it; sorted is stable on ties
+    cands = [r for r in rows if r["confidence"] is not None and (not r["abstained"] or r["candidate"].strip())]
+    cands.sort(key=lambda r: -r["confidence"])
     points: dict[float, dict] = {}  # by threshold, highest first: the last row at a threshold sets its point
     risks, good = [], 0
     for k, r in enumerate(cands, start=1):
@@ -288,8 +270,7 @@ def _markdown(report: dict, rows: dict[str, list[dict]]) -> str:
     lines += ["", "Product 95% bootstrap intervals: " + "; ".join(intervals) + ".", "", "![metrics](metrics.png)", ""]
     lines += _risk_section(report)
     for name in names[1:]:
-        win, loss = report["paired"][name]["product_only"], report["paired"][name]["other_only"]
-        same = report["paired"][name]["product"]
+        same, win, loss = (report["paired"][name][k] for k in ("product", "product_only", "other_only"))
         lines += [
             f"## Paired with {name}",
             "",
@@ -317,13 +298,6 @@ def _markdown(report: dict, rows: dict[str, list[dict]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _spread(points: list, n: int) -> list:
-    """At most n of the points, evenly chosen, the first and the last included."""
-    if len(points) <= n:
-        return points
-    return [points[round(i * (len(points) - 1) / (n - 1))] for i in range(n)]
-
-
 def _risk_section(report: dict) -> list[str]:
     """The product's AURC and up to 8 points of its risk-coverage curve, as markdown lines."""
     points = report.get("risk_coverage") or []
@@ -337,8 +311,10 @@ def _risk_section(report: dict) -> list[str]:
     ]
     if not points:
         return [*lines, "No calibrated confidence on the answers: no risk-coverage curve.", ""]
+    if len(points) > 8:  # 8 of them, evenly chosen, the first and the last included
+        points = [points[round(i * (len(points) - 1) / (8 - 1))] for i in range(8)]
     lines += ["| threshold | coverage | answer precision | shown |", "|---|---|---|---|"]
-    for p in _spread(points, 8):
+    for p in points:
         lines.append(f"| {fmt(p['threshold'])} | {fmt(p['coverage'])} | {fmt(p['answer_precision'])} | {p['shown']} |")
     return [*lines, ""]
 
@@ -386,13 +362,10 @@ def evaluate(
     compare_limit: int | None = None,
     progress: Callable[[str, int], Callable[[EvalItem], None] | None] | None = None,
 ) -> dict:
-    """Run the product (and with `baseline` the two reference pipelines) on the same items; write the report.
-    With `conversation`, the product also answers the items in one conversation (`run_pipeline(conversation=True)`),
-    reported beside the single-question figures as the "conversation" pipeline. `compare_limit` runs
-    those comparisons on the first N items only (they cost as much as the product's run, or more); each
-    comparison's `paired` entry holds the product's figures on the same items.
-
-    `progress(pipeline_name, n_items)` returns a per-item callback (the CLI shows a bar).
+    """Run the product (and with `baseline` the two reference pipelines; with `conversation` the product
+    asking the items in one conversation) and write the report. `compare_limit` runs those comparisons on
+    the first N items only (they cost as much as the product's run, or more); each one's `paired` entry
+    holds the product's figures on the same items. `progress(pipeline, n_items)` returns a per-item callback.
     """
     items = load_dataset(dataset)[:limit]
     compared = items[:compare_limit]

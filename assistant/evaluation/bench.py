@@ -267,34 +267,30 @@ def run(settings: Settings, out: Path, sizes=(1_000, 10_000, 100_000), log=print
     """Every figure, written to `out`/bench.json. The stores it builds (hundreds of MB at 100k chunks)
     live in a temporary folder that is removed afterwards."""
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="assistant-bench-") as tmp:
-        figures = _measure(settings, Path(tmp), sizes, log)
-    (out / "bench.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    return figures
-
-
-def _measure(settings: Settings, tmp: Path, sizes, log) -> dict:
     figures: dict = {
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
         "threads": settings.threads,
     }
-    log("ingest ...")
-    figures |= ingest_speed(settings, tmp)
-    assistant = Assistant(settings, store=tmp / "cold")
-    figures["model"] = assistant.model_name
-    log("PDF extraction and ingest ...")
-    figures |= pdf_speed(settings, tmp)
-    raw = None
-    if not settings.llm_server:
-        log("raw llama.cpp speed, and the generation overhead in interleaved pairs ...")
-        plain = raw_llama(settings)
-        raw = raw_speed(plain)
-        figures |= raw | generation_speed(assistant, plain)
-        del plain
-    log("time to first text and to the answer ...")
-    figures |= answer_latency(assistant, dev_questions()[:20], raw)
-    log("peak memory ...")
-    figures |= peak_rss(settings, tmp / "cold")
-    log(f"retrieval latency at {', '.join(map(str, sizes))} chunks ...")
-    figures |= retrieval_latency(assistant, tmp, sizes)
+    with tempfile.TemporaryDirectory(prefix="assistant-bench-") as name:
+        tmp = Path(name)
+        log("ingest ...")
+        figures |= ingest_speed(settings, tmp)
+        assistant = Assistant(settings, store=tmp / "cold")
+        figures["model"] = assistant.model_name
+        log("PDF extraction and ingest ...")
+        figures |= pdf_speed(settings, tmp)
+        raw = None
+        if not settings.llm_server:
+            log("raw llama.cpp speed, and the generation overhead in interleaved pairs ...")
+            plain = raw_llama(settings)
+            raw = raw_speed(plain)
+            figures |= raw | generation_speed(assistant, plain)
+            del plain
+        log("time to first text and to the answer ...")
+        figures |= answer_latency(assistant, dev_questions()[:20], raw)
+        log("peak memory ...")
+        figures |= peak_rss(settings, tmp / "cold")
+        log(f"retrieval latency at {', '.join(map(str, sizes))} chunks ...")
+        figures |= retrieval_latency(assistant, tmp, sizes)
+    (out / "bench.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     return figures

@@ -234,16 +234,6 @@ def run_pipeline(ask: Callable[..., Answer], items: list[EvalItem], progress=Non
     return rows
 
 
-def write_report(out: Path, report: dict, rows: dict[str, list[dict]]) -> None:
-    """report.json, results.jsonl (every pipeline's verdicts per item), report.md and metrics.png."""
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    lines = (json.dumps({"pipeline": name, **r}, ensure_ascii=False) + "\n" for name, rs in rows.items() for r in rs)
-    (out / "results.jsonl").write_text("".join(lines), encoding="utf-8")
-    _chart(out / "metrics.png", report, list(rows))
-    (out / "report.md").write_text(_markdown(report, rows), encoding="utf-8")
-
-
 def figures_of(report: dict, name: str) -> dict:
     """One pipeline's figures: the product's are the report's own."""
     return report if name == "product" else report[name]
@@ -399,5 +389,11 @@ def evaluate(
             "product_only": [r["id"] for r in same if ok(r) and not theirs[r["id"]]],
             "other_only": [r["id"] for r in same if not ok(r) and theirs[r["id"]]],
         }
-    write_report(Path(out), report, rows)
+    out = Path(out)  # report.json, results.jsonl (every pipeline's verdicts per item), metrics.png and report.md
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    lines = (json.dumps({"pipeline": name, **r}, ensure_ascii=False) + "\n" for name, rs in rows.items() for r in rs)
+    (out / "results.jsonl").write_text("".join(lines), encoding="utf-8")
+    _chart(out / "metrics.png", report, list(rows))
+    (out / "report.md").write_text(_markdown(report, rows), encoding="utf-8")
     return report

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -32,6 +33,12 @@ SPEED_TOKENS = 64
 
 def pct(values: list, q: float) -> float:
     return round(float(np.percentile(values, q)), 4)
+
+
+def timed(f, *args, **kwargs) -> tuple[Any, float]:
+    """What f returns, and the seconds it took."""
+    t0 = time.perf_counter()
+    return f(*args, **kwargs), time.perf_counter() - t0
 
 
 def dev_questions() -> list[str]:
@@ -54,9 +61,7 @@ def raw_speed(plain, runs: int = 3) -> dict:
     evals = []
     for _ in range(runs):
         plain.reset()
-        t0 = time.perf_counter()
-        plain.eval(tokens)
-        evals.append(len(tokens) / (time.perf_counter() - t0))
+        evals.append(len(tokens) / timed(plain.eval, tokens)[1])
     gens = [_tokens_per_s(_plain_stream(plain)) for _ in range(runs)]
     return {"raw_prompt_tokens_per_s": round(pct(evals, 50), 1), "raw_generation_tokens_per_s": round(pct(gens, 50), 1)}
 
@@ -154,15 +159,12 @@ def answer_latency(assistant: Assistant, questions: list[str], raw: dict | None 
 
 def ingest_speed(settings: Settings, store_dir: Path) -> dict:
     assistant = Assistant(settings, store=store_dir / "cold")
-    t0 = time.perf_counter()
-    report = assistant.ingest()
-    cold = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    again = assistant.ingest()
+    report, cold = timed(assistant.ingest)
+    again, unchanged = timed(assistant.ingest)
     return {
         "ingest_chunks": report.chunks_embedded,
         "ingest_chunks_per_s": round(report.chunks_embedded / cold, 1),
-        "reingest_unchanged_s": round(time.perf_counter() - t0, 3),
+        "reingest_unchanged_s": round(unchanged, 3),
         "reingest_chunks_embedded": again.chunks_embedded,
     }
 
@@ -182,9 +184,7 @@ def pdf_speed(settings: Settings, store_dir: Path, pdf: Path = PDF, runs: int = 
     folder = store_dir / "pdf-source"
     folder.mkdir()
     shutil.copy(pdf, folder)
-    t0 = time.perf_counter()
-    report = Assistant(settings, store=store_dir / "pdf", source=folder).ingest()
-    ingest_s = time.perf_counter() - t0
+    report, ingest_s = timed(lambda: Assistant(settings, store=store_dir / "pdf", source=folder).ingest())
     return {
         "pdf": pdf.name,
         "pdf_pages": pages,
@@ -202,14 +202,10 @@ def startup_check(pdf: Path, folder: Path, copies: int = 40) -> dict:
     for i in range(copies):
         (folder / f"{i:02d}.pdf").write_bytes(pdf.read_bytes() + f"\n%{i}\n".encode())  # 40 different files
     extraction._cached.cache_clear()
-    t0 = time.perf_counter()
-    docs, _, _ = documents.load_documents(folder)
-    read_all = time.perf_counter() - t0
+    (docs, _, _), read_all = timed(documents.load_documents, folder)
     stored = {d.source: {"stamp": d.stamp, "file_sha256": d.file_sha256, "given_title": d.given_title} for d in docs}
     extraction._cached.cache_clear()
-    t0 = time.perf_counter()
-    _, _, same = documents.load_documents(folder, stored=stored)
-    checked = time.perf_counter() - t0
+    (_, _, same), checked = timed(documents.load_documents, folder, stored=stored)
     assert len(same) == copies
     return {"startup_unchanged_pdfs": copies, "startup_read_all_s": round(read_all, 3), "startup_checked_s": round(checked, 4)}
 
@@ -238,9 +234,7 @@ def retrieval_latency(assistant: Assistant, store_dir: Path, sizes=(1_000, 10_00
         times = []
         for _ in range(queries):
             query = " ".join(rng.choice(vocab[:2000], size=6))
-            t0 = time.perf_counter()
-            retrieval.search(corpus, query, assistant.settings.top_k)
-            times.append((time.perf_counter() - t0) * 1000)
+            times.append(timed(retrieval.search, corpus, query, assistant.settings.top_k)[1] * 1000)
         out[str(size)] = {"p50_ms": pct(times, 50), "p95_ms": pct(times, 95)}
     return {"retrieval_p95_ms": {k: v["p95_ms"] for k, v in out.items()}, "retrieval_ms": out}
 

@@ -17,7 +17,6 @@ from pydantic import BaseModel
 
 from ..settings import REPO_ROOT, Settings
 
-FLOORS = REPO_ROOT / "evals" / "floors.json"
 # (pipeline, figure) the product must beat on the same items, in the order of the checks
 BEATEN = [("baseline", "key_fact_accuracy"), ("extractive", "key_fact_accuracy")]
 BEATEN += [("baseline", "answer_precision"), ("baseline", "abstention_recall")]
@@ -38,9 +37,9 @@ class Check(BaseModel):
         return self.ok != bool(self.known_gap)
 
 
-def load(path: Path = FLOORS) -> tuple[dict, dict[str, dict]]:
+def load() -> tuple[dict, dict[str, dict]]:
     """(the gate's options, each test split's spec: source, conversation, floors, known_gaps)."""
-    spec = json.loads(path.read_text(encoding="utf-8"))
+    spec = json.loads((REPO_ROOT / "evals" / "floors.json").read_text(encoding="utf-8"))
     return spec["_gate"], {k: v for k, v in spec.items() if not k.startswith("_")}
 
 

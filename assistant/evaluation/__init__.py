@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..errors import AssistantError
 from ..extraction import extract_text
@@ -41,9 +41,7 @@ METRICS = [  # (key, label, higher is better)
 ]
 
 
-class EvalItem(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class EvalItem(BaseModel):  # unknown keys are ignored (pydantic's default)
     id: str
     question: str
     answer: str = ""

@@ -134,15 +134,10 @@ class Store:
     def add(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray, recipe: str = "") -> None:
         """Store a document's chunks; `recipe` names how they were made (chunking, embedder), so that a
         change of either re-ingests the document."""
+        fields = {k: getattr(doc, k) for k in ("root", "source", "title", "sha256", "stamp", "file_sha256", "given_title")}
         metas = [
             {
-                "root": doc.root,
-                "source": doc.source,
-                "title": doc.title,
-                "sha256": doc.sha256,
-                "stamp": doc.stamp,
-                "file_sha256": doc.file_sha256,
-                "given_title": doc.given_title,
+                **fields,
                 "recipe": recipe,
                 "index": c.index,
                 "start": c.start,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import SourceError
-from .extraction import KINDS, SUFFIXES, extract
+from .extraction import KINDS, extract
 
 log = logging.getLogger(__name__)
 
@@ -132,9 +132,7 @@ def _not_a_document(path: Path, rel: str, folder: Path, allow_outside_links: boo
     if not stat.S_ISREG(info.st_mode):
         kind = SPECIAL.get(stat.S_IFMT(info.st_mode), "not a file")
         return f"{kind}, not a regular file: only files are read"
-    if path.suffix.lower() not in SUFFIXES:
-        return f"not a supported file type (supported: {KINDS})"
-    return None
+    return None  # a file of another type is refused by `extract`, with the reason
 
 
 def _walk(folder: Path, skipped: list[str]) -> list[Path]:

@@ -1,13 +1,11 @@
 """Bring the store in line with the source folder: incremental, idempotent, and safe to interrupt.
 
 A document is identified by its path in the folder and versioned by a content hash: unchanged ones
-are not read or embedded again (size and modification time, else the hash of the file's bytes, say
-so without extracting its text), changed ones are replaced, deleted ones removed. Each document also
-records its recipe (chunk settings, embedder): a document made with another is made again. Everything is read,
-chunked and embedded *before* the store is touched, so a bad file or a crash while embedding
-leaves the store as it was. A document is stored whole or not at all (`Store.add` writes its first
-chunk last): one cut off while being written counts as absent and is redone by the next run.
-`rebuild` fills a new store beside the old one and swaps it in only when the run succeeded.
+are not read or embedded again (`documents.unchanged`), changed ones are replaced, deleted ones removed.
+Each document also records its recipe (chunk settings, embedder): a document made with another is made
+again. Everything is read, chunked and embedded *before* the store is touched, so a bad file or a crash
+while embedding leaves the store as it was; the store keeps a document whole or not at all, and swaps a
+`rebuild` in only when the run succeeded (see `store`).
 """
 
 from __future__ import annotations

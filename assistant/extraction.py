@@ -242,17 +242,16 @@ def _docx(data: bytes) -> Extracted:
     """Paragraphs and table rows in document order, one per line (headings are paragraphs too)."""
     import docx
     from docx.table import Table
-    from docx.text.paragraph import Paragraph
 
     data = _docx_text_parts(data)
     try:
         document = docx.Document(io.BytesIO(data))
         lines = []
         for block in document.iter_inner_content():
-            if isinstance(block, Paragraph):
-                lines.append(block.text)
-            elif isinstance(block, Table):
+            if isinstance(block, Table):
                 lines += table_lines([[cell.text for cell in row.cells] for row in block.rows])
+            else:  # a paragraph
+                lines.append(block.text)
         title = document.core_properties.title
     except Exception as e:  # zipfile, lxml and python-docx errors
         raise _not_word(e) from None
@@ -353,25 +352,20 @@ def decode_html(data: bytes) -> str:
         if data.startswith(bom):
             return _decode(data[len(bom) :], marked, f"not valid {marked} although it says so", "save it again as UTF-8")
     meta = META_CHARSET.search(data[:4096])
-    encoding = _codec(meta[1].decode("ascii")) if meta else None
-    if encoding and not encoding.startswith(("utf-16", "utf-32")):  # as browsers do
-        with contextlib.suppress(UnicodeDecodeError):  # the page's own declaration is wrong: detect it
-            return data.decode(encoding)
-    with contextlib.suppress(UnicodeDecodeError):
-        return data.decode("utf-8")
+    name = meta[1].decode("ascii").lower() if meta else ""
+    declared: str | None = None
+    with contextlib.suppress(LookupError):
+        declared = codecs.lookup({"iso-8859-1": "cp1252", "latin1": "cp1252", "ascii": "cp1252"}.get(name, name)).name
+    for encoding in (declared, "utf-8"):  # a wrong declaration: UTF-8, then detect it
+        if encoding and not encoding.startswith(("utf-16", "utf-32")):  # as browsers do
+            with contextlib.suppress(UnicodeDecodeError):
+                return data.decode(encoding)
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None:
         raise Unreadable("its character encoding cannot be told: save it again as UTF-8")
     return str(best)
-
-
-def _codec(name: str) -> str | None:
-    try:
-        return codecs.lookup({"iso-8859-1": "cp1252", "latin1": "cp1252", "ascii": "cp1252"}.get(name.lower(), name)).name
-    except LookupError:
-        return None
 
 
 def _clean(text: str) -> str:

@@ -173,10 +173,8 @@ def _pdf(data: bytes) -> Extracted:
 
 
 def _page_text(page, number: int) -> str:
-    """All of a page's text layer, read in pieces up to the page's own character count.
-
-    PDFium keeps only the first 32,767 bytes of any one string in a page's content (a whole line
-    written as one string can be longer): such a page is refused rather than read in part."""
+    """All of a page's text layer. PDFium keeps only the first 32,767 bytes of any one string in a page's
+    content (a whole line written as one string can be longer): such a page is refused rather than read in part."""
     import pypdfium2.raw as pdfium_c
 
     textpage = page.get_textpage()
@@ -271,9 +269,8 @@ def table_lines(rows: list[list[str]]) -> list[str]:
 
 
 def _html(data: bytes) -> Extracted:
-    """The page's content as lines: scripts, styles, navigation, headers, footers and hidden
-    elements dropped (hidden text is where injected instructions hide); each heading, paragraph,
-    list item and table row on a line of its own."""
+    """The page's content, a line per block (heading, paragraph, list item, table row), without what is not
+    content (HTML_DROP) or not shown: hidden text is where injected instructions hide."""
     from selectolax.lexbor import LexborHTMLParser
 
     text = decode_html(data)
@@ -378,10 +375,8 @@ FOLIO = re.compile(r"(?:[Pp]age |p\. ?)?\d{1,4}(?: (?:of|/) \d{1,4})?|[ivxlc]{1,
 
 
 def _reflow(page: str) -> str:
-    """A PDF's lines end where the page's width did, not where sentences do: a line that fills most
-    of the width, or that is followed by a lower-case word, is joined to the next unless it ends a
-    sentence. Short lines (headings, list items) stay lines, and so does a running header's or footer's
-    page number ("5", "iv", "Page 5"), never glued into a sentence."""
+    """A PDF's lines end where the page's width did, not where sentences do: a long line, or one followed
+    by a lower-case word, is joined to the next. Short lines (headings, list items) and page numbers stay lines."""
     lines = page.split("\n")
     width = max(map(len, lines), default=0)
     out = lines[:1]

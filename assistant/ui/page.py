@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextvars
 import ctypes
 import ctypes.util
-import hashlib
 import html
 import logging
 import queue
@@ -24,7 +23,7 @@ from typing import Any
 
 import gradio as gr
 
-from ..documents import read_document
+from ..documents import file_sha256, read_document
 from ..errors import AssistantError
 from ..extraction import KINDS, SUFFIXES
 from ..models import Answer, Stage
@@ -159,7 +158,6 @@ WORKING = {  # what the reply says while a step of answering runs (`Stage`), wit
     "reading": "Reading the passages…",
     "checking": "Checking the answer against the sentences it cites…",
 }
-_END = object()  # marks the end of a streamed answer on the hand-over queue
 TICK_S = 1.0  # how often the seconds shown while answering move on
 
 
@@ -286,12 +284,11 @@ class ChatUI:
         asked (empty, too long) goes back into the box. The model's draft is never shown, as the check
         may replace it: the reply says what is being done until the checked answer takes its place.
         """
-        asked = question
         try:
             question = self.assistant.check_question(question)
         except AssistantError as e:
             gr.Warning(html.escape(str(e)))
-            yield (*(gr.skip(),) * 5, asked)
+            yield (*(gr.skip(),) * 5, question)
             return
         busy = gr.update(interactive=False, value="Answering…")
         asking = [*turns, Turn(question=question)]
@@ -352,11 +349,10 @@ class ChatUI:
     def delete(self, picked: str | None, id: str) -> tuple:
         """Delete the conversation picked in the list (the open one is then cleared). Returns (chat, turns,
         panel, id, list)."""
-        if picked:
-            self.conversations.delete(picked)
-        if not picked or picked != id:
-            return *(gr.skip(),) * 4, self._past(id)
-        return [], [], NOTHING_YET, "", self._past(None)
+        self.conversations.delete(picked or "")
+        if picked and picked == id:
+            return [], [], NOTHING_YET, "", self._past(None)
+        return *(gr.skip(),) * 4, self._past(id)
 
     def _opened(self, id: str) -> tuple:
         """(chat, turns, panel) of a saved conversation, its last answer's passages in the panel; empty
@@ -395,14 +391,14 @@ class ChatUI:
                 parts.put(part)
 
         future = self._submit(work)
-        future.add_done_callback(lambda _: parts.put(_END))  # after its last part, or its exception
+        future.add_done_callback(parts.put)  # the future itself ends the parts, after its last or its exception
         while True:
             try:
                 part = parts.get(timeout=TICK_S)
             except queue.Empty:
                 yield None  # nothing new for a while: the page's seconds move on
                 continue
-            if part is _END:
+            if part is future:
                 future.result()  # raises what the worker raised
                 return
             yield part
@@ -426,7 +422,7 @@ class ChatUI:
         if not files:
             yield f"Choose one or more documents ({KINDS}) first.", self.status()
             return
-        known = {_sha256(p): p.name for p in _documents_in(self.uploads) + _documents_in(self.assistant.settings.source)}
+        known = {file_sha256(p): p.name for p in _documents_in(self.uploads) + _documents_in(self.assistant.settings.source)}
         accepted, refused = [], []
         for file in files:
             path = Path(file)
@@ -444,7 +440,7 @@ class ChatUI:
             except (ValueError, OSError) as e:
                 refused.append(f"{name}: {e}")
                 continue
-            digest = _sha256(path)
+            digest = file_sha256(path)
             if digest in known:
                 refused.append(f"{name}: already in the collection (same content as {known[digest]})")
                 continue
@@ -460,15 +456,12 @@ class ChatUI:
                     lambda step: self.assistant.ingest(self.uploads, progress=step),
                     lambda percent: (f"Reading {len(copied)} document(s): {percent}%…", gr.skip()),
                 )
-                stored = []
-                for target in copied:  # count only what reached the store
-                    if (reason := report.reason(target.name)) is None:
-                        stored.append(target)
-                    else:
-                        refused.append(f"{target.name}: {reason}")
-                        target.unlink(missing_ok=True)
-                if stored:
-                    lines.append(f"Added {len(stored)} document(s).")
+                failed = {target: reason for target in copied if (reason := report.reason(target.name)) is not None}
+                for target, reason in failed.items():  # count only what reached the store
+                    refused.append(f"{target.name}: {reason}")
+                    target.unlink(missing_ok=True)
+                if len(copied) > len(failed):
+                    lines.append(f"Added {len(copied) - len(failed)} document(s).")
             except AssistantError as e:
                 for target in copied:  # leave the folder as the store knows it
                     target.unlink(missing_ok=True)
@@ -481,10 +474,6 @@ class ChatUI:
 # -- files -------------------------------------------------------------------------------------
 def _documents_in(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES] if folder.is_dir() else []
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _free_name(folder: Path, name: str) -> Path:

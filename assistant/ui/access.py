@@ -45,8 +45,7 @@ def credentials(settings: Settings) -> Credentials:
     pairs: Credentials = []
     if settings.auth is not None:
         pairs.append(_credential(settings.auth.get_secret_value(), "ASSISTANT_AUTH / --auth"))
-    if settings.auth_file is not None:
-        path = settings.auth_file
+    if (path := settings.auth_file) is not None:
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as e:

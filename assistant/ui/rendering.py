@@ -79,9 +79,8 @@ def citations_html(turns: list[Turn], t: int) -> str:
     turn = turns[t]
     back = '<a class="back" href="#chat">Back to the conversation</a>'  # on a phone the panel is far below the chat
     head = f'<p class="note">Answer {t + 1}: {html.escape(turn.question)} {back}</p>'
-    if turn.answer is None:
+    if (answer := turn.answer) is None:
         return head + '<p class="note">No passages: this question was not answered.</p>'
-    answer = turn.answer
     if answer.abstained or not answer.citations:
         return head + '<p class="note">No citations: no answer from the documents was shown for this question.</p>'
     # the answer's words, marked in the cited text; a quote is the cited sentence itself: nothing to mark

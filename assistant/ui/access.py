@@ -35,8 +35,7 @@ def is_loopback(host: str) -> bool:
         ip = ipaddress.ip_address(host)
     except ValueError:
         return False  # a host name other than localhost may resolve to anything
-    mapped = getattr(ip, "ipv4_mapped", None)
-    return (mapped or ip).is_loopback
+    return (getattr(ip, "ipv4_mapped", None) or ip).is_loopback
 
 
 def credentials(settings: Settings) -> Credentials:
@@ -124,12 +123,11 @@ def host_allowed(settings: Settings, bound: str, name: str) -> bool:
     listed = {host_name(h) for h in settings.allowed_hosts.split(",") if h.strip()}
     if name in listed or name == host_name(bound):
         return True
-    if name in ("localhost", "localhost."):
-        return is_loopback(bound) or bound in WILDCARD
     try:
         ipaddress.ip_address(name)
     except ValueError:
-        return False
+        if name not in ("localhost", "localhost."):
+            return False
     return bound in WILDCARD or (is_loopback(bound) and is_loopback(name))
 
 

@@ -50,8 +50,9 @@ def reply_html(answer: Answer, t: int) -> str:
     An abstention says so plainly; the closest passages may follow, folded and labelled as not an answer."""
     if answer.abstained:
         shown: dict[tuple[str, str], Passage] = {}
-        for p in answer.passages:  # overlapping chunks can begin alike: each snippet once
-            shown.setdefault((p.source, _snippet(p.text)), p)
+        for p in answer.passages:  # overlapping chunks can begin alike: each snippet (its first 40 words) once
+            words = p.text.split()
+            shown.setdefault((p.source, " ".join(words[:40]) + (" …" if len(words) > 40 else "")), p)
         text = f'<div class="abstained">{escaped(answer.text)}</div>'
         css, summary = "sources closest", "Closest passages (not an answer)"
         items = [
@@ -100,12 +101,6 @@ def open_link(c: Citation) -> str:
     page = f"#page={c.page}" if c.page else ""
     href = html.escape(f"gradio_api/file={urllib.parse.quote(c.file_path)}{page}")
     return f'<a class="open" href="{href}" target="_blank" rel="noopener noreferrer">Open</a>'
-
-
-def _snippet(text: str, words: int = 40) -> str:
-    """The start of a passage, whole words, with an ellipsis where it was cut."""
-    cut = text.split()
-    return " ".join(cut[:words]) + (" …" if len(cut) > words else "")
 
 
 def escaped(text: str) -> str:

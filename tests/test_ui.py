@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -428,10 +429,10 @@ def test_conversations_are_saved_reopened_cleared_with_undo_and_deleted_fake_mod
 
 
 def test_the_list_of_conversations_reads_only_the_files_that_changed(tmp_path, monkeypatch):
-    from assistant.ui.conversations import Conversation, Conversations, new_id
+    from assistant.ui.conversations import Conversation, Conversations
 
     kept = Conversations(tmp_path / "conversations")
-    ids = [new_id() for _ in range(30)]
+    ids = [uuid.uuid4().hex for _ in range(30)]
     for n, id in enumerate(ids):
         kept.save(id, [ui.Turn(question=f"Question {n}?")])
     read = []

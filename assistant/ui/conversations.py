@@ -10,7 +10,6 @@ import logging
 import os
 import re
 import tempfile
-import uuid
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -33,10 +32,6 @@ class Conversation(BaseModel):
         first = self.turns[0].question if self.turns else "(empty)"
         first = first if len(first) <= TITLE_CHARS else first[: TITLE_CHARS - 1] + "…"
         return f"{first} · {self.updated[:16].replace('T', ' ')}"
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
 
 
 class Conversations:

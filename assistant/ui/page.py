@@ -16,6 +16,7 @@ import queue
 import shutil
 import threading
 import time
+import uuid
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError
 from pathlib import Path
@@ -30,7 +31,7 @@ from ..models import Answer, Stage
 from ..pipeline import Assistant
 from ..settings import Settings
 from .access import access, guarded
-from .conversations import ID, Conversations, new_id
+from .conversations import ID, Conversations
 from .rendering import Turn, announcement, chat_messages, citations_html, escaped, plain_report
 
 log = logging.getLogger(__name__)
@@ -332,7 +333,7 @@ class ChatUI:
         """After each answer: the conversation saved (a new one gets its id). Returns (id, list)."""
         if not turns:
             return id, gr.skip()
-        id = id if ID.fullmatch(id or "") else new_id()
+        id = id if ID.fullmatch(id or "") else uuid.uuid4().hex
         self.conversations.save(id, turns)
         return id, self._past(id)
 

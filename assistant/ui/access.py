@@ -81,11 +81,8 @@ def _credential(text: str, where: str) -> tuple[str, str]:
 
 
 def access(settings: Settings, host: str) -> Credentials | None:
-    """Gradio's `auth` for serving on `host`, or None for an open page; AccessError if that is unsafe.
-
-    Loopback needs nothing (credentials still apply if configured). Any other address needs
-    credentials, or `allow_open`, which logs a warning.
-    """
+    """Gradio's `auth` for serving on `host`, or None for an open page; AccessError if that is unsafe:
+    off loopback, without credentials or `allow_open`."""
     pairs = credentials(settings)
     if pairs:
         log.info("the chat page on %s asks for a password (%d user(s))", host, len(pairs))

@@ -377,12 +377,9 @@ class ChatUI:
         return citations_html(turns, index // 2) if 0 <= index // 2 < len(turns) else gr.skip()
 
     def _stream(self, question: str, history: list[tuple[str, str]], stop: threading.Event) -> Iterator[Stage | Answer | None]:
-        """`Assistant.stream` run on the worker thread, which writes the whole answer before it takes
-        the next job, unless `stop` is set: then no step after the current one runs.
-
-        Handing the pieces over a queue means the worker always finishes, even when the tab
-        that asked is closed mid-answer and nobody reads the rest.
-        """
+        """`Assistant.stream` run on the worker thread, which writes the whole answer before its next job
+        unless `stop` is set (then no step after the current one runs). The parts come over a queue, so
+        the worker finishes even when the tab that asked is closed mid-answer; None is a tick."""
         parts: queue.Queue = queue.Queue()
 
         def work() -> None:
@@ -414,12 +411,9 @@ class ChatUI:
 
     # -- documents ---------------------------------------------------------------------------
     def add_documents(self, files: list[str] | None) -> Iterator[tuple[str, str]]:
-        """Copy the acceptable uploads into the collection's `uploads` folder and ingest that folder. Yields
-        (message, status), the message saying how far the reading is meanwhile.
-
-        Each file is checked before anything is written; files already present (same bytes) are
-        skipped; ingesting a folder never removes documents of another folder from the store.
-        """
+        """Copy the acceptable uploads (each checked before anything is written; none already present) into
+        the collection's `uploads` folder and ingest that folder, which never removes another folder's
+        documents. Yields (message, status), the message saying how far the reading is meanwhile."""
         if not files:
             yield f"Choose one or more documents ({KINDS}) first.", self.status()
             return

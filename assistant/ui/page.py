@@ -524,12 +524,7 @@ def create_app(assistant: Assistant) -> gr.Blocks:
                 gr.Markdown("### Cited passages")
                 panel = gr.HTML(NOTHING_YET, css_template=PANEL_CSS, elem_id="citations")
                 with gr.Accordion("Past conversations", open=False, elem_id="conversations"):
-                    past = gr.Dropdown(
-                        label="Kept on this computer, beside the collection",
-                        choices=[],
-                        value=None,
-                        elem_id="past",
-                    )
+                    past = gr.Dropdown(label="Kept on this computer, beside the collection", elem_id="past")
                     delete = gr.Button("Delete this conversation", size="sm", elem_id="delete")
                 with gr.Accordion("Add documents", open=False):
                     files = gr.File(

@@ -29,12 +29,10 @@ Credentials = list[tuple[str, str]]  # [(user, password)], Gradio's `auth`
 def is_loopback(host: str) -> bool:
     """Whether `host` only listens on this machine: 127.0.0.0/8, ::1 (also IPv4-mapped) or localhost."""
     host = host.strip().strip("[]").lower()
-    if host in ("localhost", "localhost."):
-        return True
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:
-        return False  # a host name other than localhost may resolve to anything
+        return host in ("localhost", "localhost.")  # a host name other than localhost may resolve to anything
     return (getattr(ip, "ipv4_mapped", None) or ip).is_loopback
 
 

@@ -11,6 +11,7 @@ import contextvars
 import ctypes
 import ctypes.util
 import html
+import itertools
 import logging
 import queue
 import shutil
@@ -159,7 +160,6 @@ WORKING = {  # what the reply says while a step of answering runs (`Stage`), wit
     "reading": "Reading the passages…",
     "checking": "Checking the answer against the sentences it cites…",
 }
-TICK_S = 1.0  # how often the seconds shown while answering move on
 
 
 def working(step: str, seconds: float) -> str:
@@ -383,16 +383,14 @@ class ChatUI:
         parts: queue.Queue = queue.Queue()
 
         def work() -> None:
-            for part in self.assistant.stream(question, history):
-                if stop.is_set():
-                    return
+            for part in itertools.takewhile(lambda _: not stop.is_set(), self.assistant.stream(question, history)):
                 parts.put(part)
 
         future = self._submit(work)
         future.add_done_callback(parts.put)  # the future itself ends the parts, after its last or its exception
         while True:
             try:
-                part = parts.get(timeout=TICK_S)
+                part = parts.get(timeout=1.0)  # how often the seconds shown while answering move on
             except queue.Empty:
                 yield None  # nothing new for a while: the page's seconds move on
                 continue

@@ -392,8 +392,7 @@ class ChatUI:
             try:
                 part = parts.get(timeout=1.0)  # how often the seconds shown while answering move on
             except queue.Empty:
-                yield None  # nothing new for a while: the page's seconds move on
-                continue
+                part = None  # nothing new for a while: a tick, the page's seconds move on
             if part is future:
                 future.result()  # raises what the worker raised
                 return
@@ -569,11 +568,8 @@ def create_app(assistant: Assistant) -> gr.Blocks:
 
 
 def launch(assistant: Assistant, host: str | None = None, port: int | None = None, **kwargs) -> gr.Blocks:
-    """Serve the page on host:port (default: the settings, 127.0.0.1:7860); never shared publicly.
-
-    A non-loopback host needs credentials or `allow_open` (see `access`), checked before anything
-    is built or loaded. Pass `prevent_thread_lock=True` to return at once with the app running (tests).
-    """
+    """Serve the page on host:port (default: the settings, 127.0.0.1:7860); never shared publicly. `access`
+    is checked before anything is built or loaded; `prevent_thread_lock=True` returns at once, serving (tests)."""
     s = assistant.settings
     host = host or s.host
     auth = access(s, host)

@@ -5,6 +5,7 @@ the browser's local storage, so a reload or a restart shows it again.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import os
@@ -76,14 +77,12 @@ class Conversations:
         read again only when it changed (by size and time), so a long list costs a directory scan."""
         listed = {}
         for path in self.folder.glob("*.json"):
-            try:
+            with contextlib.suppress(OSError, ValueError):  # gone or unreadable: not listed
                 st = path.stat()
                 key = (st.st_mtime_ns, st.st_size)
                 if (known := self._listed.get(path)) is None or known[0] != key:
                     c = Conversation.model_validate_json(path.read_text(encoding="utf-8"))
                     known = (key, (c.updated, c.label, c.id))
                 listed[path] = known
-            except (OSError, ValueError):
-                continue
         self._listed = listed
         return [(label, id) for _, label, id in sorted((entry for _, entry in listed.values()), reverse=True)]

@@ -112,14 +112,6 @@ _ESCAPES = {ord(c): f"&#{ord(c)};" for c in "&<>\"'\\`*_{}[]#+|~"}
 MARKER = re.compile(r"&#91;(\d+)&#93;")  # an escaped [n] marker
 
 
-def highlight(text: str, words: frozenset[str] | set[str]) -> str:
-    """Escape `text`, marking the words whose stemmed key terms are in `words` (the answer's)."""
-    pieces = re.split(f"({WORD.pattern})", text)  # odd indices hold the words ("Su-gil" is one)
-    return "".join(
-        f"<mark>{html.escape(p)}</mark>" if i % 2 and _word_terms(p) & words else html.escape(p) for i, p in enumerate(pieces)
-    )
-
-
 @functools.lru_cache(maxsize=8192)
 def _word_terms(word: str) -> frozenset[str]:
     return frozenset(terms(word))
@@ -145,7 +137,12 @@ def context_html(
         a = space + 1
     if b < hi and (space := text.rfind(" ", c.end, b)) >= 0:
         b = space
+    # the cited words whose stemmed key terms are in `words` marked; odd indices hold the words ("Su-gil" is one)
+    pieces = re.split(f"({WORD.pattern})", c.text)
+    cited = "".join(
+        f"<mark>{html.escape(p)}</mark>" if i % 2 and _word_terms(p) & words else html.escape(p) for i, p in enumerate(pieces)
+    )
     return (
         f'<div class="{css}">{"…" if a > lo else ""}{html.escape(text[a : c.start])}'
-        f'<mark class="cited">{highlight(c.text, words)}</mark>{html.escape(text[c.end : b])}{"…" if b < hi else ""}</div>'
+        f'<mark class="cited">{cited}</mark>{html.escape(text[c.end : b])}{"…" if b < hi else ""}</div>'
     )

@@ -278,13 +278,11 @@ class ChatUI:
     def respond(self, question: str, turns: list[Turn], request: gr.Request | None = None) -> Iterator[tuple]:
         """Answer one question. Yields (chat, turns, citations panel, Ask button, announcement, question box).
 
-        The chat is drawn from `turns` (state kept on the server) at every update, so a question
-        sent while another is being answered waits for it and overwrites nothing. The server never
-        writes the question box (the page empties it as it sends, `TAKE_QUESTION`), so what the user
-        types meanwhile stays, however late the first update arrives; a question refused before it is
-        asked (empty, too long) goes back into the box. The model's draft is never shown, as the check
-        may replace it: the reply says what is being done until the checked answer takes its place.
-        """
+        The chat is drawn from `turns` (kept on the server) at every update, so a question sent meanwhile
+        waits for this one and overwrites nothing. The server never writes the question box (the page empties
+        it as it sends, `TAKE_QUESTION`), so what the user types meanwhile stays, however late the first update
+        arrives; a question refused before it is asked (empty, too long) goes back into the box. The model's
+        draft is never shown, as the check may replace it: the reply says what is being done meanwhile."""
         try:
             question = self.assistant.check_question(question)
         except AssistantError as e:
@@ -365,9 +363,8 @@ class ChatUI:
         return gr.update(choices=self.conversations.choices(), value=id)
 
     def stop(self, request: gr.Request | None = None) -> None:
-        """Stop (or Escape): the answer being written is dropped. The answering handler returns within a
-        second, showing the conversation as it was; on the worker, the model's current step finishes and
-        nothing after it runs."""
+        """Stop (or Escape): the answer being written is dropped; the answering handler returns within a second,
+        showing the conversation as it was. On the worker, the current step finishes and nothing after it runs."""
         if stop := self._stops.get(session(request)):
             stop.set()
 

@@ -354,8 +354,7 @@ class ChatUI:
         return *(gr.skip(),) * 4, self._past(id)
 
     def _opened(self, id: str) -> tuple:
-        """(chat, turns, panel) of a saved conversation, its last answer's passages in the panel; empty
-        when it is gone."""
+        """(chat, turns, panel) of a saved conversation, with its last answer's passages; empty when it is gone."""
         turns = self.conversations.load(id)
         return chat_messages(turns), turns, citations_html(turns, len(turns) - 1) if turns else NOTHING_YET
 
@@ -416,13 +415,12 @@ class ChatUI:
         for file in files:
             path = Path(file)
             name = path.name.lstrip(".")  # a hidden name would not be read
-            if path.suffix.lower() not in SUFFIXES:
+            suffix = path.suffix.lower()
+            if suffix not in SUFFIXES:
                 refused.append(f"{path.name}: not a supported file type (supported: {KINDS})")
                 continue
             if Path(name).suffix.lower() not in SUFFIXES:
-                refused.append(
-                    f"{path.name}: the name is only an extension: rename it, for example document{path.suffix.lower()}"
-                )
+                refused.append(f"{path.name}: the name is only an extension: rename it, for example document{suffix}")
                 continue
             try:
                 read_document(path, path.parent)
@@ -525,7 +523,6 @@ def create_app(assistant: Assistant) -> gr.Blocks:
                         label="PDF, Word, web pages, text",
                         file_count="multiple",
                         file_types=sorted(SUFFIXES),  # the picker offers only what can be read
-                        type="filepath",
                         elem_id="upload",
                     )
                     add = gr.Button("Add to the collection", elem_id="add")
